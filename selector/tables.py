@@ -1,0 +1,213 @@
+"""Reading partner and segment tables (CSV or XLSX) with errors a user can act on.
+
+Cells are read as text and converted here, so a typo is reported with its file,
+spreadsheet row (the header is row 1, the first data row is row 2) and column,
+instead of silently turning into NaN or a wrong type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from selector.errors import ScenarioError
+
+__all__ = [
+    "TABLE_SUFFIXES",
+    "parse_bool_column",
+    "parse_list_cell",
+    "parse_number_column",
+    "read_table",
+    "require_columns",
+    "sheet_row",
+    "unique_ids",
+]
+
+TABLE_SUFFIXES = (".csv", ".xlsx")
+TRUE_WORDS = frozenset({"true", "yes", "y", "1"})
+FALSE_WORDS = frozenset({"false", "no", "n", "0", ""})
+
+
+def sheet_row(position: int) -> int:
+    """Spreadsheet row of the data row at 0-based ``position`` (header is row 1)."""
+    return position + 2
+
+
+def read_table(path: str | Path, *, label: str | None = None) -> pd.DataFrame:
+    """Read a CSV or XLSX table as text cells, stripped of surrounding blanks.
+
+    Parameters
+    ----------
+    path
+        The file; ``.csv`` (UTF-8, comma separated) or ``.xlsx`` (first sheet).
+    label
+        How to name the file in messages (defaults to the path).
+
+    Raises
+    ------
+    ScenarioError
+        The file is missing, has another format, cannot be parsed, has duplicate or
+        empty column names, or has no data rows.
+    """
+    p = Path(path)
+    name = label or str(p)
+    if not p.is_file():
+        raise ScenarioError("file not found", file=name)
+    suffix = p.suffix.lower()
+    try:
+        if suffix == ".csv":
+            frame = pd.read_csv(
+                p, dtype=str, keep_default_na=False, skipinitialspace=True, encoding="utf-8-sig"
+            )
+        elif suffix == ".xlsx":
+            frame = pd.read_excel(p, dtype=str, engine="openpyxl", keep_default_na=False)
+        else:
+            raise ScenarioError(
+                f"unsupported table format '{p.suffix}'; accepted: {', '.join(TABLE_SUFFIXES)}",
+                file=name,
+            )
+    except ScenarioError:
+        raise
+    except pd.errors.EmptyDataError:
+        raise ScenarioError("the table is empty; it needs a header row and data rows", file=name) from None
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError, OSError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ScenarioError(f"cannot read the table: {first}", file=name) from None
+    columns = [str(c).strip() for c in frame.columns]
+    for c in columns:
+        if not c or c.startswith("Unnamed:"):
+            raise ScenarioError(
+                "a column has no header; every column needs a name in row 1", file=name
+            )
+    dupes = sorted({c for c in columns if columns.count(c) > 1})
+    if dupes:
+        raise ScenarioError(f"column names used twice: {', '.join(dupes)}", file=name)
+    frame.columns = columns
+    frame = frame.apply(lambda col: col.astype(str).str.strip())
+    if frame.empty:
+        raise ScenarioError("the table has a header but no data rows", file=name)
+    return frame.reset_index(drop=True)
+
+
+def require_columns(frame: pd.DataFrame, columns: Iterable[str], *, file: str, why: str = "") -> None:
+    """Raise naming the first missing column and the columns the table does have."""
+    for col in columns:
+        if col not in frame.columns:
+            reason = f" ({why})" if why else ""
+            raise ScenarioError(
+                f"required column is missing{reason}; the table has: {', '.join(frame.columns)}",
+                file=file,
+                column=col,
+            )
+
+
+def _first_bad(mask: np.ndarray) -> int:
+    return int(np.flatnonzero(mask)[0])
+
+
+def parse_number_column(
+    frame: pd.DataFrame,
+    column: str,
+    *,
+    file: str,
+    allow_missing: bool = False,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    integer: bool = False,
+) -> np.ndarray:
+    """Convert a text column to float64, naming the first bad cell on error.
+
+    Empty cells become NaN when ``allow_missing``; otherwise they are errors.
+    """
+    text = frame[column].astype(str)
+    empty = (text == "").to_numpy()
+    values = pd.to_numeric(text.str.replace("_", "", regex=False), errors="coerce").to_numpy(
+        dtype=float
+    )
+    if not allow_missing and empty.any():
+        raise ScenarioError(
+            "the cell is empty; a number is required",
+            file=file,
+            row=sheet_row(_first_bad(empty)),
+            column=column,
+        )
+    bad = np.isnan(values) & ~empty | np.isinf(values)
+    if bad.any():
+        i = _first_bad(bad)
+        raise ScenarioError(
+            f"'{text.iloc[i]}' is not a number; accepted: a number such as 12 or 0.5",
+            file=file,
+            row=sheet_row(i),
+            column=column,
+        )
+    if integer:
+        frac = ~np.isnan(values) & (values != np.round(values))
+        if frac.any():
+            i = _first_bad(frac)
+            raise ScenarioError(
+                f"'{text.iloc[i]}' is not a whole number; accepted: 0, 1, 2, ...",
+                file=file,
+                row=sheet_row(i),
+                column=column,
+            )
+    if minimum is not None:
+        low = values < minimum
+        if low.any():
+            i = _first_bad(low)
+            raise ScenarioError(
+                f"{text.iloc[i]} is below {minimum:g}; accepted: {minimum:g} or more",
+                file=file,
+                row=sheet_row(i),
+                column=column,
+            )
+    if maximum is not None:
+        high = values > maximum
+        if high.any():
+            i = _first_bad(high)
+            raise ScenarioError(
+                f"{text.iloc[i]} is above {maximum:g}; accepted: {maximum:g} or less",
+                file=file,
+                row=sheet_row(i),
+                column=column,
+            )
+    return values
+
+
+def parse_bool_column(frame: pd.DataFrame, column: str, *, file: str) -> np.ndarray:
+    """Read true/false, yes/no, 1/0 (empty = false)."""
+    text = frame[column].astype(str).str.lower()
+    ok = text.isin(TRUE_WORDS | FALSE_WORDS).to_numpy()
+    if not ok.all():
+        i = _first_bad(~ok)
+        raise ScenarioError(
+            f"'{frame[column].iloc[i]}' is not true or false; accepted: true, false, yes, no, 1, 0",
+            file=file,
+            row=sheet_row(i),
+            column=column,
+        )
+    return text.isin(TRUE_WORDS).to_numpy()
+
+
+def parse_list_cell(cell: str) -> tuple[str, ...]:
+    """Split a ``;``-separated cell; ``*`` stands for all and is kept as ``("*",)``."""
+    parts = tuple(p.strip() for p in cell.split(";") if p.strip())
+    return ("*",) if "*" in parts else parts
+
+
+def unique_ids(values: Sequence[str], *, file: str, column: str = "id") -> None:
+    """Raise on an empty or repeated id, naming both rows of a repeat."""
+    seen: dict[str, int] = {}
+    for pos, v in enumerate(values):
+        if not v:
+            raise ScenarioError("the id is empty", file=file, row=sheet_row(pos), column=column)
+        if v in seen:
+            raise ScenarioError(
+                f"id '{v}' is used twice (also in row {sheet_row(seen[v])}); ids must be unique",
+                file=file,
+                row=sheet_row(pos),
+                column=column,
+            )
+        seen[v] = pos
