@@ -86,8 +86,68 @@ def _add_validate(sub: Any) -> None:
     p.set_defaults(func=_cmd_validate)
 
 
+# --- solve ---------------------------------------------------------------------------
+
+
+def _cmd_solve(args: argparse.Namespace) -> int:
+    from selector.portfolio import explain_partners, heuristic_solve, solve
+    from selector.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    if args.heuristic:
+        result = heuristic_solve(scenario, seed=args.seed)
+    else:
+        result = solve(
+            scenario,
+            solver=args.solver,
+            time_limit=args.time_limit,
+            gap=args.gap,
+            seed=args.seed,
+        )
+    if args.json:
+        emit_json(result.to_dict())
+    else:
+        d = result.to_dict()
+        print(f"Scenario   {d['scenario']}  ({d['objective_kind']})")
+        print(f"Status     {d['status']}  [{d['solver']}, {d['wall_seconds']:.2f} s]")
+        if d["objective"] is not None:
+            bound = "-" if d["bound"] is None else f"{d['bound']:,.0f}"
+            gap = "-" if d["gap"] is None else f"{d['gap']:.3%}"
+            print(f"Objective  {d['objective']:,.0f}   bound {bound}   gap {gap}")
+            budget = "unlimited" if d["budget"] is None else f"{d['budget']:,.0f}"
+            print(f"Cost       {d['cost']:,.0f} of {budget}")
+            for pool in d["pools"]:
+                print(f"  pool     {pool['pool']}: {pool['used']:,.0f} of {pool['cap']:,.0f}")
+            share = d["covered_share"]
+            print(
+                f"Coverage   {d['covered_value']:,.0f} of {d['total_value']:,.0f}"
+                + ("" if share is None else f" ({share:.1%})")
+            )
+            print(f"Selected   {len(d['selected'])} partner(s): {', '.join(d['selected'])}")
+        for line in d["explanation"]:
+            print(f"  - {line}")
+        if args.why and result.feasible:
+            table = explain_partners(scenario, result)
+            print()
+            print(table[["type", "selected", "cost", "marginal_value", "reason"]].to_string())
+    return 0 if result.status in ("optimal", "time_limit") else 1
+
+
+def _add_solve(sub: Any) -> None:
+    p = sub.add_parser("solve", help="choose the partner portfolio")
+    p.add_argument("scenario", help="scenario TOML file")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--solver", choices=["highs", "cbc"], default=None)
+    p.add_argument("--time-limit", type=float, default=None, metavar="S")
+    p.add_argument("--gap", type=float, default=None, metavar="G", help="relative gap, e.g. 0.001")
+    p.add_argument("--seed", type=int, default=2027)
+    p.add_argument("--heuristic", action="store_true", help="greedy + local search only (instant)")
+    p.add_argument("--why", action="store_true", help="explain why each partner is in or out")
+    p.set_defaults(func=_cmd_solve)
+
+
 # Each entry adds one subcommand; modules keep their logic, this file only wires it.
-REGISTRARS: list[Callable[[Any], None]] = [_add_validate]
+REGISTRARS: list[Callable[[Any], None]] = [_add_validate, _add_solve]
 
 
 def build_parser() -> argparse.ArgumentParser:

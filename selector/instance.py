@@ -1,0 +1,288 @@
+"""The portfolio problem as arrays: what the optimizer and the heuristics both work on.
+
+:func:`build_instance` turns a :class:`~selector.scenario.Scenario` and partner scores
+into a :class:`PortfolioInstance`: a partners x segments coverage matrix in which
+segments covered by exactly the same partners (and with the same requirements) are
+merged into one weighted row, segments nobody covers are set aside, and partners that
+can never be selected or never help are fixed out with a reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from selector.scenario import Scenario
+
+__all__ = [
+    "PortfolioInstance",
+    "build_instance",
+    "evaluate",
+    "segment_quality",
+    "violations",
+]
+
+
+@dataclass(frozen=True, eq=False)
+class PortfolioInstance:
+    """Arrays of one portfolio problem (partners in table order; merged segment rows).
+
+    ``cover`` is partners x rows (CSR, int8). ``row_of_segment[s]`` is the merged row of
+    original segment ``s`` or -1 when no partner covers it. ``fixed_out`` partners
+    cannot be selected (``out_reason`` says why); ``fixed_in`` must be.
+    """
+
+    objective: str
+    partner_ids: np.ndarray
+    cost: np.ndarray
+    quality: np.ndarray
+    types: np.ndarray
+    gtm_tier: np.ndarray
+    cover: sp.csr_matrix
+    value: np.ndarray
+    required: np.ndarray
+    cap: np.ndarray
+    row_of_segment: np.ndarray
+    budget: float
+    pools: tuple[tuple[str, np.ndarray, float], ...]
+    conflicts: np.ndarray
+    type_mix: tuple[tuple[str, np.ndarray, int | None, int | None], ...]
+    suppliers: sp.csr_matrix | None
+    fixed_in: np.ndarray
+    fixed_out: np.ndarray
+    out_reason: tuple[tuple[str, str], ...]
+
+    @property
+    def n_partners(self) -> int:
+        return int(len(self.partner_ids))
+
+    @property
+    def n_rows(self) -> int:
+        return int(self.cover.shape[1])
+
+    @property
+    def cover_csc(self) -> sp.csc_matrix:
+        return self.cover.tocsc()
+
+    @property
+    def maximize(self) -> bool:
+        return self.objective != "min_cost"
+
+
+def _merge_key(columns: sp.csc_matrix, required: np.ndarray, cap: np.ndarray) -> np.ndarray:
+    """Group id per segment: equal for segments with the same covering partners and rules."""
+    indptr, indices = columns.indptr, columns.indices
+    keys = [
+        indices[indptr[j] : indptr[j + 1]].tobytes() + b"|" + required[j].tobytes() + cap[j].tobytes()
+        for j in range(columns.shape[1])
+    ]
+    codes, _ = pd.factorize(pd.Series(keys, dtype=object))
+    return np.asarray(codes, dtype=np.int64)
+
+
+def build_instance(
+    scenario: Scenario,
+    quality: np.ndarray,
+    *,
+    exclude: np.ndarray | None = None,
+    merge: bool = True,
+) -> PortfolioInstance:
+    """Turn a scenario into arrays.
+
+    Parameters
+    ----------
+    scenario
+        The validated scenario.
+    quality
+        Per-partner weight in 0..1 of the value a segment yields when that partner is
+        the best selected one covering it (the partner score); ignored (taken as 1)
+        unless the objective is ``weighted_coverage``.
+    exclude
+        Extra partners fixed out (boolean mask), e.g. the exit programme tier.
+    merge
+        Merge segments with identical coverage and rules into one weighted row.
+    """
+    partners = scenario.partners
+    n = len(partners)
+    objective = scenario.objective
+    q = np.asarray(quality, dtype=float) if objective == "weighted_coverage" else np.ones(n)
+    cost = partners["cost"].to_numpy(dtype=float)
+    cover_full = scenario.coverage_matrix
+    value_full = scenario.segments["value"].to_numpy(dtype=float)
+    req_full = scenario.required_partners()
+    cap_full = scenario.max_partners()
+    ids = partners.index.to_numpy(dtype=object)
+    index = pd.Index(ids)
+    reasons: dict[str, str] = {}
+    fixed_out = np.zeros(n, dtype=bool)
+    fixed_in = np.zeros(n, dtype=bool)
+    for pid in scenario.constraints.must_include:
+        fixed_in[index.get_loc(pid)] = True
+    for pid in scenario.constraints.must_exclude:
+        fixed_out[index.get_loc(pid)] = True
+        reasons[pid] = "excluded by the scenario (must_exclude)"
+    if exclude is not None:
+        for pos in np.flatnonzero(exclude & ~fixed_in):
+            if not fixed_out[pos]:
+                reasons[str(ids[pos])] = "in the exit programme tier (tiers.exclude_exit)"
+            fixed_out[pos] = True
+    budget = np.inf if scenario.budget.total is None else float(scenario.budget.total)
+    too_dear = (cost > budget) & ~fixed_out & ~fixed_in
+    for pos in np.flatnonzero(too_dear):
+        reasons[str(ids[pos])] = f"costs {cost[pos]:,.0f}, more than the whole budget {budget:,.0f}"
+    fixed_out |= too_dear
+    pools: list[tuple[str, np.ndarray, float]] = []
+    for key, pool_cap in scenario.budget.pools:
+        mask = scenario.pool_members(key)
+        pools.append((key, mask, float(pool_cap)))
+        dear = mask & (cost > pool_cap) & ~fixed_out & ~fixed_in
+        for pos in np.flatnonzero(dear):
+            reasons[str(ids[pos])] = f"costs {cost[pos]:,.0f}, more than budget pool {key} ({pool_cap:,.0f})"
+        fixed_out |= dear
+
+    suppliers: sp.csr_matrix | None = None
+    tier = partners["gtm_tier"].to_numpy(dtype=np.int64)
+    supply = scenario.supply
+    if scenario.constraints.tier2_needs_distributor and supply is not None:
+        r = index.get_indexer(supply["reseller_id"])
+        d = index.get_indexer(supply["distributor_id"])
+        suppliers = sp.csr_matrix((np.ones(len(r), dtype=np.int8), (r, d)), shape=(n, n))
+        has_supplier = np.diff(suppliers.indptr) > 0
+        orphan = (tier == 2) & ~has_supplier & ~fixed_out
+        for pos in np.flatnonzero(orphan):
+            reasons.setdefault(str(ids[pos]), "tier-2 partner with no distributor in the supply table")
+        fixed_out |= orphan & ~fixed_in
+
+    # Segments: drop those nobody covers, merge identical ones.
+    covered = np.diff(cover_full.tocsc().indptr) > 0
+    keep = np.flatnonzero(covered)
+    sub = cover_full.tocsc()[:, keep]
+    row_of_segment = np.full(len(value_full), -1, dtype=np.int64)
+    if merge and len(keep):
+        codes = _merge_key(sub, req_full[keep], cap_full[keep])
+        first = np.unique(codes, return_index=True)[1]
+        n_rows = len(first)
+        merged_value = np.bincount(codes, weights=value_full[keep], minlength=n_rows)
+        cover = sub[:, first].tocsr()
+        required = req_full[keep][first]
+        cap = cap_full[keep][first]
+        row_of_segment[keep] = codes
+    else:
+        cover = sub.tocsr()
+        merged_value = value_full[keep]
+        required = req_full[keep]
+        cap = cap_full[keep]
+        row_of_segment[keep] = np.arange(len(keep))
+    cover.sort_indices()
+
+    # Partners that can never help: no value, no requirement, supply nobody, not needed by a mix.
+    useful_rows = (merged_value > 0) | (required > 0)
+    helps = np.asarray(cover[:, useful_rows].sum(axis=1)).ravel() > 0
+    if suppliers is not None:
+        helps |= np.asarray(suppliers.sum(axis=0)).ravel() > 0
+    mix_types = {t for t, lo, _hi in _type_mix(scenario) if lo}
+    helps |= np.isin(partners["type"].to_numpy(), list(mix_types))
+    idle = ~helps & ~fixed_in & ~fixed_out
+    for pos in np.flatnonzero(idle):
+        reasons[str(ids[pos])] = "covers no segment with value or a requirement"
+    fixed_out |= idle
+
+    conflicts = np.array(
+        [[index.get_loc(a), index.get_loc(b)] for a, b in scenario.constraints.conflicts],
+        dtype=np.int64,
+    ).reshape(-1, 2)
+    types = partners["type"].to_numpy(dtype=object)
+    mix = tuple((t, types == t, lo, hi) for t, lo, hi in _type_mix(scenario))
+    return PortfolioInstance(
+        objective=objective,
+        partner_ids=ids,
+        cost=cost,
+        quality=q,
+        types=types,
+        gtm_tier=tier,
+        cover=cover,
+        value=merged_value,
+        required=required.astype(np.int64),
+        cap=cap.astype(np.int64),
+        row_of_segment=row_of_segment,
+        budget=budget,
+        pools=tuple(pools),
+        conflicts=conflicts,
+        type_mix=mix,
+        suppliers=suppliers,
+        fixed_in=fixed_in,
+        fixed_out=fixed_out & ~fixed_in,
+        out_reason=tuple(sorted(reasons.items())),
+    )
+
+
+def _type_mix(scenario: Scenario) -> tuple[tuple[str, int | None, int | None], ...]:
+    return scenario.constraints.type_mix
+
+
+def segment_quality(inst: PortfolioInstance, x: np.ndarray) -> np.ndarray:
+    """Per merged row: the best quality among selected partners covering it (0 if none)."""
+    sel = np.asarray(x, dtype=bool)
+    cov = inst.cover_csc
+    rows = np.repeat(np.arange(cov.shape[1]), np.diff(cov.indptr))
+    partner = cov.indices
+    on = sel[partner]
+    best = np.zeros(cov.shape[1])
+    np.maximum.at(best, rows[on], inst.quality[partner[on]])
+    return best
+
+
+def evaluate(inst: PortfolioInstance, x: np.ndarray) -> float:
+    """Objective value of selection ``x`` (boolean per partner)."""
+    sel = np.asarray(x, dtype=bool)
+    if inst.objective == "min_cost":
+        return float(inst.cost[sel].sum())
+    return float(inst.value @ segment_quality(inst, sel))
+
+
+def violations(inst: PortfolioInstance, x: np.ndarray, *, tol: float = 1e-6) -> list[str]:
+    """Every rule selection ``x`` breaks, in words (empty when feasible)."""
+    sel = np.asarray(x, dtype=bool)
+    out: list[str] = []
+    ids = inst.partner_ids
+    cost = float(inst.cost[sel].sum())
+    if cost > inst.budget * (1 + tol) + tol:
+        out.append(f"cost {cost:,.0f} exceeds the budget {inst.budget:,.0f}")
+    for key, mask, cap in inst.pools:
+        used = float(inst.cost[sel & mask].sum())
+        if used > cap * (1 + tol) + tol:
+            out.append(f"pool {key} uses {used:,.0f} of {cap:,.0f}")
+    bad_in = np.flatnonzero(inst.fixed_in & ~sel)
+    if len(bad_in):
+        out.append(f"must-include partners not selected: {', '.join(map(str, ids[bad_in]))}")
+    bad_out = np.flatnonzero(inst.fixed_out & sel)
+    if len(bad_out):
+        out.append(f"excluded partners selected: {', '.join(map(str, ids[bad_out]))}")
+    for a, b in inst.conflicts:
+        if sel[a] and sel[b]:
+            out.append(f"conflicting partners both selected: {ids[a]}, {ids[b]}")
+    counts = np.asarray(inst.cover.T @ sel.astype(np.int64)).ravel()
+    short = np.flatnonzero(counts < inst.required)
+    if len(short):
+        out.append(f"{len(short)} segment group(s) have fewer selected partners than required")
+    over = np.flatnonzero((inst.cap >= 0) & (counts > inst.cap))
+    if len(over):
+        out.append(f"{len(over)} segment group(s) have more selected partners than the cap")
+    for t, mask, lo, hi in inst.type_mix:
+        k = int((sel & mask).sum())
+        if lo is not None and k < lo:
+            out.append(f"{k} {t} partner(s) selected, at least {lo} required")
+        if hi is not None and k > hi:
+            out.append(f"{k} {t} partner(s) selected, at most {hi} allowed")
+    if inst.suppliers is not None:
+        supplied = np.asarray(inst.suppliers @ sel.astype(np.int64)).ravel() > 0
+        needs = sel & (inst.gtm_tier == 2) & ~supplied
+        if needs.any():
+            out.append(
+                "tier-2 partners selected without a selected distributor: "
+                f"{', '.join(map(str, ids[np.flatnonzero(needs)][:5]))}"
+            )
+    return out
+
