@@ -146,8 +146,127 @@ def _add_solve(sub: Any) -> None:
     p.set_defaults(func=_cmd_solve)
 
 
+# --- weights and scores --------------------------------------------------------------
+
+
+def _cmd_weights(args: argparse.Namespace) -> int:
+    from selector import ahp
+    from selector.criteria import ROOT, load_model
+    from selector.scoring import model_weights
+
+    model = load_model(args.model)
+    mw = model_weights(model, method=args.method, ri=args.ri)
+    nodes: dict[str, Any] = {}
+    for parent, res in mw.nodes.items():
+        entry: dict[str, Any] = {"children": list(model.children(parent))}
+        if isinstance(res, ahp.AhpResult):
+            entry.update(
+                local_weights=res.weights, cr=res.cr, consistent=res.consistent,
+                lambda_max=res.lambda_max,
+                revisions=[r.__dict__ for r in res.revisions],
+            )
+        elif isinstance(res, ahp.GroupResult):
+            entry.update(
+                local_weights=res.weights,
+                consensus=res.consensus,
+                experts={
+                    name: {"weights": r.weights, "cr": r.cr, "consistent": r.consistent,
+                           "revisions": [v.__dict__ for v in r.revisions]}
+                    for name, r in res.experts.items()
+                },
+            )
+        else:
+            entry.update(local_weights=None, note="no judgments: equal weights")
+        nodes[parent] = entry
+    if args.json:
+        emit_json(
+            {
+                "model": model.name, "method": mw.method, "ri_table": mw.ri_table,
+                "consistent": mw.consistent, "global_weights": dict(mw.global_weights),
+                "node_weights": dict(mw.node_weights), "nodes": nodes,
+            }
+        )
+        return 0
+    print(f"Model   {model.name}   (method {mw.method}, RI table {mw.ri_table})")
+
+    def show(parent: str, depth: int) -> None:
+        for child in model.children(parent):
+            node = model.node(child)
+            weight = mw.node_weights.get(child, 0.0)
+            local = (nodes.get(parent, {}).get("local_weights") or {}).get(child)
+            local_s = "" if local is None else f"  (local {local:.3f})"
+            print(f"{'  ' * depth}{node.label:<{44 - 2 * depth}} {weight:7.3f}{local_s}")
+            show(child, depth + 1)
+
+    print(f"{'criterion':<44} {'global':>7}")
+    show(ROOT, 0)
+    print()
+    for parent, res in mw.nodes.items():
+        label = "goal" if parent == ROOT else model.node(parent).label
+        results = (
+            {"": res} if isinstance(res, ahp.AhpResult)
+            else dict(res.experts) if isinstance(res, ahp.GroupResult) else {}
+        )
+        for expert, r in results.items():
+            who = f" [{expert}]" if expert else ""
+            verdict = "ok" if r.consistent else f"INCONSISTENT (threshold {r.threshold:g})"
+            print(f"CR {max(r.cr, 0.0):6.3f}  {label}{who}: {verdict}")
+            for rev in r.revisions:
+                print(
+                    f"    revise {rev.row} vs {rev.col}: {rev.current:.3g} -> {rev.suggested:.3g}"
+                    f"  (CR after: {rev.cr_after:.3f})"
+                )
+        if isinstance(res, ahp.GroupResult):
+            print(f"    experts merged ({res.method}); consensus {res.consensus:.2f}")
+    return 0
+
+
+def _add_weights(sub: Any) -> None:
+    p = sub.add_parser("weights", help="AHP weights of a criteria model, with consistency")
+    p.add_argument("model", help="criteria model TOML file")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--method", choices=["eigenvector", "geometric"], default=None)
+    p.add_argument(
+        "--ri", choices=["saaty1980", "saaty2005", "alonso_lamata", "donegan_dodd"], default=None
+    )
+    p.set_defaults(func=_cmd_weights)
+
+
+def _cmd_scores(args: argparse.Namespace) -> int:
+    from selector.scenario import load_scenario
+    from selector.scoring import score_partners
+
+    scenario = load_scenario(args.scenario)
+    scores = score_partners(scenario)
+    table = scores.to_frame()
+    table.insert(0, "name", scenario.partners["name"].reindex(table.index))
+    table.insert(1, "type", scenario.partners["type"].reindex(table.index))
+    if args.json:
+        emit_json(
+            {
+                "scenario": scenario.name,
+                "partners": [
+                    {"id": str(pid), **{k: row[k] for k in ("name", "type", "score", "tier", "rank")}}
+                    for pid, row in table.iterrows()
+                ],
+                "tiers": {str(k): int(v) for k, v in scores.tier.value_counts().items()},
+            }
+        )
+        return 0
+    print(f"Scenario  {scenario.name}: {len(table)} partners")
+    print(table.to_string(float_format=lambda v: f"{v:.3f}"))
+    return 0
+
+
+def _add_scores(sub: Any) -> None:
+    p = sub.add_parser("scores", help="partner scores and programme tiers")
+    p.add_argument("scenario", help="scenario TOML file")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=_cmd_scores)
+
+
 # Each entry adds one subcommand; modules keep their logic, this file only wires it.
-REGISTRARS: list[Callable[[Any], None]] = [_add_validate, _add_solve]
+REGISTRARS: list[Callable[[Any], None]] = [_add_validate, _add_weights, _add_scores, _add_solve]
 
 
 def build_parser() -> argparse.ArgumentParser:
