@@ -292,6 +292,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SelectorError as exc:
         print(f"selector: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into head and the like
+        return 0
     except KeyboardInterrupt:
         print("selector: interrupted", file=sys.stderr)
         return 130

@@ -102,7 +102,7 @@ class _State:
         total = inst.cost + extra_cost
         ok &= self.spent + total <= inst.budget * (1 + 1e-9)
         for k, (_key, mask, cap) in enumerate(inst.pools):
-            add = inst.cost * mask + extra_cost * mask[partner_of_extra]
+            add = inst.cost * mask + np.where(mask[partner_of_extra], extra_cost, 0.0)
             ok &= self.pool_spent[k] + add <= cap * (1 + 1e-9)
         saturated = (inst.cap >= 0) & (self.count >= inst.cap)
         if saturated.any():
@@ -152,34 +152,34 @@ def _cheapest_suppliers(inst: PortfolioInstance) -> np.ndarray:
     return out
 
 
-def _fill_requirements(state: _State) -> bool:
-    """Add partners until every row has its required number; False if stuck."""
+def _fill_requirements(state: _State, row_weight: np.ndarray | None = None) -> bool:
+    """Add partners until every row has its required number; False if stuck.
+
+    Greedy set cover: the partner (with its supplier, when it needs one) that fills the
+    most missing requirement units per cost, value gained breaking near-ties.
+    """
     inst = state.inst
-    cover_t = inst.cover.T.tocsr()
     while True:
         deficit = np.maximum(inst.required - state.count, 0)
         if not deficit.any():
             return True
         need, extra, pox = state.bundle()
         ok = state.allowed(extra, pox)
-        help_units = inst.cover @ np.minimum(deficit, 1)
-        help_units = np.asarray(help_units).ravel().astype(float)
-        ok &= help_units > 0
+        short = np.minimum(deficit, 1).astype(float)
+        if row_weight is not None:
+            short *= row_weight
+        units = np.asarray(inst.cover @ short).ravel()
+        supplier_units = np.where(need >= 0, units[np.maximum(need, 0)], 0.0)
+        units = units + supplier_units
+        ok &= units > 0
         if not ok.any():
             return False
-        # The row hardest to fill first: among partners covering it, best units per cost.
-        rows = np.flatnonzero(deficit)
-        options = np.diff(cover_t.indptr)[rows]
-        hardest = rows[np.argmin(options)]
-        cand = cover_t.indices[cover_t.indptr[hardest] : cover_t.indptr[hardest + 1]]
-        cand = cand[ok[cand]]
-        if not len(cand):
-            cand = np.flatnonzero(ok)
-        total_cost = inst.cost[cand] + extra[cand]
-        score = help_units[cand] / np.maximum(total_cost, 1e-9)
+        total_cost = inst.cost + extra
+        score = units / np.maximum(total_cost, 1e-9)
         if inst.maximize:
-            score = score * (1.0 + inst.quality[cand])
-        p = int(cand[np.argmax(score)])
+            gain = state.gains()
+            score = score * (1.0 + 0.1 * gain / max(float(gain.max()), 1e-9))
+        p = int(np.argmax(np.where(ok, score, -np.inf)))
         state.try_add(p, int(need[p]))
 
 
@@ -239,6 +239,20 @@ def _drop_redundant(state: _State) -> None:
             state.remove(int(p))
 
 
+def _start_state(inst: PortfolioInstance) -> _State:
+    """The must-include partners (and a supplier for each tier-2 one)."""
+    state = _State(inst)
+    for p in np.flatnonzero(inst.fixed_in):
+        if not state.sel[p]:
+            state.add(int(p))
+    if inst.suppliers is not None:
+        for p in np.flatnonzero(inst.fixed_in & ~state.supplied()):
+            d = state.cheapest_supplier[p]
+            if d >= 0 and not state.sel[d]:
+                state.add(int(d))
+    return state
+
+
 def greedy_portfolio(
     inst: PortfolioInstance, *, time_budget: float = 0.5, seed: int = 0
 ) -> HeuristicResult:
@@ -255,16 +269,14 @@ def greedy_portfolio(
     """
     t0 = time.perf_counter()
     rng = np.random.default_rng(seed)
-    state = _State(inst)
-    for p in np.flatnonzero(inst.fixed_in):
-        if not state.sel[p]:
-            state.add(int(p))
-    if inst.suppliers is not None:
-        for p in np.flatnonzero(inst.fixed_in & ~state.supplied()):
-            d = state.cheapest_supplier[p]
-            if d >= 0 and not state.sel[d]:
-                state.add(int(d))
-    ok = _fill_requirements(state)
+    # Requirements first; rows left short get more weight on a restart.
+    row_weight = np.ones(inst.n_rows)
+    for _attempt in range(8):
+        state = _start_state(inst)
+        ok = _fill_requirements(state, row_weight)
+        if ok:
+            break
+        row_weight[inst.required > state.count] *= 4.0
     if inst.maximize:
         _greedy_fill(state, deadline=np.inf)
         best_sel = state.sel.copy()

@@ -164,7 +164,7 @@ _SEGMENT_COLUMNS: Final = (
 _ACCOUNT_COVERAGE_TARGET: Final = 30.0  # partners an account expects (account level),
 _ACCOUNT_COVERAGE_SHARE: Final = 0.85  # or this share of its candidates when smaller
 _APPETITE_SHAPE: Final = 4.0  # Gamma shape of an account's pull (mean 1)
-_BUDGET_SHARE: Final = 0.25
+_BUDGET_SHARE: Final = 0.35
 _DISTRIBUTOR_POOL_SHARE: Final = 0.40
 _DEFAULT_MODEL: Final = "../models/partner-selection.toml"
 _TABLES: Final = ("partners", "segments", "coverage", "supply")
@@ -204,7 +204,7 @@ class SyntheticChannel:
     partners, segments, coverage, supply
         The tables, partners sorted by id.
     budget_total
-        Suggested total budget: 25 % of the total partner cost, rounded to 10,000.
+        Suggested total budget: 35 % of the total partner cost, rounded to 10,000.
     distributor_budget
         Suggested cap of the ``type:distributor`` pool: 40 % of ``budget_total``,
         rounded to 10,000.
@@ -1081,7 +1081,7 @@ def _scenario_toml(
         "must_include = []",
         "must_exclude = []",
         f"conflicts = {conflicts}",
-        "max_partners_per_segment = 4",
+        "max_partners_per_segment = 6",
         "min_partners = { named = 1 }",
     ]
     return "\n".join(lines) + "\n"
