@@ -265,8 +265,32 @@ def _add_scores(sub: Any) -> None:
     p.set_defaults(func=_cmd_scores)
 
 
+# --- map and synth: logic in their modules -----------------------------------------------
+
+
+def _add_map(sub: Any) -> None:
+    from selector.gtm import add_map_parser
+
+    add_map_parser(sub)
+
+
+def _add_synth(sub: Any) -> None:
+    from selector import synth
+
+    p = sub.add_parser("synth", help="generate a seeded synthetic channel scenario")
+    synth.add_arguments(p)
+    p.set_defaults(func=synth.run)
+
+
 # Each entry adds one subcommand; modules keep their logic, this file only wires it.
-REGISTRARS: list[Callable[[Any], None]] = [_add_validate, _add_weights, _add_scores, _add_solve]
+REGISTRARS: list[Callable[[Any], None]] = [
+    _add_validate,
+    _add_weights,
+    _add_scores,
+    _add_solve,
+    _add_map,
+    _add_synth,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

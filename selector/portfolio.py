@@ -548,14 +548,19 @@ def to_pulp(model: MipModel, *, name: str = "portfolio") -> tuple[Any, list[Any]
 
     sense = pulp.LpMaximize if model.sense == "max" else pulp.LpMinimize
     prob = pulp.LpProblem(re.sub(r"\W", "_", name) or "portfolio", sense)
+    # PuLP 3.3 deprecates constructing LpVariable directly; 4.x needs prob.add_variable.
+    make = getattr(prob, "add_variable", None)
+
+    def var(name: str, lo: float, hi: float, cat: str) -> Any:
+        if make is not None:
+            return make(name, lowBound=lo, upBound=hi, cat=cat)
+        return pulp.LpVariable(name, lowBound=lo, upBound=hi, cat=cat)
+
     xs = [
-        pulp.LpVariable(f"x{j}", lowBound=model.col_lo[j], upBound=model.col_hi[j], cat=pulp.LpBinary if model.col_lo[j] == 0 and model.col_hi[j] == 1 else pulp.LpInteger)
+        var(f"x{j}", float(model.col_lo[j]), float(model.col_hi[j]), pulp.LpInteger)
         for j in range(model.n_x)
     ]
-    aux = [
-        pulp.LpVariable(f"a{j}", lowBound=0, upBound=1, cat=pulp.LpContinuous)
-        for j in range(model.n_cols - model.n_x)
-    ]
+    aux = [var(f"a{j}", 0.0, 1.0, pulp.LpContinuous) for j in range(model.n_cols - model.n_x)]
     variables = xs + aux
     nz = np.flatnonzero(model.c)
     prob += pulp.LpAffineExpression([(variables[j], float(model.c[j])) for j in nz])
@@ -580,6 +585,24 @@ _CBC_OBJ = re.compile(r"^Objective value:\s+(\S+)", re.M)
 _CBC_BOUND = re.compile(r"^(?:Lower|Upper) bound:\s+(\S+)", re.M)
 
 
+def _cbc_path() -> str | None:
+    """The CBC binary: PuLP 3's bundled one, else ``cbc`` on the PATH (PuLP 4 with
+    ``pulp[cbc]`` installs it there)."""
+    import shutil
+
+    try:
+        from pulp.apis import coin_api
+    except ImportError:  # pragma: no cover - layout of another PuLP release
+        coin_api = None
+    bundled = getattr(coin_api, "pulp_cbc_path", None)
+    if bundled and os.path.exists(bundled):
+        return str(bundled)
+    found = shutil.which("cbc")
+    if found is None:
+        raise SolverError("CBC is not installed: pip install 'pulp[cbc]' or use solver='highs'")
+    return found
+
+
 def _solve_cbc(
     model: MipModel,
     *,
@@ -597,8 +620,8 @@ def _solve_cbc(
             var.setInitialValue(float(round(value)) if var.cat != pulp.LpContinuous else float(value))
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "cbc.log"
-        cmd_cls = getattr(pulp, "PULP_CBC_CMD", None) or pulp.COIN_CMD
-        solver = cmd_cls(
+        solver = pulp.COIN_CMD(
+            path=_cbc_path(),
             msg=False,
             timeLimit=float(time_limit),
             gapRel=float(gap),

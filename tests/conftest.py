@@ -1,0 +1,201 @@
+"""Shared fixtures: small scenarios in ``tmp_path`` derived from the teaching data.
+
+Each test changes one thing in the teaching scenario (a table cell, a setting) and
+checks what the loader says about it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import tomllib
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+import tomli_w
+
+from selector.errors import ScenarioError
+
+REPO = Path(__file__).resolve().parents[1]
+SCENARIOS = REPO / "scenarios"
+TEACHING_TOML = SCENARIOS / "teaching.toml"
+TEACHING_DATA = SCENARIOS / "teaching"
+MODEL = REPO / "models" / "partner-selection.toml"
+
+KEEP = object()  # "use the teaching table" (the default for partners/segments/supply)
+
+Table = pd.DataFrame | Callable[[pd.DataFrame], pd.DataFrame] | str | None
+
+
+def teaching_table(name: str) -> pd.DataFrame:
+    """A teaching table as text cells (how the loader sees it)."""
+    return pd.read_csv(TEACHING_DATA / f"{name}.csv", dtype=str, keep_default_na=False)
+
+
+def teaching_settings() -> dict[str, Any]:
+    """The teaching scenario's settings, without its data paths."""
+    with TEACHING_TOML.open("rb") as fh:
+        data = tomllib.load(fh)
+    for key in ("model", "partners", "segments", "supply", "coverage"):
+        data.pop(key, None)
+    return data
+
+
+def deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(dict(base))
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """Numbers as numbers, so an XLSX gets numeric cells like a hand-made sheet."""
+    out = frame.copy()
+    for col in out.columns:
+        with contextlib.suppress(ValueError, TypeError):
+            out[col] = pd.to_numeric(out[col])
+    return out
+
+
+def write_table(frame: pd.DataFrame | str, path: Path) -> None:
+    """Write a frame as CSV or XLSX (by suffix), or raw text as it is."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(frame, str):
+        path.write_text(frame, encoding="utf-8")
+    elif path.suffix == ".xlsx":
+        _typed(frame).to_excel(path, index=False, engine="openpyxl")
+    else:
+        frame.to_csv(path, index=False)
+
+
+class ScenarioFactory:
+    """Writes a scenario (TOML + tables) into its own folder under ``tmp_path``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.count = 0
+
+    def __call__(
+        self,
+        *,
+        partners: Table | object = KEEP,
+        segments: Table | object = KEEP,
+        supply: Table | object = KEEP,
+        coverage: Table | Iterable[tuple[str, str]] | None = None,
+        settings: Mapping[str, Any] | None = None,
+        drop: Iterable[str] = (),
+        model: bool | str | Path = True,
+        fmt: str = "csv",
+        raw_toml: str | None = None,
+        toml_extra: str = "",
+    ) -> Path:
+        """Return the path of the written scenario TOML.
+
+        Tables: ``KEEP`` (teaching data), a frame, a function of the teaching frame,
+        raw text for the file, or ``None`` (no such table; only for supply/coverage).
+        ``settings`` is deep-merged into the teaching settings, ``drop`` removes dotted
+        keys, ``toml_extra`` is appended to the TOML text as written.
+        """
+        self.count += 1
+        folder = self.root / f"scenario{self.count}"
+        data_dir = folder / "data"
+        data_dir.mkdir(parents=True)
+        config: dict[str, Any] = {}
+        if model is True:
+            config["model"] = str(MODEL)
+        elif model:
+            config["model"] = str(model)
+        for name, table in (("partners", partners), ("segments", segments),
+                            ("supply", supply), ("coverage", coverage)):
+            if table is None:
+                continue
+            if table is KEEP:
+                if name == "coverage":
+                    continue
+                frame: pd.DataFrame | str = teaching_table(name)
+            elif callable(table) and not isinstance(table, pd.DataFrame):
+                frame = table(teaching_table(name))
+            elif isinstance(table, pd.DataFrame | str):
+                frame = table
+            else:  # pairs
+                cols = ["partner_id", "segment_id"] if name == "coverage" else [
+                    "distributor_id", "reseller_id"]
+                frame = pd.DataFrame(list(table), columns=cols)
+            target = data_dir / f"{name}.{fmt}"
+            write_table(frame, target)
+            config[name] = f"data/{target.name}"
+        config = deep_merge(teaching_settings(), config)
+        config = deep_merge(config, settings or {})
+        for dotted in drop:
+            *parents, last = dotted.split(".")
+            node = config
+            for p in parents:
+                node = node[p]
+            node.pop(last, None)
+        path = folder / "scenario.toml"
+        text = raw_toml if raw_toml is not None else tomli_w.dumps(config)
+        path.write_text(text + ("\n" + toml_extra if toml_extra else ""), encoding="utf-8")
+        return path
+
+
+@pytest.fixture
+def make_scenario(tmp_path: Path) -> ScenarioFactory:
+    return ScenarioFactory(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def teaching():
+    """The teaching scenario, loaded once (scenarios are frozen)."""
+    from selector.scenario import load_scenario
+
+    return load_scenario(TEACHING_TOML)
+
+
+def check_error(
+    exc: BaseException,
+    *,
+    file: str | Path | None = None,
+    row: int | None = None,
+    column: str | None = None,
+    contains: Iterable[str] = (),
+) -> str:
+    """Assert a ScenarioError names its place (file, row, column) and what it found."""
+    assert isinstance(exc, ScenarioError), f"{type(exc).__name__}: {exc}"
+    msg = str(exc)
+    if file is not None:
+        assert exc.file is not None, msg
+        if Path(file).is_absolute():
+            assert Path(exc.file).resolve() == Path(file).resolve(), (exc.file, msg)
+        else:
+            assert Path(exc.file).name == Path(file).name, (exc.file, msg)
+        assert msg.startswith(f"{exc.file}"), msg
+        assert Path(file).name in msg, msg
+    if row is not None:
+        assert exc.row == row, msg
+        assert f"row {row}" in msg, msg
+    if column is not None:
+        assert exc.column == column, msg
+        assert f"column '{column}'" in msg, msg
+    for fragment in contains:
+        assert fragment in msg, f"{fragment!r} not in {msg!r}"
+    assert "\n" not in msg, msg
+    return msg
+
+
+@pytest.fixture
+def expect_error() -> Callable[..., str]:
+    """``expect_error(fn, *args, file=..., row=..., column=..., contains=[...])``: call
+    ``fn``, require a ScenarioError, check where it points; return the message."""
+
+    def run(fn: Callable[..., Any], *args: Any, **where: Any) -> str:
+        with pytest.raises(ScenarioError) as info:
+            fn(*args)
+        return check_error(info.value, **where)
+
+    return run

@@ -1,0 +1,124 @@
+"""The ``selector validate`` command: counts on stdout, one-line errors on stderr."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from selector.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+TEACHING = REPO / "scenarios" / "teaching.toml"
+ALL_SCENARIOS = sorted((REPO / "scenarios").glob("*.toml"))
+
+
+def test_validate_teaching(capsys):
+    assert main(["validate", str(TEACHING)]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    assert "Teaching: East-North-South" in out
+    assert "Model      Partner selection" in out
+    assert "Objective  weighted_coverage" in out
+    assert "Partners   12 (distributor 2, isv 1, reseller 5, si 4); total cost 990,000" in out
+    assert "Segments   30 (3 named); value 15,378,000" in out
+    assert "Coverage   52 partner-segment pairs" in out
+    assert "Supply     12 distributor-partner pairs" in out
+    assert "conflict pairs 1" in out
+    assert "Problems found (the scenario still loads):" in out
+    assert "2 segment(s) worth 905,000 are covered by no partner: E-EDU-ENT, N-RET-ENT" in out
+
+
+def test_validate_json(capsys):
+    assert main(["validate", "--json", str(TEACHING)]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    info = json.loads(out)
+    assert info["name"] == "Teaching: East-North-South"
+    assert info["partners"] == 12
+    assert info["segments"] == 30
+    assert info["named_segments"] == 3
+    assert info["coverage_pairs"] == 52
+    assert info["supply_pairs"] == 12
+    assert info["partners_by_tier"] == {"1": 2, "2": 10}
+    assert info["model"] == "Partner selection"
+    assert info["files"] == [str(TEACHING.resolve())]
+    assert isinstance(info["budget_total"], float)
+    assert len(info["problems"]) == 1 and "E-EDU-ENT" in info["problems"][0]
+
+
+def test_validate_shows_the_extends_chain(tmp_path, capsys):
+    overlay = tmp_path / "lean.toml"
+    overlay.write_text(f'extends = "{TEACHING.as_posix()}"\nname = "Lean"\n[budget]\ntotal = 1\n')
+    assert main(["validate", str(overlay)]) == 0
+    out = capsys.readouterr().out
+    assert "Scenario   Lean" in out
+    assert f"Extends    {overlay.resolve()} <- {TEACHING.resolve()}" in out
+    assert "Budget     1" in out
+
+
+def _assert_one_line_error(capsys, *, names: str, says: str) -> str:
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.endswith("\n") and err.count("\n") == 1, err
+    assert err.startswith("selector: error: ")
+    assert names in err
+    assert says in err
+    assert "Traceback" not in err
+    return err
+
+
+def test_bad_scenario_exits_2_with_one_line(make_scenario, capsys):
+    path = make_scenario(settings={"objective": {"kind": "profit"}})
+    assert main(["validate", str(path)]) == 2
+    _assert_one_line_error(capsys, names=str(path), says="objective.kind is 'profit'")
+
+
+def test_bad_cell_exits_2_naming_file_row_and_column(make_scenario, capsys):
+    def typo(df):
+        df.loc[df["id"] == "R03", "cost"] = "12k"
+        return df
+
+    path = make_scenario(partners=typo)
+    assert main(["validate", "--json", str(path)]) == 2
+    err = _assert_one_line_error(capsys, names="partners.csv, row 6, column 'cost'", says="'12k'")
+    assert str(path.parent / "data" / "partners.csv") in err
+
+
+def test_missing_scenario_exits_2(tmp_path, capsys):
+    missing = tmp_path / "nope.toml"
+    assert main(["validate", str(missing)]) == 2
+    _assert_one_line_error(capsys, names=str(missing), says="scenario file not found")
+
+
+def test_scenario_not_utf8_exits_2(tmp_path, capsys):
+    path = tmp_path / "latin.toml"
+    path.write_bytes('name = "Müller"\n'.encode("latin-1"))
+    assert main(["validate", str(path)]) == 2
+    _assert_one_line_error(capsys, names="latin.toml", says="not UTF-8")
+
+
+def test_corrupt_workbook_exits_2(make_scenario, capsys):
+    path = make_scenario(settings={"segments": "data/segments.xlsx"})
+    (path.parent / "data" / "segments.xlsx").write_text("id,region\n")
+    assert main(["validate", str(path)]) == 2
+    _assert_one_line_error(capsys, names="segments.xlsx", says="cannot read the table")
+
+
+def test_usage_error_exits_2(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["validate"])
+    assert info.value.code == 2
+    assert "scenario" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("scenario", ALL_SCENARIOS, ids=[p.name for p in ALL_SCENARIOS])
+def test_every_bundled_scenario_validates(scenario, capsys):
+    assert main(["validate", "--json", str(scenario)]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    info = json.loads(out)
+    assert info["partners"] > 0 and info["segments"] > 0
+    assert info["coverage_pairs"] > 0
+    assert info["files"][0] == str(scenario.resolve())
