@@ -152,8 +152,11 @@ class CriteriaModel:
         return tuple(out)
 
 
-def parse_judgment(value: Any, *, where: str = "") -> float:
-    """Read one judgment: a positive number or a fraction string such as ``"1/3"``."""
+def parse_judgment(value: Any, *, where: str = "", file: str | None = None) -> float:
+    """Read one judgment: a positive number or a fraction string such as ``"1/3"``.
+
+    ``where`` and ``file`` say where the value came from, for the error message.
+    """
     try:
         if isinstance(value, bool):
             raise ValueError
@@ -164,12 +167,14 @@ def parse_judgment(value: Any, *, where: str = "") -> float:
     except (ValueError, ZeroDivisionError, TypeError):
         raise ScenarioError(
             f"judgment {value!r} is not a number; accepted: a positive number or a "
-            f"fraction such as \"1/3\"{' (' + where + ')' if where else ''}"
+            f"fraction such as \"1/3\"{' (' + where + ')' if where else ''}",
+            file=file,
         ) from None
     if not number > 0 or number == float("inf"):
         raise ScenarioError(
             f"judgment {value!r} must be a positive finite number"
-            f"{' (' + where + ')' if where else ''}"
+            f"{' (' + where + ')' if where else ''}",
+            file=file,
         )
     return number
 
@@ -191,6 +196,13 @@ def load_model(path: str | Path) -> CriteriaModel:
             data = tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"not valid TOML: {exc}", file=str(p)) from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(
+            f"not valid TOML: not UTF-8 text (byte {exc.start}); save the file as UTF-8",
+            file=str(p),
+        ) from None
+    except OSError as exc:
+        raise ScenarioError(f"cannot read the file: {exc.strerror or exc}", file=str(p)) from None
     return model_from_dict(data, source=str(p))
 
 
@@ -216,7 +228,7 @@ def model_from_dict(data: Mapping[str, Any], *, source: str | None = None) -> Cr
     if ri not in RI_TABLES:
         raise ScenarioError(f"settings.ri is {ri!r}; accepted: {', '.join(RI_TABLES)}", file=file)
     threshold = settings.get("threshold", 0.10)
-    if isinstance(threshold, bool) or not isinstance(threshold, int | float) or threshold <= 0:
+    if isinstance(threshold, bool) or not isinstance(threshold, int | float) or not threshold > 0:
         raise ScenarioError(
             f"settings.threshold is {threshold!r}; accepted: a positive number such as 0.1",
             file=file,
@@ -363,7 +375,11 @@ def _read_judgments(
             )
         expert = str(entry.get("expert", ""))
         weight = entry.get("weight", 1.0)
-        if isinstance(weight, bool) or not isinstance(weight, int | float) or weight <= 0:
+        if (
+            isinstance(weight, bool)
+            or not isinstance(weight, int | float)
+            or not 0 < weight < float("inf")  # also refuses nan
+        ):
             raise ScenarioError(f"{where}: weight {weight!r} must be a positive number", file=file)
         siblings = children[parent]
         pairs: list[tuple[str, str, float]] = []
@@ -383,7 +399,7 @@ def _read_judgments(
                 for j, b in enumerate(items):
                     if i < j:
                         pairs.append(
-                            (str(a), str(b), parse_judgment(matrix[i][j], where=f"{where}, {a}/{b}"))
+                            (str(a), str(b), parse_judgment(matrix[i][j], where=f"{where}, {a}/{b}", file=file))
                         )
         else:
             raw_pairs = entry.get("pairs")
@@ -395,8 +411,14 @@ def _read_judgments(
                         f"{where}, pair {m}: {pair!r}; accepted: [\"a\", \"b\", value]", file=file
                     )
                 a, b, v = pair
-                pairs.append((str(a), str(b), parse_judgment(v, where=f"{where}, pair {m}")))
+                pairs.append((str(a), str(b), parse_judgment(v, where=f"{where}, pair {m}", file=file)))
         for a, b, _ in pairs:
+            if a == b:
+                raise ScenarioError(
+                    f"{where}: compares '{a}' with itself; accepted: two different sub-criteria "
+                    f"of '{parent}'",
+                    file=file,
+                )
             for item in (a, b):
                 if item not in siblings:
                     raise ScenarioError(

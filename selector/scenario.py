@@ -57,6 +57,7 @@ which takes the same shape of table as the TOML file and re-validates.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import json
 import tomllib
@@ -197,11 +198,20 @@ class Scenario:
 
     @cached_property
     def fingerprint(self) -> str:
-        """A content hash: equal for scenarios with the same data and settings."""
+        """A content hash: equal for scenarios with the same data and settings.
+
+        File paths are left out (the tables' and the model's content is hashed
+        instead), so a copy of a scenario in another folder, or the same tables given
+        in memory, hash alike, and a different model in memory hashes differently.
+        """
         h = hashlib.sha256()
-        h.update(json.dumps(_jsonable(self.config), sort_keys=True, default=str).encode())
+        settings = {k: v for k, v in self.config.items() if k not in DATA_KEYS}
+        h.update(json.dumps(_jsonable(settings), sort_keys=True, default=str).encode())
+        if self.model is not None:
+            h.update(repr(dataclasses.replace(self.model, source=None)).encode())
         for frame in (self.partners, self.segments, self.coverage, self.supply):
             if frame is not None:
+                h.update(json.dumps([str(c) for c in frame.columns]).encode())
                 h.update(pd.util.hash_pandas_object(frame.astype(str), index=True).to_numpy().tobytes())
         return h.hexdigest()[:16]
 
@@ -254,13 +264,15 @@ class Scenario:
                     f"unknown scenario setting '{key}'; accepted: "
                     f"{', '.join(sorted(KNOWN_KEYS - {'extends'}))}"
                 )
-        config = _merge(dict(self.config), dict(changes))
+        # Data paths in ``changes`` are relative to the scenario file, as in the TOML.
+        base = Path(self.source).resolve().parent if self.source else Path.cwd()
+        config = _merge(dict(self.config), _resolve_paths(dict(changes), base))
         frames = None
         if all(config.get(k) == self.config.get(k) for k in DATA_KEYS):
             frames = (self.partners, self.segments, self.coverage, self.supply, self.model)
         return _assemble(
             config,
-            file=self.source or "<scenario>",
+            file=self.source or "<in-memory scenario>",
             sources=self.sources,
             frames=frames,
             coverage_given=self.coverage_given,
@@ -311,6 +323,13 @@ def _read_toml(path: Path, *, referenced_by: str | None = None) -> dict[str, Any
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"not valid TOML: {exc}", file=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(
+            f"not valid TOML: not UTF-8 text (byte {exc.start}); save the file as UTF-8",
+            file=str(path),
+        ) from None
+    except OSError as exc:
+        raise ScenarioError(f"cannot read the file: {exc.strerror or exc}", file=str(path)) from None
 
 
 def _resolve_paths(data: dict[str, Any], base: Path) -> dict[str, Any]:
@@ -387,8 +406,12 @@ def scenario_from_frames(
     config = dict(settings or {})
     for key in DATA_KEYS:
         config.pop(key, None)
+    # Missing cells (NaN, None, pd.NA) become empty text, as in a file; astype(str)
+    # alone keeps NaN as NaN with pandas' string dtype.
     as_text = [
-        None if f is None else f.astype(str).replace({"nan": "", "None": "", "<NA>": ""}).reset_index(drop=True)
+        None
+        if f is None
+        else f.astype(object).where(f.notna(), "").astype(str).reset_index(drop=True)
         for f in (partners, segments, coverage, supply)
     ]
     raw = _RawTables(
@@ -719,7 +742,13 @@ def _coverage_problems(
 
 
 def _number(value: Any, where: str, file: str, *, minimum: float = 0.0) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
+    # ``not value >= minimum`` also refuses nan; TOML allows nan and inf
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not value >= minimum
+        or value == float("inf")
+    ):
         raise ScenarioError(f"{where} is {value!r}; accepted: a number >= {minimum:g}", file=file)
     return float(value)
 
@@ -879,11 +908,16 @@ def _tiers(config: Mapping[str, Any], file: str) -> TierRule:
             "[tiers] accepts gold, silver, exit (shares 0..1) and exclude_exit (true/false)",
             file=file,
         )
+    exclude_exit = raw.get("exclude_exit", False)
+    if not isinstance(exclude_exit, bool):
+        raise ScenarioError(
+            f"tiers.exclude_exit is {exclude_exit!r}; accepted: true or false", file=file
+        )
     rule = TierRule(
         gold=_number(raw.get("gold", 0.10), "tiers.gold", file),
         silver=_number(raw.get("silver", 0.30), "tiers.silver", file),
         exit=_number(raw.get("exit", 0.10), "tiers.exit", file),
-        exclude_exit=bool(raw.get("exclude_exit", False)),
+        exclude_exit=exclude_exit,
     )
     if not (rule.gold <= rule.silver <= 1.0 and rule.silver + rule.exit <= 1.0):
         raise ScenarioError(

@@ -7,6 +7,7 @@ instead of silently turning into NaN or a wrong type.
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -59,11 +60,23 @@ def read_table(path: str | Path, *, label: str | None = None) -> pd.DataFrame:
     suffix = p.suffix.lower()
     try:
         if suffix == ".csv":
+            # Blank lines are kept (and trailing ones dropped below) so that row numbers
+            # in messages stay the spreadsheet rows a user sees.
+            # The header is read as a row (header=None) so that a repeated column name
+            # is seen as written, not renamed "cost.1" by pandas.
             frame = pd.read_csv(
-                p, dtype=str, keep_default_na=False, skipinitialspace=True, encoding="utf-8-sig"
+                p,
+                header=None,
+                dtype=str,
+                keep_default_na=False,
+                skipinitialspace=True,
+                skip_blank_lines=False,
+                encoding="utf-8-sig",
             )
         elif suffix == ".xlsx":
-            frame = pd.read_excel(p, dtype=str, engine="openpyxl", keep_default_na=False)
+            frame = pd.read_excel(
+                p, header=None, dtype=str, engine="openpyxl", keep_default_na=False
+            )
         else:
             raise ScenarioError(
                 f"unsupported table format '{p.suffix}'; accepted: {', '.join(TABLE_SUFFIXES)}",
@@ -73,20 +86,31 @@ def read_table(path: str | Path, *, label: str | None = None) -> pd.DataFrame:
         raise
     except pd.errors.EmptyDataError:
         raise ScenarioError("the table is empty; it needs a header row and data rows", file=name) from None
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError, OSError) as exc:
+    except (
+        pd.errors.ParserError, UnicodeDecodeError, ValueError, OSError, zipfile.BadZipFile, KeyError
+    ) as exc:  # BadZipFile, KeyError: an .xlsx that is not a workbook
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ScenarioError(f"cannot read the table: {first}", file=name) from None
-    columns = [str(c).strip() for c in frame.columns]
-    for c in columns:
-        if not c or c.startswith("Unnamed:"):
+    if frame.empty:
+        raise ScenarioError("the table is empty; it needs a header row and data rows", file=name)
+    frame = frame.fillna("")
+    columns = [str(c).strip() for c in frame.iloc[0]]
+    frame = frame.iloc[1:]
+    for k, c in enumerate(columns, start=1):
+        if not c:
             raise ScenarioError(
-                "a column has no header; every column needs a name in row 1", file=name
+                f"column {k} has no header; every column needs a name in row 1", file=name
             )
     dupes = sorted({c for c in columns if columns.count(c) > 1})
     if dupes:
         raise ScenarioError(f"column names used twice: {', '.join(dupes)}", file=name)
     frame.columns = columns
     frame = frame.apply(lambda col: col.astype(str).str.strip())
+    blank = (frame == "").all(axis=1).to_numpy()
+    keep = len(frame)
+    while keep and blank[keep - 1]:  # trailing blank rows are not data
+        keep -= 1
+    frame = frame.iloc[:keep]
     if frame.empty:
         raise ScenarioError("the table has a header but no data rows", file=name)
     return frame.reset_index(drop=True)
