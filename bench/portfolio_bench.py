@@ -1,0 +1,212 @@
+"""Portfolio benchmark: selector against the plain PuLP formulation and the greedy alone.
+
+Instances come from the project's seeded generator (``selector.synth``) at account
+granularity: S (~60 partners x 1,000 accounts), M (604 x 14,000, the vendor shape),
+L (~5,000 x 200,000). Each method runs in its own process so peak memory is its own.
+
+    python bench/portfolio_bench.py --sizes S,M --time-limit 10
+    python bench/portfolio_bench.py --orlib ../shared/benchmarks/orlib-scp --time-limit 60
+
+Prints one table per run; compare ratios within one run (the machine is shared).
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import resource
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+SIZES = {"S": (0.1, 1_000), "M": (1.0, 14_000), "L": (8.3, 200_000)}
+KNOWN = {  # OR-Library optima (shared/benchmarks/orlib-scp/README.md)
+    "scp41": 429, "scp42": 512, "scp43": 516, "scp44": 494, "scp45": 512, "scp46": 560,
+    "scp47": 430, "scp48": 492, "scp49": 641, "scp410": 514, "scp51": 253, "scp52": 302,
+    "scp53": 226, "scp54": 242, "scp55": 211, "scp56": 213, "scp57": 293, "scp58": 288,
+    "scp59": 279, "scp510": 265, "scp61": 138, "scp62": 146, "scp63": 145, "scp64": 131,
+    "scp65": 161,
+}
+
+
+def _peak_mb() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, kids) / 1024.0
+
+
+def _scenario(size: str, objective: str, budget_share: float) -> Any:
+    from selector.scenario import scenario_from_frames
+    from selector.synth import generate_channel
+
+    scale, accounts = SIZES[size]
+    ch = generate_channel(seed=2027, scale=scale, granularity="account", accounts=accounts)
+    partners = ch.partners.copy()
+    partners["score"] = 0.5 + 0.5 * np.random.default_rng(1).random(len(partners))
+    budget = round(budget_share * float(partners["cost"].sum()), -3)
+    settings = {
+        "name": f"bench-{size}",
+        "objective": {"kind": objective},
+        "budget": {"total": budget},
+        "constraints": {"tier2_needs_distributor": False},
+    }
+    coverage = ch.coverage.astype(str)
+    return scenario_from_frames(partners.drop(columns=[]), ch.segments, coverage=coverage, settings=settings)
+
+
+def _plain(scn: Any, solver: str, time_limit: float) -> dict[str, Any]:
+    """The formulation an analyst writes: x binary, y_s <= sum x, budget; lpSum per row."""
+    import pulp
+
+    t0 = time.perf_counter()
+    prob = pulp.LpProblem("plain", pulp.LpMaximize)
+    ids = list(scn.partners.index)
+    cost = scn.partners["cost"].to_dict()
+    x = {p: pulp.LpVariable(f"x_{p}", cat=pulp.LpBinary) for p in ids}
+    by_seg = scn.coverage.groupby("segment_id")["partner_id"].apply(list)
+    value = scn.segments["value"]
+    y = {s: pulp.LpVariable(f"y_{s}", 0, 1) for s in by_seg.index}
+    prob += pulp.lpSum(float(value[s]) * y[s] for s in by_seg.index)
+    for s, members in by_seg.items():
+        prob += y[s] <= pulp.lpSum(x[p] for p in members)
+    prob += pulp.lpSum(cost[p] * x[p] for p in ids) <= float(scn.budget.total)
+    build = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    if solver == "cbc":
+        from pulp.apis import coin_api
+
+        cmd = pulp.COIN_CMD(path=coin_api.pulp_cbc_path, msg=False, timeLimit=time_limit)
+    else:
+        cmd = pulp.HiGHS(msg=False, timeLimit=time_limit)
+    prob.solve(cmd)
+    chosen = np.array([(x[p].varValue or 0) > 0.5 for p in ids])
+    sel = set(np.asarray(ids)[chosen])
+    covered = scn.coverage[scn.coverage["partner_id"].isin(sel)]["segment_id"].unique()
+    obj = float(value.loc[covered].sum())
+    return {"build_s": build, "solve_s": time.perf_counter() - t1, "objective": obj, "bound": None}
+
+
+def _greedy(scn: Any) -> dict[str, Any]:
+    from selector.portfolio import heuristic_solve
+
+    t0 = time.perf_counter()
+    r = heuristic_solve(scn)
+    return {"build_s": r.build_seconds, "solve_s": time.perf_counter() - t0 - r.build_seconds,
+            "objective": r.objective, "bound": None}
+
+
+def _selector(scn: Any, time_limit: float, gap: float) -> dict[str, Any]:
+    from selector.portfolio import solve
+
+    r = solve(scn, time_limit=time_limit, gap=gap)
+    return {"build_s": r.build_seconds, "solve_s": r.wall_seconds - r.build_seconds,
+            "objective": r.objective, "bound": r.bound, "status": r.status}
+
+
+def _run(method: str, size: str, args: argparse.Namespace, out: Any) -> None:
+    t0 = time.perf_counter()
+    scn = _scenario(size, args.objective, args.budget_share)
+    gen = time.perf_counter() - t0
+    if method == "plain PuLP+CBC":
+        row = _plain(scn, "cbc", args.time_limit)
+    elif method == "plain PuLP+HiGHS":
+        row = _plain(scn, "highs", args.time_limit)
+    elif method == "greedy alone":
+        row = _greedy(scn)
+    else:
+        row = _selector(scn, args.time_limit, args.gap)
+    row.update(size=size, method=method, generate_s=gen, peak_mb=_peak_mb(),
+               shape=f"{len(scn.partners)}x{len(scn.segments)}")
+    out.put(row)
+
+
+def _orlib(path: Path) -> Any:
+    from selector.scenario import scenario_from_frames
+
+    nums = np.array(path.read_text().split(), dtype=np.int64)
+    m, n = int(nums[0]), int(nums[1])
+    cost = nums[2 : 2 + n]
+    pos = 2 + n
+    pairs_p: list[np.ndarray] = []
+    pairs_s: list[np.ndarray] = []
+    for i in range(m):
+        k = int(nums[pos])
+        pairs_p.append(nums[pos + 1 : pos + 1 + k] - 1)
+        pairs_s.append(np.full(k, i))
+        pos += 1 + k
+    pid = np.array([f"c{j + 1}" for j in range(n)], dtype=object)
+    sid = np.array([f"r{i + 1}" for i in range(m)], dtype=object)
+    partners = pd.DataFrame({"id": pid, "name": pid, "type": "reseller", "gtm_tier": 1,
+                             "cost": cost, "regions": "*", "industries": "*", "sizes": "*"})
+    segments = pd.DataFrame({"id": sid, "region": "r", "industry": "i", "size": "s", "value": 0})
+    coverage = pd.DataFrame({"partner_id": pid[np.concatenate(pairs_p)],
+                             "segment_id": sid[np.concatenate(pairs_s)]})
+    return scenario_from_frames(partners, segments, coverage=coverage,
+                                settings={"name": path.stem, "objective": {"kind": "min_cost"}})
+
+
+def _orlib_one(path: Path, time_limit: float, out: Any) -> None:
+    from selector.portfolio import solve
+
+    scn = _orlib(path)
+    r = solve(scn, time_limit=time_limit, gap=0.0)
+    out.put({"instance": path.stem, "known": KNOWN.get(path.stem), "selector": r.objective,
+             "status": r.status, "bound": r.bound, "seconds": r.wall_seconds, "peak_mb": _peak_mb()})
+
+
+def _in_process(target: Any, *a: Any) -> dict[str, Any]:
+    ctx = mp.get_context("spawn")
+    q = ctx.Queue()
+    p = ctx.Process(target=target, args=(*a, q))
+    p.start()
+    row = q.get()
+    p.join()
+    return dict(row)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="S,M")
+    ap.add_argument("--methods", default="plain PuLP+CBC,plain PuLP+HiGHS,greedy alone,selector")
+    ap.add_argument("--objective", default="coverage", choices=["coverage", "weighted_coverage"])
+    ap.add_argument("--budget-share", type=float, default=0.08)
+    ap.add_argument("--time-limit", type=float, default=10.0)
+    ap.add_argument("--gap", type=float, default=0.005)
+    ap.add_argument("--orlib", type=Path, default=None, help="folder of OR-Library scp files")
+    ap.add_argument("--orlib-only", action="store_true")
+    args = ap.parse_args(argv)
+    pd.set_option("display.width", 200)
+    if not args.orlib_only:
+        rows = []
+        for size in args.sizes.split(","):
+            for method in args.methods.split(","):
+                rows.append(_in_process(_run, method, size, args))
+                print(f"  done {size} {method}", file=sys.stderr)
+        table = pd.DataFrame(rows)
+        best_bound = table.groupby("size")["bound"].max()
+        table["gap_to_best_bound"] = [
+            (best_bound[s] - o) / best_bound[s] if best_bound.notna()[s] and o else None
+            for s, o in zip(table["size"], table["objective"], strict=True)
+        ]
+        cols = ["size", "shape", "method", "build_s", "solve_s", "objective", "bound",
+                "gap_to_best_bound", "peak_mb"]
+        print(f"objective={args.objective} budget={args.budget_share:.0%} of partner cost, "
+              f"time limit {args.time_limit:g} s, selector gap target {args.gap:g}")
+        print(table[cols].to_string(index=False, float_format=lambda v: f"{v:,.4g}"))
+    if args.orlib is not None:
+        rows = []
+        for path in sorted(args.orlib.glob("scp[456]*.txt")):
+            rows.append(_in_process(_orlib_one, path, args.time_limit))
+        table = pd.DataFrame(rows)
+        table["at_optimum"] = table["selector"] == table["known"]
+        print(table.to_string(index=False, float_format=lambda v: f"{v:,.4g}"))
+        print(f"{int(table['at_optimum'].sum())} of {len(table)} at the known optimum")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
