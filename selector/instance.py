@@ -10,6 +10,7 @@ can never be selected or never help are fixed out with a reason.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -56,7 +57,7 @@ class PortfolioInstance:
 
     @property
     def n_partners(self) -> int:
-        return int(len(self.partner_ids))
+        return len(self.partner_ids)
 
     @property
     def n_rows(self) -> int:

@@ -39,7 +39,13 @@ import scipy.sparse as sp
 
 from selector.errors import ScenarioError, SolverError
 from selector.heuristics import HeuristicResult, entry_costs, greedy_portfolio
-from selector.instance import PortfolioInstance, build_instance, evaluate, segment_quality, violations
+from selector.instance import (
+    PortfolioInstance,
+    build_instance,
+    evaluate,
+    segment_quality,
+    violations,
+)
 from selector.scenario import Scenario
 
 __all__ = [
@@ -222,7 +228,7 @@ class MipModel:
 
     @property
     def n_cols(self) -> int:
-        return int(len(self.c))
+        return len(self.c)
 
 
 GROUPS = (
@@ -508,7 +514,7 @@ def _solve_highs(
     def run() -> None:
         try:
             result["status"] = h.run()
-        except Exception as exc:  # noqa: BLE001 - reported as a solver failure below
+        except Exception as exc:
             result["error"] = exc
 
     worker = threading.Thread(target=run, daemon=True)
@@ -850,7 +856,7 @@ def _result(
     coverage["counted_value"] = coverage["value"] * coverage["fraction"]
     stats = {
         "partners": inst.n_partners,
-        "segments": int(len(seg)),
+        "segments": len(seg),
         "segment_rows_after_merge": inst.n_rows,
         "partners_fixed_out": int(inst.fixed_out.sum()),
         "heuristic_seconds": None if heuristic is None else heuristic.seconds,

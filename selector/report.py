@@ -1,0 +1,214 @@
+"""Export helpers: the portfolio as a table, and safe CSV / XLSX / TOML downloads.
+
+Spreadsheet programs run a cell that starts with ``=``, ``+``, ``-`` or ``@`` (and, in
+some programs, a tab or carriage return) as a formula, so a partner named
+``=HYPERLINK(...)`` in an uploaded table could act when a strategist opens the export.
+:func:`to_csv_bytes` and :func:`to_xlsx_bytes` therefore prefix such *text* cells (and
+headers and index labels) with ``'``; numbers are written untouched.
+
+>>> import pandas as pd
+>>> to_csv_bytes(pd.DataFrame({"name": ["=1+1", "Acme"], "cost": [-5, 10]}), index=False)
+b"name,cost\\n'=1+1,-5\\nAcme,10\\n"
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import tomli_w
+
+if TYPE_CHECKING:
+    from selector.portfolio import PortfolioResult
+    from selector.scenario import Scenario
+
+__all__ = [
+    "FORMULA_PREFIXES",
+    "neutralize",
+    "neutralize_frame",
+    "portfolio_table",
+    "scenario_toml_bytes",
+    "to_csv_bytes",
+    "to_xlsx_bytes",
+]
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+PORTFOLIO_COLUMNS = ("name", "type", "tier", "cost", "score", "reason")
+
+# Characters openpyxl refuses in cells (XML 1.0 control characters other than tab, LF, CR).
+_ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+
+
+def neutralize(value: Any) -> Any:
+    """``value`` with a leading ``'`` when it is text a spreadsheet would run as a formula.
+
+    Anything that is not a string (numbers, booleans, dates, missing values) is
+    returned unchanged.
+
+    >>> neutralize("=SUM(A1:A9)"), neutralize("-3"), neutralize(-3), neutralize("Acme")
+    ("'=SUM(A1:A9)", "'-3", -3, 'Acme')
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def _safe_label(value: Any) -> Any:
+    return neutralize(value) if isinstance(value, str) else value
+
+
+def _is_number_like(values: pd.Series | pd.Index) -> bool:
+    dtype = values.dtype
+    return bool(
+        pd.api.types.is_numeric_dtype(dtype)
+        or pd.api.types.is_bool_dtype(dtype)
+        or pd.api.types.is_datetime64_any_dtype(dtype)
+        or pd.api.types.is_timedelta64_dtype(dtype)
+    )
+
+
+def neutralize_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` with every text cell, column name and index label neutralized.
+
+    Numeric columns are left exactly as they are.
+    """
+    out = df.copy()
+    for column in out.columns:
+        series = out[column]
+        if _is_number_like(series):
+            continue
+        out[column] = series.map(neutralize)
+    out.columns = pd.Index(
+        [_safe_label(c) for c in out.columns], name=_safe_label(out.columns.name)
+    )
+    if isinstance(out.index, pd.MultiIndex):
+        out.index = out.index.set_levels(
+            [lvl if _is_number_like(lvl) else lvl.map(_safe_label) for lvl in out.index.levels]
+        )
+    elif not _is_number_like(out.index):
+        out.index = pd.Index([_safe_label(v) for v in out.index], name=_safe_label(out.index.name))
+    else:
+        out.index = out.index.rename(_safe_label(out.index.name))
+    return out
+
+
+def to_csv_bytes(df: pd.DataFrame, *, index: bool = True) -> bytes:
+    """``df`` as UTF-8 CSV bytes, safe to open in a spreadsheet program."""
+    text: str = neutralize_frame(df).to_csv(index=index, lineterminator="\n")
+    return text.encode("utf-8")
+
+
+def _sheet_name(name: str, used: set[str]) -> str:
+    base = _BAD_SHEET_CHARS.sub("_", str(name)).strip("'") or "Sheet"
+    base = base[:31]
+    candidate, k = base, 2
+    while candidate.lower() in used:
+        suffix = f" ({k})"
+        candidate = base[: 31 - len(suffix)] + suffix
+        k += 1
+    used.add(candidate.lower())
+    return candidate
+
+
+def _xlsx_cell(value: Any) -> Any:
+    value = neutralize(value)
+    if isinstance(value, str):
+        return _ILLEGAL_XLSX.sub("", value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def to_xlsx_bytes(sheets: Mapping[str, pd.DataFrame], *, index: bool = True) -> bytes:
+    """An Excel workbook (openpyxl) with one sheet per ``sheets`` entry, in order.
+
+    Sheet names are cut to Excel's 31 characters and stripped of the characters Excel
+    forbids; text cells are neutralized like :func:`to_csv_bytes`, and missing or
+    infinite numbers are written as empty cells.
+    """
+    if not sheets:
+        raise ValueError("to_xlsx_bytes needs at least one sheet")
+    buffer = io.BytesIO()
+    used: set[str] = set()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for name, frame in sheets.items():
+            safe = neutralize_frame(frame)
+            for column in safe.columns:
+                if not _is_number_like(safe[column]):
+                    safe[column] = safe[column].map(_xlsx_cell).astype(object)
+            safe.to_excel(writer, sheet_name=_sheet_name(name, used), index=index)
+    return buffer.getvalue()
+
+
+def _toml_clean(value: Any) -> Any:
+    """Drop ``None`` (TOML has no null) and turn numpy scalars into Python ones."""
+    if isinstance(value, Mapping):
+        return {str(k): _toml_clean(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [_toml_clean(v) for v in value if v is not None]
+    if hasattr(value, "item") and callable(value.item):
+        return value.item()
+    return value
+
+
+def scenario_toml_bytes(scenario: Scenario) -> bytes:
+    """The scenario's settings (``Scenario.to_toml_dict``) as TOML bytes (tomli_w)."""
+    return tomli_w.dumps(_toml_clean(scenario.to_toml_dict())).encode("utf-8")
+
+
+def portfolio_table(
+    scenario: Scenario,
+    result: PortfolioResult,
+    *,
+    scores: pd.Series | None = None,
+    tiers: pd.Series | None = None,
+    reasons: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The selected partners: ``name, type, tier, cost, score, reason`` by partner id.
+
+    ``tier`` is the programme tier (gold / silver / standard / exit) and ``score`` the
+    partner score, both from :func:`selector.scoring.score_partners` unless given;
+    ``reason`` comes from :func:`selector.portfolio.explain_partners` unless its table
+    is given as ``reasons``. Rows follow the order of ``result.selected``. A scenario
+    that cannot be scored (no criteria model, no score column) gets empty scores/tiers.
+    """
+    from selector.errors import SelectorError
+    from selector.portfolio import explain_partners
+    from selector.scoring import score_partners
+
+    ids = [pid for pid in result.selected if pid in scenario.partners.index]
+    if scores is None or tiers is None:
+        try:
+            scored = score_partners(scenario)
+            scores = scored.score if scores is None else scores
+            tiers = scored.tier if tiers is None else tiers
+        except SelectorError:
+            scores = (
+                pd.Series(float("nan"), index=scenario.partners.index) if scores is None else scores
+            )
+            tiers = (
+                pd.Series(None, index=scenario.partners.index, dtype=object)
+                if tiers is None
+                else tiers
+            )
+    if reasons is None:
+        reasons = explain_partners(scenario, result)
+    partners = scenario.partners
+    index = pd.Index(ids, name="partner_id")
+    table = pd.DataFrame(
+        {
+            "name": partners["name"].reindex(index).astype(str),
+            "type": partners["type"].reindex(index).astype(str),
+            "tier": tiers.reindex(index).astype(object),
+            "cost": partners["cost"].reindex(index).astype(float),
+            "score": scores.reindex(index).astype(float),
+            "reason": reasons["reason"].reindex(index).astype(object),
+        },
+        index=index,
+    )
+    return table.loc[:, list(PORTFOLIO_COLUMNS)]
