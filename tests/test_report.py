@@ -1,0 +1,114 @@
+"""Export helpers: portfolio table, formula-safe CSV/XLSX, scenario TOML."""
+
+from __future__ import annotations
+
+import io
+import tomllib
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from selector import heuristic_solve, load_scenario, solve
+from selector.report import (
+    neutralize,
+    portfolio_table,
+    scenario_toml_bytes,
+    to_csv_bytes,
+    to_xlsx_bytes,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+TEACHING = ROOT / "scenarios" / "teaching.toml"
+
+
+@pytest.fixture(scope="module")
+def teaching():
+    return load_scenario(TEACHING)
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+A1", "-2", "@SUM(A1)", "\tx", "\rx"])
+def test_neutralize_prefixes_formula_text(text: str) -> None:
+    assert neutralize(text) == "'" + text
+
+
+@pytest.mark.parametrize("value", ["Acme", "", "a=b", 3, -3.5, None, True])
+def test_neutralize_leaves_safe_values(value) -> None:
+    assert neutralize(value) == value or (value is None and neutralize(value) is None)
+
+
+def hostile_frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "name": ['=HYPERLINK("http://x")', "Acme", "-cmd", "@x"],
+            "cost": [-5.0, 10.0, 0.0, 1.5],
+            "count": [-1, 2, 3, 4],
+        },
+        index=pd.Index(["=P1", "P2", "P3", "P4"], name="id"),
+    )
+
+
+def test_csv_neutralizes_text_but_not_numbers() -> None:
+    text = to_csv_bytes(hostile_frame()).decode()
+    back = pd.read_csv(io.StringIO(text), index_col=0)
+    assert list(back["name"]) == ['\'=HYPERLINK("http://x")', "Acme", "'-cmd", "'@x"]
+    assert list(back.index) == ["'=P1", "P2", "P3", "P4"]
+    assert list(back["cost"]) == [-5.0, 10.0, 0.0, 1.5]
+    assert list(back["count"]) == [-1, 2, 3, 4]
+
+
+def test_csv_headers_are_neutralized() -> None:
+    text = to_csv_bytes(pd.DataFrame({"=evil": ["a"]}), index=False).decode()
+    assert text.splitlines()[0] == "'=evil"
+
+
+def test_xlsx_sheets_cells_and_numbers() -> None:
+    data = to_xlsx_bytes({"Portfolio": hostile_frame(), "x" * 40: pd.DataFrame({"a": [1]})})
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    assert wb.sheetnames == ["Portfolio", "x" * 31]
+    ws = wb["Portfolio"]
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0] == ("id", "name", "cost", "count")
+    assert rows[1][0] == "'=P1"
+    assert rows[1][1] == '\'=HYPERLINK("http://x")'
+    assert rows[1][2] == -5 and rows[1][3] == -1
+    # No cell is stored as a formula.
+    assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
+
+
+def test_xlsx_drops_illegal_control_characters_and_nan() -> None:
+    df = pd.DataFrame({"name": ["bad\x01name"], "v": [float("nan")]})
+    wb = openpyxl.load_workbook(io.BytesIO(to_xlsx_bytes({"s": df}, index=False)))
+    assert list(wb["s"].iter_rows(values_only=True))[1] == ("badname", None)
+
+
+def test_xlsx_needs_a_sheet() -> None:
+    with pytest.raises(ValueError):
+        to_xlsx_bytes({})
+
+
+def test_portfolio_table(teaching) -> None:
+    result = solve(teaching, time_limit=20)
+    table = portfolio_table(teaching, result)
+    assert list(table.columns) == ["name", "type", "tier", "cost", "score", "reason"]
+    assert list(table.index) == list(result.selected)
+    assert table["cost"].sum() == pytest.approx(result.cost)
+    assert table["tier"].isin(["gold", "silver", "standard", "exit"]).all()
+    assert table["score"].between(0, 1).all()
+    assert table["reason"].map(bool).all()
+
+
+def test_portfolio_table_of_heuristic_exports(teaching) -> None:
+    result = heuristic_solve(teaching)
+    table = portfolio_table(teaching, result)
+    back = pd.read_csv(io.BytesIO(to_csv_bytes(table)), index_col=0)
+    assert list(back.index) == list(result.selected)
+
+
+def test_scenario_toml_round_trips(teaching) -> None:
+    data = tomllib.loads(scenario_toml_bytes(teaching).decode())
+    assert data["name"] == teaching.name
+    assert data["budget"]["total"] == teaching.budget.total
+    variant = teaching.with_changes({"budget": {"total": 400_000}})
+    assert tomllib.loads(scenario_toml_bytes(variant).decode())["budget"]["total"] == 400_000
