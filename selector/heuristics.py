@@ -41,6 +41,7 @@ class _State:
         self.spent = 0.0
         self.pool_spent = np.zeros(len(inst.pools))
         self.blocked = inst.fixed_out.copy()
+        self.dead = np.zeros(n, dtype=bool)
         self.conflict_of: list[list[int]] = [[] for _ in range(n)]
         for a, b in inst.conflicts:
             self.conflict_of[int(a)].append(int(b))
@@ -98,7 +99,9 @@ class _State:
     def allowed(self, extra_cost: np.ndarray, partner_of_extra: np.ndarray) -> np.ndarray:
         """Mask of partners that can be added (with their supplier when one is needed)."""
         inst = self.inst
-        ok = ~self.sel & ~self.blocked
+        ok = ~self.sel & ~self.blocked & ~self.dead
+        brings = partner_of_extra != np.arange(inst.n_partners)
+        ok &= ~(brings & self.blocked[partner_of_extra])
         total = inst.cost + extra_cost
         ok &= self.spent + total <= inst.budget * (1 + 1e-9)
         for k, (_key, mask, cap) in enumerate(inst.pools):
@@ -108,34 +111,58 @@ class _State:
         if saturated.any():
             touches = np.asarray(inst.cover[:, saturated].sum(axis=1)).ravel() > 0
             ok &= ~touches
+            # A partner that brings its supplier along is also blocked by the supplier's rows.
+            ok &= ~(touches[partner_of_extra] & (partner_of_extra != np.arange(inst.n_partners)))
         for _t, mask, _lo, hi in inst.type_mix:
-            if hi is not None and int((self.sel & mask).sum()) >= hi:
-                ok &= ~mask
+            if hi is not None:
+                room = hi - int((self.sel & mask).sum())
+                adds = mask.astype(np.int64) + (brings & mask[partner_of_extra]).astype(np.int64)
+                ok &= adds <= room
         return ok
 
     def bundle(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """For each partner: the supplier to add with it (-1 none) and that supplier's cost."""
+        """For each partner: the supplier to add with it (-1 none), that supplier's cost,
+        and the partner whose rules the extra cost answers to (itself when no supplier).
+
+        A tier-2 partner whose suppliers are all out, or whose cheapest supplier is
+        blocked, is marked in ``self.dead`` and cannot be added this round.
+        """
         inst = self.inst
         n = inst.n_partners
         partner_of_extra = np.arange(n)
         extra = np.zeros(n)
         need = np.full(n, -1)
+        self.dead = np.zeros(n, dtype=bool)
         if inst.suppliers is not None:
             unsupplied = ~self.supplied()
             d = self.cheapest_supplier
-            use = unsupplied & (d >= 0)
+            self.dead = unsupplied & ((d < 0) | self.blocked[np.maximum(d, 0)])
+            use = unsupplied & ~self.dead
             need[use] = d[use]
             extra[use] = inst.cost[d[use]]
             partner_of_extra[use] = d[use]
-            # A tier-2 partner whose suppliers are all out cannot be added.
-            dead = unsupplied & ((d < 0) | self.blocked[np.maximum(d, 0)])
-            extra[dead] = np.inf
         return need, extra, partner_of_extra
 
-    def try_add(self, p: int, supplier: int) -> None:
-        if supplier >= 0 and not self.sel[supplier]:
-            self.add(supplier)
-        self.add(p)
+    def try_add(self, p: int, supplier: int) -> bool:
+        """Add ``p`` (and its supplier, when it needs one). ``allowed`` checked each
+        alone; here the pair is checked together (a conflict between them, a segment
+        both work pushed over its cap). When the pair fails, ``p`` is blocked instead."""
+        inst = self.inst
+        bring = [q for q in (supplier, p) if q >= 0 and not self.sel[q]]
+        if len(bring) > 1:
+            d = bring[0]
+            clash = p in self.conflict_of[d]
+            if not clash and (inst.cap >= 0).any():
+                extra = np.zeros(inst.n_rows, dtype=np.int64)
+                for q in bring:
+                    extra[inst.cover.indices[inst.cover.indptr[q] : inst.cover.indptr[q + 1]]] += 1
+                clash = bool(((inst.cap >= 0) & (self.count + extra > inst.cap)).any())
+            if clash:
+                self.blocked[p] = True
+                return False
+        for q in bring:
+            self.add(q)
+        return True
 
 
 def _cheapest_suppliers(inst: PortfolioInstance) -> np.ndarray:

@@ -158,7 +158,9 @@ def build_instance(
 
     # Segments: drop those nobody covers, merge identical ones.
     covered = np.diff(cover_full.tocsc().indptr) > 0
-    keep = np.flatnonzero(covered)
+    # An uncovered segment that requires partners stays: it makes the model infeasible,
+    # and the explanation names it.
+    keep = np.flatnonzero(covered | (req_full > 0))
     sub = cover_full.tocsc()[:, keep]
     row_of_segment = np.full(len(value_full), -1, dtype=np.int64)
     if merge and len(keep):

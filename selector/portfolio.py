@@ -73,6 +73,10 @@ MSG_TIME_NO_SOLUTION = (
     "rule; allow more time or loosen the rules."
 )
 MSG_OPTIMAL = "Proved optimal (within the relative gap tolerance {gap:.2g})."
+MSG_TIME_LIMIT_NO_BOUND = (
+    "Stopped at the {limit:g} s time limit before proving a bound: the portfolio keeps "
+    "every rule, but how far it is from the best possible is not known; allow more time."
+)
 MSG_TIME_LIMIT = (
     "Stopped at the {limit:g} s time limit: the portfolio is within {gap:.2%} of the best "
     "possible (bound {bound:,.0f})."
@@ -662,6 +666,23 @@ def _solve_cbc(
     return _Solved("error", None, None, None, f"CBC ended with '{state_text or 'no result line'}'")
 
 
+def _solve_unconstrained(
+    model: MipModel,
+    *,
+    time_limit: float,
+    gap: float,
+    seed: int,
+    start: np.ndarray | None,
+    threads: int | None,
+) -> _Solved:
+    """A model without constraint rows: every column at its best bound (exact)."""
+    del time_limit, gap, seed, start, threads
+    better = model.c > 0 if model.sense == "max" else model.c < 0
+    v = np.where(better, model.col_hi, model.col_lo)
+    obj = float(model.c @ v)
+    return _Solved("optimal", v[: model.n_x] > 0.5, obj, obj)
+
+
 def _relative_gap(objective: float, bound: float, sense: str) -> float:
     diff = (bound - objective) if sense == "max" else (objective - bound)
     return max(0.0, diff) / max(abs(objective), abs(bound), 1e-9)
@@ -764,6 +785,8 @@ def solve(
     remaining = max(0.05, time_limit - build)
     start = _start_vector(model, inst, heuristic.selected) if heuristic is not None and heuristic.feasible else None
     run = _solve_highs if solver == "highs" else _solve_cbc
+    if model.A.shape[0] == 0:
+        run = _solve_unconstrained
     solved = run(model, time_limit=remaining, gap=gap, seed=seed, start=start, threads=threads)
     wall = time.perf_counter() - t0
 
@@ -796,8 +819,10 @@ def solve(
     status = "optimal" if solved.state == "optimal" and (rel is None or rel <= max(gap, 1e-9) * 1.0001) else "time_limit"
     if status == "optimal":
         explanation = [MSG_OPTIMAL.format(gap=gap)]
+    elif bound is None or rel is None:
+        explanation = [MSG_TIME_LIMIT_NO_BOUND.format(limit=time_limit)]
     else:
-        explanation = [MSG_TIME_LIMIT.format(limit=time_limit, gap=rel or 0.0, bound=bound or 0.0)]
+        explanation = [MSG_TIME_LIMIT.format(limit=time_limit, gap=rel, bound=bound)]
     return _result(scenario, inst, status=status, x=x, objective=obj, bound=bound, solver=solver,
                    wall=wall, build=build, explanation=explanation, heuristic=heuristic)
 

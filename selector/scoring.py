@@ -172,9 +172,13 @@ def normalize(values: np.ndarray, criterion: Criterion) -> np.ndarray:
     else:
         present = x[~missing]
         lo, hi = present.min(), present.max()
-        out = np.ones_like(x) if hi == lo else (x - lo) / (hi - lo)
-        if not benefit:
-            out = 1.0 - out
+        if hi == lo:
+            # Every partner alike: the criterion does not tell them apart, whichever way.
+            out = np.ones_like(x)
+        else:
+            out = (x - lo) / (hi - lo)
+            if not benefit:
+                out = 1.0 - out
     if missing.any():
         fill = {"worst": 0.0, "zero": 0.0, "mean": float(np.mean(out[~missing]))}.get(criterion.missing, 0.0)
         if criterion.missing == "zero" and criterion.normalize != "scale":
