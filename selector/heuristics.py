@@ -32,7 +32,7 @@ class HeuristicResult:
 class _State:
     """Running selection with the counters the feasibility tests need."""
 
-    def __init__(self, inst: PortfolioInstance) -> None:
+    def __init__(self, inst: PortfolioInstance, cheapest: np.ndarray | None = None) -> None:
         self.inst = inst
         n = inst.n_partners
         self.sel = np.zeros(n, dtype=bool)
@@ -48,7 +48,15 @@ class _State:
             self.conflict_of[int(b)].append(int(a))
         self.pair_partner = np.repeat(np.arange(n), np.diff(inst.cover.indptr))
         self.pair_row = inst.cover.indices
-        self.cheapest_supplier = _cheapest_suppliers(inst)
+        self.cheapest_supplier = _cheapest_suppliers(inst) if cheapest is None else cheapest
+
+    def copy(self) -> _State:
+        """An independent copy (arrays copied; the instance and static tables shared)."""
+        other = object.__new__(_State)
+        other.__dict__.update(self.__dict__)
+        for name in ("sel", "count", "best", "pool_spent", "blocked", "dead"):
+            setattr(other, name, getattr(self, name).copy())
+        return other
 
     def supplied(self) -> np.ndarray:
         inst = self.inst
@@ -266,10 +274,13 @@ def _drop_redundant(state: _State) -> None:
             state.remove(int(p))
 
 
-def _start_state(inst: PortfolioInstance) -> _State:
-    """The must-include partners (and a supplier for each tier-2 one)."""
-    state = _State(inst)
-    for p in np.flatnonzero(inst.fixed_in):
+def _start_state(
+    inst: PortfolioInstance, cheapest: np.ndarray, start: np.ndarray | None
+) -> _State:
+    """The must-include partners (and a supplier for each tier-2 one), plus ``start``."""
+    state = _State(inst, cheapest)
+    first = inst.fixed_in if start is None else (inst.fixed_in | (start & ~inst.fixed_out))
+    for p in np.flatnonzero(first):
         if not state.sel[p]:
             state.add(int(p))
     if inst.suppliers is not None:
@@ -281,7 +292,11 @@ def _start_state(inst: PortfolioInstance) -> _State:
 
 
 def greedy_portfolio(
-    inst: PortfolioInstance, *, time_budget: float = 0.5, seed: int = 0
+    inst: PortfolioInstance,
+    *,
+    time_budget: float = 0.5,
+    seed: int = 0,
+    start: np.ndarray | None = None,
 ) -> HeuristicResult:
     """Greedy by objective gain per cost, then drop-and-refill local search.
 
@@ -293,52 +308,55 @@ def greedy_portfolio(
         Seconds for the local search (the greedy itself is not cut short).
     seed
         Order of ties in the local search; the same seed gives the same portfolio.
+    start
+        Partners to start from (boolean mask), e.g. a cheapest cover of the segment
+        requirements; the greedy then completes it.
     """
     t0 = time.perf_counter()
     rng = np.random.default_rng(seed)
+    cheapest = _cheapest_suppliers(inst)
     # Requirements first; rows left short get more weight on a restart.
     row_weight = np.ones(inst.n_rows)
+    ok = False
+    state = _start_state(inst, cheapest, start)
     for _attempt in range(8):
-        state = _start_state(inst)
         ok = _fill_requirements(state, row_weight)
         if ok:
             break
         row_weight[inst.required > state.count] *= 4.0
+        state = _start_state(inst, cheapest, None)
     if inst.maximize:
         _greedy_fill(state, deadline=np.inf)
-        best_sel = state.sel.copy()
-        best_obj = evaluate(inst, best_sel)
+        best = state
+        best_obj = evaluate(inst, best.sel)
         deadline = t0 + time_budget
         # Local search: drop one selected partner, refill greedily; keep improvements.
         improved = True
         while improved and time.perf_counter() < deadline:
             improved = False
-            selected = np.flatnonzero(best_sel & ~inst.fixed_in)
+            selected = np.flatnonzero(best.sel & ~inst.fixed_in)
             rng.shuffle(selected)
-            # Try the least valuable per cost first.
-            losses = []
-            for p in selected:
-                trial = best_sel.copy()
-                trial[p] = False
-                losses.append(best_obj - evaluate(inst, trial))
-            order = selected[np.argsort(np.asarray(losses) / np.maximum(inst.cost[selected], 1e-9), kind="stable")]
-            for p in order[:25]:
+            losses = np.empty(len(selected))
+            for k, p in enumerate(selected):
+                trial_sel = best.sel.copy()
+                trial_sel[p] = False
+                losses[k] = best_obj - evaluate(inst, trial_sel)
+            # The least valuable per cost first.
+            order = selected[np.argsort(losses / np.maximum(inst.cost[selected], 1e-9), kind="stable")]
+            for p in order:
                 if time.perf_counter() >= deadline:
                     break
-                trial_state = _State(inst)
-                for q in np.flatnonzero(best_sel):
-                    if q != p:
-                        trial_state.add(int(q))
-                trial_state.blocked[p] = True
-                _greedy_fill(trial_state, deadline=deadline)
-                if violations(inst, trial_state.sel):
-                    continue
-                obj = evaluate(inst, trial_state.sel)
-                if obj > best_obj * (1 + 1e-12) + 1e-9:
-                    best_sel, best_obj = trial_state.sel.copy(), obj
+                trial = best.copy()
+                trial.remove(int(p))
+                trial.blocked[p] = True
+                _greedy_fill(trial, deadline=deadline)
+                obj = evaluate(inst, trial.sel)
+                if obj > best_obj * (1 + 1e-12) + 1e-9 and not violations(inst, trial.sel):
+                    trial.blocked[p] = inst.fixed_out[p]
+                    best, best_obj = trial, obj
                     improved = True
                     break
-        selected_mask = best_sel
+        selected_mask = best.sel
     else:
         _drop_redundant(state)
         selected_mask = state.sel
@@ -350,4 +368,3 @@ def greedy_portfolio(
         seconds=time.perf_counter() - t0,
         problems=problems,
     )
-
