@@ -63,7 +63,7 @@ class _State:
         if inst.suppliers is None:
             return np.ones(inst.n_partners, dtype=bool)
         ok = np.asarray(inst.suppliers @ self.sel.astype(np.int64)).ravel() > 0
-        return ok | (inst.gtm_tier == 1)
+        return np.asarray(ok | (inst.gtm_tier == 1), dtype=bool)
 
     def add(self, p: int) -> None:
         inst = self.inst
@@ -126,7 +126,7 @@ class _State:
                 room = hi - int((self.sel & mask).sum())
                 adds = mask.astype(np.int64) + (brings & mask[partner_of_extra]).astype(np.int64)
                 ok &= adds <= room
-        return ok
+        return np.asarray(ok, dtype=bool)
 
     def bundle(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For each partner: the supplier to add with it (-1 none), that supplier's cost,

@@ -119,13 +119,30 @@ class PortfolioResult:
         """Segment value reached by at least one selected partner."""
         return float((self.coverage["value"] * (self.coverage["partners"] > 0)).sum())
 
+    @property
+    def total_value(self) -> float:
+        """Value of every segment of the scenario."""
+        return float(self.coverage["value"].sum())
+
+    @property
+    def covered_share(self) -> float | None:
+        """Share of the segment value reached (None when there is no value)."""
+        total = self.total_value
+        return self.covered_value / total if total else None
+
+    @property
+    def weighted_share(self) -> float | None:
+        """Share of the segment value counted at the best selected partner's score."""
+        total = self.total_value
+        return float(self.coverage["counted_value"].sum()) / total if total else None
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe summary (the ``selector solve --json`` output)."""
 
         def num(v: float | None) -> float | None:
             return None if v is None or not math.isfinite(v) else float(v)
 
-        total_value = float(self.coverage["value"].sum())
+        total_value = self.total_value
         return {
             "scenario": self.scenario,
             "status": self.status,
@@ -139,7 +156,8 @@ class PortfolioResult:
             "pools": [{"pool": k, "used": float(u), "cap": float(c)} for k, u, c in self.pools],
             "covered_value": self.covered_value,
             "total_value": total_value,
-            "covered_share": self.covered_value / total_value if total_value else None,
+            "covered_share": self.covered_share,
+            "weighted_share": self.weighted_share,
             "solver": self.solver,
             "wall_seconds": float(self.wall_seconds),
             "build_seconds": float(self.build_seconds),
@@ -192,12 +210,12 @@ def partner_quality(scenario: Scenario, scores: Mapping[str, float] | pd.Series 
         if series.isna().any():
             missing = list(series.index[series.isna()][:5])
             raise ScenarioError(f"scores missing for partners {', '.join(map(str, missing))}")
-        return series.to_numpy(dtype=float)
+        return np.asarray(series.to_numpy(dtype=float))
     if scenario.objective != "weighted_coverage":
         return np.ones(len(ids))
     from selector.scoring import score_partners
 
-    return score_partners(scenario).score.reindex(ids).to_numpy(dtype=float)
+    return np.asarray(score_partners(scenario).score.reindex(ids).to_numpy(dtype=float))
 
 
 def _exit_mask(scenario: Scenario) -> np.ndarray | None:
@@ -206,7 +224,7 @@ def _exit_mask(scenario: Scenario) -> np.ndarray | None:
     from selector.scoring import score_partners
 
     tiers = score_partners(scenario).tier.reindex(scenario.partners.index)
-    return (tiers == "exit").to_numpy()
+    return np.asarray(tiers == "exit", dtype=bool)
 
 
 # --- the MIP as matrices ---------------------------------------------------------------
@@ -291,9 +309,9 @@ def build_model(inst: PortfolioInstance, *, drop: Sequence[str] = ()) -> MipMode
         seg_index = np.searchsorted(seg_rows, zr)
         add(seg_index, z_cols, np.ones(n_aux), np.full(len(seg_rows), -np.inf), np.ones(len(seg_rows)), "objective_link")
         # z_ps - x_p <= 0
-        k = np.arange(n_aux)
+        pair_rows = np.arange(n_aux)
         add(
-            np.concatenate([k, k]),
+            np.concatenate([pair_rows, pair_rows]),
             np.concatenate([z_cols, zp]),
             np.concatenate([np.ones(n_aux), -np.ones(n_aux)]),
             np.full(n_aux, -np.inf),
@@ -757,6 +775,7 @@ def solve(
     warm_start: bool = True,
     threads: int | None = None,
     explain: bool = True,
+    start: Sequence[str] | None = None,
 ) -> PortfolioResult:
     """Choose the partner portfolio.
 
@@ -778,6 +797,10 @@ def solve(
         Start the solver from the heuristic portfolio.
     explain
         For infeasible scenarios, search for the rules that conflict (extra solves).
+    start
+        Partner ids of a known portfolio (e.g. the previous point of a budget frontier);
+        used as the solver's starting point when it keeps every rule and beats the
+        heuristic's.
 
     Returns
     -------
@@ -801,14 +824,24 @@ def solve(
     t0 = time.perf_counter()
     inst = build_instance(scenario, partner_quality(scenario, scores), exclude=_exit_mask(scenario))
     heuristic = _heuristic(inst, time_budget=min(0.5, time_limit / 4), seed=seed) if warm_start else None
+    if start is not None:
+        unknown = sorted(set(start) - set(map(str, inst.partner_ids)))
+        if unknown:
+            raise ScenarioError(f"start portfolio names unknown partners: {', '.join(unknown[:5])}")
+        given = np.isin(inst.partner_ids.astype(str), list(start))
+        if not violations(inst, given) and (
+            heuristic is None or not heuristic.feasible
+            or (evaluate(inst, given) > heuristic.objective) == inst.maximize
+        ):
+            heuristic = HeuristicResult(given, evaluate(inst, given), True, 0.0)
     model = build_model(inst)
     build = time.perf_counter() - t0
     remaining = max(0.05, time_limit - build)
-    start = _start_vector(model, inst, heuristic.selected) if heuristic is not None and heuristic.feasible else None
+    first = _start_vector(model, inst, heuristic.selected) if heuristic is not None and heuristic.feasible else None
     run = _solve_highs if solver == "highs" else _solve_cbc
     if model.A.shape[0] == 0:
         run = _solve_unconstrained
-    solved = run(model, time_limit=remaining, gap=gap, seed=seed, start=start, threads=threads)
+    solved = run(model, time_limit=remaining, gap=gap, seed=seed, start=first, threads=threads)
     wall = time.perf_counter() - t0
 
     if solved.state == "infeasible":

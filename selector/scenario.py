@@ -60,6 +60,7 @@ import copy
 import dataclasses
 import hashlib
 import json
+import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -244,9 +245,9 @@ class Scenario:
         field_, _, value = key.partition(":")
         p = self.partners
         if field_ == "type":
-            return (p["type"] == value).to_numpy()
+            return np.asarray(p["type"] == value, dtype=bool)
         if field_ == "tier":
-            return (p["gtm_tier"].astype(str) == value).to_numpy()
+            return np.asarray(p["gtm_tier"].astype(str) == value, dtype=bool)
         column = {"region": "regions", "industry": "industries", "size": "sizes"}[field_]
         return np.array([value in v or v == ("*",) for v in p[column]], dtype=bool)
 
@@ -285,12 +286,9 @@ class Scenario:
         base = Path(self.source).parent if self.source else None
         for key in DATA_KEYS:
             if isinstance(out.get(key), str) and base is not None:
-                try:
-                    out[key] = Path(out[key]).relative_to(base.resolve()).as_posix()
-                except ValueError:
-                    pass
+                out[key] = Path(os.path.relpath(out[key], base.resolve())).as_posix()
         out.pop("extends", None)
-        return out
+        return dict(out)
 
 
 def _jsonable(value: Any) -> Any:

@@ -197,7 +197,7 @@ def parse_number_column(
                 row=sheet_row(i),
                 column=column,
             )
-    return values
+    return np.asarray(values, dtype=float)
 
 
 def parse_bool_column(frame: pd.DataFrame, column: str, *, file: str) -> np.ndarray:
@@ -212,7 +212,7 @@ def parse_bool_column(frame: pd.DataFrame, column: str, *, file: str) -> np.ndar
             row=sheet_row(i),
             column=column,
         )
-    return text.isin(TRUE_WORDS).to_numpy()
+    return np.asarray(text.isin(TRUE_WORDS).to_numpy(), dtype=bool)
 
 
 def parse_list_cell(cell: str) -> tuple[str, ...]:
