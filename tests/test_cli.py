@@ -122,3 +122,65 @@ def test_every_bundled_scenario_validates(scenario, capsys):
     assert info["partners"] > 0 and info["segments"] > 0
     assert info["coverage_pairs"] > 0
     assert info["files"][0] == str(scenario.resolve())
+
+
+# --- weights, scores, solve and map ----------------------------------------------------
+
+
+def test_weights_json_on_the_bundled_model(capsys):
+    assert main(["weights", "--json", str(REPO / "models" / "partner-selection.toml")]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["consistent"] is True
+    assert sum(data["global_weights"].values()) == pytest.approx(1.0)
+    assert len(data["global_weights"]) == 16
+    assert all(node["cr"] <= 0.1 for node in data["nodes"].values() if "cr" in node)
+
+
+def test_weights_flag_the_inconsistent_example_and_suggest_a_revision(capsys):
+    assert main(["weights", "--json", str(REPO / "models" / "inconsistent-example.toml")]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["consistent"] is False
+    goal = data["nodes"]["goal"]
+    assert goal["cr"] > 0.1
+    assert goal["revisions"], "an inconsistent node must come with suggested revisions"
+    assert all(r["cr_after"] < goal["cr"] for r in goal["revisions"])
+    capability = data["nodes"]["capability"]
+    assert set(capability["experts"]) == {"sales lead", "technical lead"}
+    assert 0.0 <= capability["consensus"] <= 1.0
+
+
+def test_weights_text_names_the_judgment_to_revise(capsys):
+    assert main(["weights", str(REPO / "models" / "inconsistent-example.toml")]) == 0
+    out = capsys.readouterr().out
+    assert "INCONSISTENT" in out
+    assert "revise" in out
+
+
+def test_scores_json_has_a_score_and_tier_per_partner(capsys):
+    assert main(["scores", "--json", str(REPO / "scenarios" / "teaching.toml")]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert len(data["partners"]) == 12
+    assert {p["tier"] for p in data["partners"]} <= {"gold", "silver", "standard", "exit"}
+    assert all(0.0 <= p["score"] <= 1.0 for p in data["partners"])
+    ranks = [p["rank"] for p in data["partners"]]
+    assert ranks == sorted(ranks)
+
+
+def test_solve_text_with_why(capsys):
+    assert main(["solve", "--why", str(REPO / "scenarios" / "teaching.toml")]) == 0
+    out = capsys.readouterr().out
+    assert "Status     optimal" in out
+    assert "reason" in out
+
+
+def test_map_from_a_solve_result(tmp_path, capsys):
+    assert main(["solve", "--json", str(REPO / "scenarios" / "teaching.toml")]) == 0
+    result = tmp_path / "result.json"
+    result.write_text(capsys.readouterr().out, encoding="utf-8")
+    dot = tmp_path / "map.dot"
+    code = main(
+        ["map", str(REPO / "scenarios" / "teaching.toml"), "--result", str(result), "--dot", str(dot)]
+    )
+    assert code == 0
+    assert dot.read_text(encoding="utf-8").startswith(("digraph", "strict digraph"))
+    assert "Single points of failure" in capsys.readouterr().out
