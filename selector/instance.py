@@ -21,6 +21,7 @@ __all__ = [
     "PortfolioInstance",
     "build_instance",
     "evaluate",
+    "removal_losses",
     "segment_quality",
     "violations",
 ]
@@ -227,14 +228,39 @@ def _type_mix(scenario: Scenario) -> tuple[tuple[str, int | None, int | None], .
 
 def segment_quality(inst: PortfolioInstance, x: np.ndarray) -> np.ndarray:
     """Per merged row: the best quality among selected partners covering it (0 if none)."""
+    w = np.where(np.asarray(x, dtype=bool), inst.quality, 0.0)
+    if not w.any():
+        return np.zeros(inst.n_rows)
+    # Sparse column maxima run in compiled code (np.maximum.at is slow at 10^5+ pairs).
+    weighted = inst.cover.multiply(w[:, None]).tocsc()
+    return np.asarray(weighted.max(axis=0).toarray(), dtype=float).ravel()
+
+
+def removal_losses(inst: PortfolioInstance, x: np.ndarray) -> np.ndarray:
+    """Objective lost if each selected partner alone were removed (others kept).
+
+    A row loses ``value * (best - second best)`` when its best selected partner goes;
+    computed for all partners at once from the sorted (row, quality) pairs.
+    """
     sel = np.asarray(x, dtype=bool)
-    cov = inst.cover_csc
-    rows = np.repeat(np.arange(cov.shape[1]), np.diff(cov.indptr))
-    partner = cov.indices
-    on = sel[partner]
-    best = np.zeros(cov.shape[1])
-    np.maximum.at(best, rows[on], inst.quality[partner[on]])
-    return best
+    out = np.zeros(inst.n_partners)
+    if inst.objective == "min_cost" or not sel.any():
+        return out
+    cover = inst.cover
+    pair_p = np.repeat(np.arange(inst.n_partners), np.diff(cover.indptr))
+    on = sel[pair_p]
+    p, r = pair_p[on], cover.indices[on]
+    if not len(p):
+        return out
+    q = inst.quality[p]
+    order = np.lexsort((-q, r))
+    p, r, q = p[order], r[order], q[order]
+    starts = np.flatnonzero(np.r_[True, r[1:] != r[:-1]])
+    ends = np.r_[starts[1:], len(r)]
+    second = np.where(ends - starts > 1, q[np.minimum(starts + 1, len(q) - 1)], 0.0)
+    loss = inst.value[r[starts]] * (q[starts] - second)
+    np.add.at(out, p[starts], loss)
+    return out
 
 
 def evaluate(inst: PortfolioInstance, x: np.ndarray) -> float:

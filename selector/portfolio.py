@@ -402,6 +402,18 @@ def build_model(inst: PortfolioInstance, *, drop: Sequence[str] = ()) -> MipMode
         )
     else:
         A = sp.csc_matrix((0, n_cols))
+    row_lo = np.concatenate(lo) if lo else np.zeros(0)
+    row_hi = np.concatenate(hi) if hi else np.zeros(0)
+    row_group = np.concatenate(group) if group else np.zeros(0, dtype=np.int64)
+    # Rows without entries that 0 satisfies say nothing (a budget over no partner);
+    # CBC mishandles them. Empty rows that 0 breaks (a required segment nobody
+    # covers) stay: they make the model infeasible, as it is.
+    empty = np.diff(A.tocsr().indptr) == 0
+    idle = empty & (row_lo <= 0) & (row_hi >= 0)
+    if idle.any():
+        keep_rows = ~idle
+        A = sp.csc_matrix(A.tocsr()[keep_rows])
+        row_lo, row_hi, row_group = row_lo[keep_rows], row_hi[keep_rows], row_group[keep_rows]
     col_lo = np.zeros(n_cols)
     col_hi = np.ones(n_cols)
     col_hi[:n][inst.fixed_out] = 0.0
@@ -412,12 +424,12 @@ def build_model(inst: PortfolioInstance, *, drop: Sequence[str] = ()) -> MipMode
         sense="max" if inst.maximize else "min",
         c=np.concatenate([c_x, c_aux]),
         A=A,
-        row_lo=np.concatenate(lo) if lo else np.zeros(0),
-        row_hi=np.concatenate(hi) if hi else np.zeros(0),
+        row_lo=row_lo,
+        row_hi=row_hi,
         col_lo=col_lo,
         col_hi=col_hi,
         n_x=n,
-        row_group=np.concatenate(group) if group else np.zeros(0, dtype=np.int64),
+        row_group=row_group,
         aux_row=aux_row,
         aux_partner=aux_partner,
     )

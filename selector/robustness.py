@@ -134,13 +134,16 @@ def _pool_call(task: Callable[[Scenario, P], T], packed: Mapping[str, Any], payl
 
 
 def _check_engine(engine: Any) -> None:
-    if engine is None or engine == "serial" or isinstance(engine, str):
+    accepted = (
+        "accepted: None (one worker per CPU), a number of local workers >= 1, 'serial', "
+        "a dask.distributed.Client or a scheduler address such as 'tcp://host:8786'"
+    )
+    if engine is None or isinstance(engine, str):
         return
     if isinstance(engine, bool) or (isinstance(engine, int) and engine < 1):
-        raise ScenarioError(
-            f"engine is {engine!r}; accepted: None (one worker per CPU), a number of local "
-            "workers >= 1, 'serial', a dask.distributed.Client or a scheduler address"
-        )
+        raise ScenarioError(f"engine is {engine!r}; {accepted}")
+    if not isinstance(engine, int) and not hasattr(engine, "submit"):
+        raise ScenarioError(f"engine is {engine!r}; {accepted}")
 
 
 def run_tasks(
@@ -210,8 +213,7 @@ def run_tasks(
                 for fut in futures_completed(futures):
                     keep(futures[fut], fut.result())
             except BaseException as exc:
-                for fut in futures:
-                    fut.cancel()
+                pool.shutdown(wait=False, cancel_futures=True)
                 if isinstance(exc, Exception) and not isinstance(exc, SelectorError):
                     raise SelectorError(
                         f"a task failed after {done} of {total} completed: {exc}"
@@ -240,21 +242,25 @@ def _run_dask(
     as_completed: Any = distributed.as_completed
     make_client: Any = distributed.Client
     own = isinstance(engine, str)
-    client = make_client(engine, timeout="30s") if own else engine
+    client = make_client(engine, timeout="30s", set_as_default=False) if own else engine
     try:
         shared = client.scatter(scenario, broadcast=True, hash=False)
         tag = uuid.uuid4().hex[:8]
         name = getattr(task, "__name__", "task").strip("_")
-        futures = [
-            client.submit(task, shared, p, retries=2, pure=False, key=f"{name}-{tag}-{i}")
-            for i, p in enumerate(payloads)
-        ]
-        index = {f.key: i for i, f in enumerate(futures)}
+        pending: dict[Any, tuple[int, Any]] = {}
+        for i, p in enumerate(payloads):
+            fut = client.submit(task, shared, p, retries=2, pure=False, key=f"{name}-{tag}-{i}")
+            pending[fut.key] = (i, fut)
+        queue = as_completed([f for _, f in pending.values()], with_results=True)
         try:
-            for fut, value in as_completed(futures, with_results=True):
-                keep(index[fut.key], value)
+            for fut, value in queue:
+                i, _ = pending.pop(fut.key)
+                keep(i, value)
+                # Drop the future once its result is here: the cluster forgets the task,
+                # so a worker lost later does not make it compute this one again.
+                del fut, value
         except Exception as exc:
-            client.cancel(futures)
+            client.cancel([f for _, f in pending.values()])
             if isinstance(exc, SelectorError):
                 raise
             raise SelectorError(
@@ -616,7 +622,9 @@ def _robust_task(scenario: Scenario, spec: _RunSpec) -> RunRecord:
         value_noise=spec.value_noise,
     )
     if spec.heuristic:
-        result = heuristic_solve(variant, time_budget=min(0.5, spec.time_limit), seed=DEFAULT_SEED)
+        # the local search stops when it converges; ``time_limit`` only caps it (a
+        # cap that bites makes the portfolio depend on machine speed)
+        result = heuristic_solve(variant, time_budget=spec.time_limit, seed=DEFAULT_SEED)
     else:
         result = _exact(variant, spec.time_limit, spec.gap)
     o = _outcome(result, _total_value(variant))
@@ -731,7 +739,8 @@ def robustness(
         Run ``i`` draws from ``SeedSequence(seed).spawn(runs)[i]``: the result does not
         depend on the engine, the worker or the order of completion.
     time_limit, gap
-        Per exact solve (HiGHS, one thread, fixed solver seed).
+        Per exact solve (HiGHS, one thread, fixed solver seed); with ``heuristic``
+        ``time_limit`` caps the local search, which normally converges well before.
     heuristic
         Use the greedy-plus-local-search portfolio instead of the exact solver.
     engine, progress
@@ -1024,7 +1033,14 @@ def load_sweep(path: str | Path) -> tuple[Scenario, dict[str, list[Any]]]:
         )
     for key in grid:
         _check_key(key, file)
-    scenario = load_scenario(p.parent / target)
+    target_path = p.parent / target
+    if not target_path.is_file():
+        raise ScenarioError(
+            f"scenario '{target}' not found (looked for {target_path}); the path is "
+            "relative to the sweep spec",
+            file=file,
+        )
+    scenario = load_scenario(target_path)
     _check_grid(scenario, grid, file)
     return scenario, {k: list(v) for k, v in grid.items()}
 
@@ -1038,6 +1054,12 @@ def write_csv(frame: pd.DataFrame, path: str | Path, *, overwrite: bool = False)
     if p.exists() and not overwrite:
         raise ScenarioError("the file exists; pass --force (overwrite=True) to replace it", file=str(p))
     frame.to_csv(p)
+
+
+def _refuse_existing(path: str | None, force: bool) -> None:
+    """Fail before any solving when ``--csv`` would replace a file without ``--force``."""
+    if path and Path(path).exists() and not force:
+        raise ScenarioError("the file exists; pass --force (overwrite=True) to replace it", file=path)
 
 
 def _printer(label: str) -> Progress:
@@ -1092,8 +1114,7 @@ def _finish(frame: pd.DataFrame, data: dict[str, Any], args: argparse.Namespace,
 
 def _cmd_frontier(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
-    if args.csv and Path(args.csv).exists() and not args.force:
-        write_csv(pd.DataFrame(), args.csv)  # raises before any solving
+    _refuse_existing(args.csv, args.force)
     result = frontier(
         scenario, points=args.points, low=args.low, high=args.high, time_limit=args.time_limit,
         engine=_engine_from(args), progress=_printer("frontier"),
@@ -1113,8 +1134,7 @@ def _cmd_frontier(args: argparse.Namespace) -> int:
 
 def _cmd_robust(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
-    if args.csv and Path(args.csv).exists() and not args.force:
-        write_csv(pd.DataFrame(), args.csv)
+    _refuse_existing(args.csv, args.force)
     result = robustness(
         scenario, runs=args.runs, judgment_spread=args.spread, data_noise=args.noise,
         value_noise=args.noise, seed=args.seed, time_limit=args.time_limit,
@@ -1138,8 +1158,7 @@ def _cmd_robust(args: argparse.Namespace) -> int:
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
     scenario, grid = load_sweep(args.spec)
-    if args.csv and Path(args.csv).exists() and not args.force:
-        write_csv(pd.DataFrame(), args.csv)
+    _refuse_existing(args.csv, args.force)
     result = sweep(
         scenario, grid, time_limit=args.time_limit, engine=_engine_from(args),
         progress=_printer("sweep"),
