@@ -35,6 +35,7 @@ Sources
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -775,6 +776,21 @@ def _ranking(scores: FloatArray, k: int) -> tuple[int, ...]:
     return tuple(ranked[:k])
 
 
+def _first_change(
+    bounds: Sequence[float], r: FloatArray, d: FloatArray, k: int, base: tuple[int, ...]
+) -> tuple[float | None, tuple[int, ...] | None]:
+    """Walk the intervals between consecutive ``bounds`` (outward from the current
+    weight); return the bound where the top-k first differs from ``base`` and the new
+    top-k, or (None, None)."""
+    for near, far in itertools.pairwise(bounds):
+        if abs(far - near) <= _TIE_TOL:
+            continue
+        ranking = _ranking(r + 0.5 * (near + far) * d, k)
+        if ranking != base:
+            return near, ranking
+    return None, None
+
+
 # ------------------------------------------------------------------------ validation
 
 
@@ -1021,7 +1037,7 @@ def _read_judgments(
 # ----------------------------------------------------------------------- entry points
 
 
-def random_index(n: int, table: str = "saaty1980") -> float:
+def random_index(n: int, *, table: str = "saaty1980") -> float:
     """Random consistency index RI(n) from a named table.
 
     Parameters
@@ -1075,7 +1091,7 @@ def _result(
 ) -> AhpResult:
     """Weigh a validated matrix (NaN = missing pair) and assemble the result."""
     n = len(names)
-    ri = random_index(n, ri_table)
+    ri = random_index(n, table=ri_table)
     full, w, lam = _solve(a, method, completion)
     if n <= 2:
         lam = float(n)
@@ -1626,7 +1642,9 @@ def sensitivity(
     alternatives
         Row names (default ``"0"``, ``"1"``, ...).
     k
-        Watch the ordered list of the k best alternatives (ties broken by row order).
+        Watch the ordered list of the k best alternatives. Scores within 1e-12 of each
+        other tie, and ties go to the earlier row; a bound where two lines only touch
+        at 0 or 1 is therefore not a change.
     steps
         Number of grid weights from 0 to 1 in the chart data.
 
@@ -1679,37 +1697,20 @@ def sensitivity(
         d = v[:, j] - r
         points = _crossings(r, d, base)
 
-        upper: float | None = None
-        top_above: tuple[str, ...] | None = None
-        above = [float(p) for p in points if p >= wj]
-        for idx, p in enumerate(above):
-            nxt = above[idx + 1] if idx + 1 < len(above) else 1.0
-            if nxt - p <= 1e-12:
-                continue
-            ranking = _ranking(r + 0.5 * (p + nxt) * d, k)
-            if ranking != base:
-                upper, top_above = p, tuple(alts[i] for i in ranking)
-                break
-
-        lower: float | None = None
-        top_below: tuple[str, ...] | None = None
-        below = [float(p) for p in points[::-1] if p <= wj]
-        for idx, p in enumerate(below):
-            prv = below[idx + 1] if idx + 1 < len(below) else 0.0
-            if p - prv <= 1e-12:
-                continue
-            ranking = _ranking(r + 0.5 * (p + prv) * d, k)
-            if ranking != base:
-                lower, top_below = p, tuple(alts[i] for i in ranking)
-                break
-
+        # The ranking is constant between consecutive crossing points: walk the
+        # intervals outward from w_j (the first one included, so a tie at w_j itself is
+        # caught) and stop at the first whose ranking differs from the current one.
+        ups = [wj] + [float(p) for p in points if p > wj + _TIE_TOL and p < 1.0] + [1.0]
+        upper, rank_above = _first_change(ups, r, d, k, base)
+        downs = [wj] + [float(p) for p in points[::-1] if p < wj - _TIE_TOL and p > 0.0] + [0.0]
+        lower, rank_below = _first_change(downs, r, d, k, base)
         per[name] = CriterionSensitivity(
             criterion=name,
             weight=wj,
             lower=lower,
             upper=upper,
-            top_below=top_below,
-            top_above=top_above,
+            top_below=None if rank_below is None else tuple(alts[i] for i in rank_below),
+            top_above=None if rank_above is None else tuple(alts[i] for i in rank_above),
             grid=_readonly(grid),
             scores=_readonly(r[None, :] + grid[:, None] * d[None, :]),
         )
