@@ -297,6 +297,43 @@ def _start_state(
     return state
 
 
+def _perturb_and_refill(
+    inst: PortfolioInstance,
+    best: _State,
+    best_obj: float,
+    *,
+    rng: np.random.Generator,
+    deadline: float,
+) -> tuple[_State, float]:
+    """Iterated local search: drop a few partners (cheap-to-lose ones more often),
+    with the tier-2 partners that lose their only selected distributor, refill
+    greedily, keep the result when it is better. Runs until the deadline."""
+    while time.perf_counter() < deadline:
+        selected = np.flatnonzero(best.sel & ~inst.fixed_in)
+        if len(selected) < 2:
+            break
+        losses = removal_losses(inst, best.sel)[selected]
+        ratio = losses / np.maximum(inst.cost[selected], 1e-9)
+        weight = 1.0 / (1e-9 + ratio / max(float(ratio.max()), 1e-12) + 0.05)
+        k = int(rng.integers(2, min(4, len(selected)) + 1))
+        drop = rng.choice(selected, size=k, replace=False, p=weight / weight.sum())
+        trial = best.copy()
+        for p in drop:
+            trial.remove(int(p))
+        if inst.suppliers is not None:
+            orphans = np.flatnonzero(trial.sel & ~trial.supplied() & ~inst.fixed_in)
+            for p in orphans:
+                trial.remove(int(p))
+            drop = np.concatenate([drop, orphans])
+        trial.blocked[drop] = True
+        _greedy_fill(trial, deadline=deadline)
+        trial.blocked[drop] = inst.fixed_out[drop]
+        obj = evaluate(inst, trial.sel)
+        if obj > best_obj * (1 + 1e-12) + 1e-9 and not violations(inst, trial.sel):
+            best, best_obj = trial, obj
+    return best, best_obj
+
+
 def greedy_portfolio(
     inst: PortfolioInstance,
     *,
@@ -358,6 +395,7 @@ def greedy_portfolio(
                     best, best_obj = trial, obj
                     improved = True
                     break
+        best, best_obj = _perturb_and_refill(inst, best, best_obj, rng=rng, deadline=deadline)
         selected_mask = best.sel
     else:
         _drop_redundant(state)

@@ -835,7 +835,9 @@ def solve(
         raise ScenarioError(f"time_limit must be > 0 and gap >= 0 (got {time_limit}, {gap})")
     t0 = time.perf_counter()
     inst = build_instance(scenario, partner_quality(scenario, scores), exclude=_exit_mask(scenario))
-    heuristic = _heuristic(inst, time_budget=min(0.5, time_limit / 4), seed=seed) if warm_start else None
+    # The start matters most where the solver is slow: give the search a share of the time.
+    budget = min(5.0, max(0.5, 0.15 * time_limit), time_limit / 4)
+    heuristic = _heuristic(inst, time_budget=budget, seed=seed) if warm_start else None
     if start is not None:
         unknown = sorted(set(start) - set(map(str, inst.partner_ids)))
         if unknown:
