@@ -4,10 +4,12 @@ The pipeline: criteria model (AHP weights) -> partner scores and programme tiers
 portfolio model (budget, conflicts, go-to-market rules) -> solution -> map and app.
 
 >>> from selector import load_scenario, solve
->>> result = solve(load_scenario("scenarios/teaching.toml"))  # doctest: +SKIP
->>> result.status, result.selected  # doctest: +SKIP
+>>> result = solve(load_scenario("scenarios/teaching.toml"))
+>>> result.status
+'optimal'
 """
 
+from selector.ahp import AhpResult, GroupResult, Revision, weigh
 from selector.criteria import CriteriaModel, Criterion, JudgmentSet, load_model
 from selector.errors import (
     InfeasibleError,
@@ -16,6 +18,7 @@ from selector.errors import (
     SelectorError,
     SolverError,
 )
+from selector.gtm import build_graph
 from selector.portfolio import (
     PortfolioResult,
     explain_partners,
@@ -30,28 +33,38 @@ from selector.scenario import (
     load_scenario,
     scenario_from_frames,
 )
+from selector.scoring import ModelWeights, PartnerScores, model_weights, score_partners
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AhpResult",
     "Budget",
     "Constraints",
     "CriteriaModel",
     "Criterion",
+    "GroupResult",
     "InfeasibleError",
     "JudgmentError",
     "JudgmentSet",
+    "ModelWeights",
+    "PartnerScores",
     "PortfolioResult",
+    "Revision",
     "Scenario",
     "ScenarioError",
     "SelectorError",
     "SolverError",
     "TierRule",
     "__version__",
+    "build_graph",
     "explain_partners",
     "heuristic_solve",
     "load_model",
     "load_scenario",
+    "model_weights",
     "scenario_from_frames",
+    "score_partners",
     "solve",
+    "weigh",
 ]

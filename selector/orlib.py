@@ -323,9 +323,9 @@ def read_scp(path: str | Path, *, layout: Layout = "auto") -> ScpInstance:
 
     Examples
     --------
-    >>> import tempfile, os
+    >>> import tempfile, os, pathlib
     >>> path = os.path.join(tempfile.mkdtemp(), "tiny.txt")
-    >>> _ = open(path, "w").write("2 3\\n 4 5 6\\n 2 1 3\\n 1 2\\n")
+    >>> _ = pathlib.Path(path).write_text("2 3\\n 4 5 6\\n 2 1 3\\n 1 2\\n")
     >>> inst = read_scp(path)
     >>> inst.m, inst.n, inst.costs.tolist(), inst.coverage.toarray().tolist()
     (2, 3, [4, 5, 6], [[1, 0, 1], [0, 1, 0]])
@@ -422,10 +422,10 @@ def scp_scenario(
 
     Examples
     --------
-    >>> import tempfile, os
+    >>> import tempfile, os, pathlib
     >>> from selector.portfolio import solve
     >>> path = os.path.join(tempfile.mkdtemp(), "tiny.txt")
-    >>> _ = open(path, "w").write("2 3\\n 4 5 6\\n 2 1 3\\n 2 2 3\\n")
+    >>> _ = pathlib.Path(path).write_text("2 3\\n 4 5 6\\n 2 1 3\\n 2 2 3\\n")
     >>> r = solve(scp_scenario(read_scp(path)), time_limit=10)
     >>> r.status, r.objective, r.selected
     ('optimal', 6.0, ('c3',))

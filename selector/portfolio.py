@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from selector.bounds import submodular_bound
 from selector.errors import ScenarioError, SolverError
 from selector.heuristics import HeuristicResult, entry_costs, greedy_portfolio
 from selector.instance import (
@@ -553,10 +554,13 @@ def _solve_highs(
 
     worker = threading.Thread(target=run, daemon=True)
     worker.start()
-    worker.join(timeout=time_limit + 2.0 + 0.1 * time_limit)
+    worker.join(timeout=time_limit + 1.0)
     if worker.is_alive():
         h.cancelSolve()
-        worker.join(timeout=30.0)
+        worker.join(timeout=3.0)
+        if worker.is_alive():
+            # Still deaf to the interrupt: leave the daemon thread and answer without it.
+            return _Solved("no_solution", None, None, None, "HiGHS did not stop at its time limit")
     if "error" in result:
         raise SolverError(f"HiGHS failed: {result['error']}")
     ms = h.getModelStatus()
@@ -756,8 +760,10 @@ def heuristic_solve(
     inst = build_instance(scenario, partner_quality(scenario, scores), exclude=_exit_mask(scenario))
     build = time.perf_counter() - t0
     h = _heuristic(inst, time_budget=time_budget, seed=seed)
+    bound = submodular_bound(inst, h.selected) if h.feasible else None
     explanation = [
-        "Greedy portfolio with local search: a good answer, not a proven optimum."
+        "Greedy portfolio with local search: a good answer, not a proven optimum"
+        + ("." if bound is None else f"; the best possible is at most {bound:,.0f}.")
     ]
     if not h.feasible:
         explanation.append("The heuristic found no portfolio keeping every rule: " + "; ".join(h.problems) + ".")
@@ -767,7 +773,7 @@ def heuristic_solve(
         status="time_limit" if h.feasible else "infeasible",
         x=h.selected if h.feasible else None,
         objective=h.objective if h.feasible else None,
-        bound=None,
+        bound=bound,
         solver="greedy",
         wall=time.perf_counter() - t0,
         build=build,
@@ -883,6 +889,9 @@ def solve(
                        solver=solver, wall=wall, build=build,
                        explanation=[MSG_TIME_NO_SOLUTION], heuristic=heuristic)
     bound = _sane_bound(solved.bound, obj, inst)
+    quick = submodular_bound(inst, x)
+    if quick is not None and (bound is None or quick < bound):
+        bound = max(quick, obj)
     rel = _relative_gap(obj, bound, model.sense) if bound is not None else None
     status = "optimal" if solved.state == "optimal" and (rel is None or rel <= max(gap, 1e-9) * 1.0001) else "time_limit"
     if status == "optimal":
