@@ -25,6 +25,14 @@ from selector.portfolio import (
     heuristic_solve,
     solve,
 )
+from selector.robustness import (
+    FrontierResult,
+    RobustnessResult,
+    SweepResult,
+    frontier,
+    load_sweep,
+    sweep,
+)
 from selector.scenario import (
     Budget,
     Constraints,
@@ -35,6 +43,10 @@ from selector.scenario import (
 )
 from selector.scoring import ModelWeights, PartnerScores, model_weights, score_partners
 
+# The Monte Carlo function shares its module's name, so it is not re-exported here
+# (``import selector.robustness`` must give the module): use
+# ``from selector.robustness import robustness``.
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -43,6 +55,7 @@ __all__ = [
     "Constraints",
     "CriteriaModel",
     "Criterion",
+    "FrontierResult",
     "GroupResult",
     "InfeasibleError",
     "JudgmentError",
@@ -51,20 +64,25 @@ __all__ = [
     "PartnerScores",
     "PortfolioResult",
     "Revision",
+    "RobustnessResult",
     "Scenario",
     "ScenarioError",
     "SelectorError",
     "SolverError",
+    "SweepResult",
     "TierRule",
     "__version__",
     "build_graph",
     "explain_partners",
+    "frontier",
     "heuristic_solve",
     "load_model",
     "load_scenario",
+    "load_sweep",
     "model_weights",
     "scenario_from_frames",
     "score_partners",
     "solve",
+    "sweep",
     "weigh",
 ]

@@ -282,6 +282,12 @@ def _add_synth(sub: Any) -> None:
     p.set_defaults(func=synth.run)
 
 
+def _add_robustness(sub: Any) -> None:
+    from selector.robustness import add_robustness_parsers
+
+    add_robustness_parsers(sub)
+
+
 # Each entry adds one subcommand; modules keep their logic, this file only wires it.
 REGISTRARS: list[Callable[[Any], None]] = [
     _add_validate,
@@ -290,6 +296,7 @@ REGISTRARS: list[Callable[[Any], None]] = [
     _add_solve,
     _add_map,
     _add_synth,
+    _add_robustness,
 ]
 
 

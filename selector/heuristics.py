@@ -304,11 +304,14 @@ def _perturb_and_refill(
     *,
     rng: np.random.Generator,
     deadline: float,
+    moves: int | None = None,
 ) -> tuple[_State, float]:
     """Iterated local search: drop a few partners (cheap-to-lose ones more often),
     with the tier-2 partners that lose their only selected distributor, refill
     greedily, keep the result when it is better. Runs until the deadline."""
-    while time.perf_counter() < deadline:
+    tried = 0
+    while time.perf_counter() < deadline and (moves is None or tried < moves):
+        tried += 1
         selected = np.flatnonzero(best.sel & ~inst.fixed_in)
         if len(selected) < 2:
             break
@@ -340,6 +343,7 @@ def greedy_portfolio(
     time_budget: float = 0.5,
     seed: int = 0,
     start: np.ndarray | None = None,
+    moves: int | None = None,
 ) -> HeuristicResult:
     """Greedy by objective gain per cost, then drop-and-refill local search.
 
@@ -354,6 +358,10 @@ def greedy_portfolio(
     start
         Partners to start from (boolean mask), e.g. a cheapest cover of the segment
         requirements; the greedy then completes it.
+    moves
+        Stop the searches after this many drop-and-refill trials instead of at the time
+        budget: the result then depends only on the input and ``seed``, not on how busy
+        the machine is (what reproducible Monte Carlo runs need).
     """
     t0 = time.perf_counter()
     rng = np.random.default_rng(seed)
@@ -372,10 +380,11 @@ def greedy_portfolio(
         _greedy_fill(state, deadline=np.inf)
         best = state
         best_obj = evaluate(inst, best.sel)
-        deadline = t0 + time_budget
+        deadline = t0 + time_budget if moves is None else np.inf
+        budget_left = np.inf if moves is None else moves
         # Local search: drop one selected partner, refill greedily; keep improvements.
         improved = True
-        while improved and time.perf_counter() < deadline:
+        while improved and time.perf_counter() < deadline and budget_left > 0:
             improved = False
             selected = np.flatnonzero(best.sel & ~inst.fixed_in)
             rng.shuffle(selected)
@@ -383,8 +392,9 @@ def greedy_portfolio(
             # The least valuable per cost first.
             order = selected[np.argsort(losses / np.maximum(inst.cost[selected], 1e-9), kind="stable")]
             for p in order:
-                if time.perf_counter() >= deadline:
+                if time.perf_counter() >= deadline or budget_left <= 0:
                     break
+                budget_left -= 1
                 trial = best.copy()
                 trial.remove(int(p))
                 trial.blocked[p] = True
@@ -395,7 +405,10 @@ def greedy_portfolio(
                     best, best_obj = trial, obj
                     improved = True
                     break
-        best, best_obj = _perturb_and_refill(inst, best, best_obj, rng=rng, deadline=deadline)
+        best, best_obj = _perturb_and_refill(
+            inst, best, best_obj, rng=rng, deadline=deadline,
+            moves=None if moves is None else int(max(budget_left, 0)),
+        )
         selected_mask = best.sel
     else:
         _drop_redundant(state)

@@ -735,11 +735,16 @@ def _requirement_cover(inst: PortfolioInstance, *, time_limit: float, seed: int)
     return found.x if found.state in ("optimal", "time_limit") else None
 
 
-def _heuristic(inst: PortfolioInstance, *, time_budget: float, seed: int) -> HeuristicResult:
-    start = _requirement_cover(inst, time_limit=max(0.2, time_budget), seed=seed)
-    h = greedy_portfolio(inst, time_budget=time_budget, seed=seed, start=start)
+def _heuristic(
+    inst: PortfolioInstance, *, time_budget: float, seed: int, moves: int | None = None
+) -> HeuristicResult:
+    # With a move count the cover gets time enough to finish (a solve that ends by
+    # itself is deterministic); with a time budget it gets a share of it.
+    cover_time = max(0.2, time_budget) if moves is None else 30.0
+    start = _requirement_cover(inst, time_limit=cover_time, seed=seed)
+    h = greedy_portfolio(inst, time_budget=time_budget, seed=seed, start=start, moves=moves)
     if start is not None and not h.feasible:
-        h = greedy_portfolio(inst, time_budget=time_budget, seed=seed)
+        h = greedy_portfolio(inst, time_budget=time_budget, seed=seed, moves=moves)
     return h
 
 
@@ -749,8 +754,13 @@ def heuristic_solve(
     scores: Mapping[str, float] | pd.Series | None = None,
     time_budget: float = 0.5,
     seed: int = DEFAULT_SEED,
+    moves: int | None = None,
 ) -> PortfolioResult:
     """The greedy-plus-local-search portfolio alone (instant; no proof).
+
+    ``time_budget`` bounds the local search in seconds; ``moves`` bounds it by a count
+    of drop-and-refill trials instead, so that the portfolio depends only on the input
+    and ``seed`` (for reproducible Monte Carlo runs on busy machines).
 
     Its ``status`` is ``time_limit`` (a portfolio without an optimality proof, ``bound``
     None) or ``infeasible`` when it found no portfolio keeping every rule (which does
@@ -759,7 +769,7 @@ def heuristic_solve(
     t0 = time.perf_counter()
     inst = build_instance(scenario, partner_quality(scenario, scores), exclude=_exit_mask(scenario))
     build = time.perf_counter() - t0
-    h = _heuristic(inst, time_budget=time_budget, seed=seed)
+    h = _heuristic(inst, time_budget=time_budget, seed=seed, moves=moves)
     bound = submodular_bound(inst, h.selected) if h.feasible else None
     explanation = [
         "Greedy portfolio with local search: a good answer, not a proven optimum"

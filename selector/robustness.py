@@ -113,26 +113,6 @@ P = TypeVar("P")
 # --- engines ---------------------------------------------------------------------------
 
 
-def _pack(scenario: Scenario) -> dict[str, Any]:
-    """A plain-pickle form of a scenario (its settings are read-only mapping proxies,
-    which the standard pickle refuses)."""
-    fields = {f.name: getattr(scenario, f.name) for f in dataclasses.fields(scenario)}
-    fields["config"] = dict(scenario.config)
-    fields["solve_options"] = dict(scenario.solve_options)
-    return fields
-
-
-def _unpack(fields: Mapping[str, Any]) -> Scenario:
-    out = dict(fields)
-    out["config"] = MappingProxyType(dict(fields["config"]))
-    out["solve_options"] = MappingProxyType(dict(fields["solve_options"]))
-    return Scenario(**out)
-
-
-def _pool_call(task: Callable[[Scenario, P], T], packed: Mapping[str, Any], payload: P) -> T:
-    return task(_unpack(packed), payload)
-
-
 def _check_engine(engine: Any) -> None:
     accepted = (
         "accepted: None (one worker per CPU), a number of local workers >= 1, 'serial', "
@@ -161,8 +141,8 @@ def run_tasks(
     task
         A module-level (importable) function; with Dask also a local function.
     scenario
-        Shared by every task: sent once per worker with Dask, once per task (packed
-        once) with the process pool.
+        Shared by every task: sent once per worker with Dask, with each task with the
+        process pool.
     payloads
         One small, picklable description per task.
     engine
@@ -205,10 +185,9 @@ def run_tasks(
             keep(i, task(scenario, payload))
     elif engine is None or isinstance(engine, int):
         workers = min(int(engine or os.cpu_count() or 1), total)
-        packed = _pack(scenario)
         # spawn: never fork a parent that may run threads (a Dask client, HiGHS)
         with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
-            futures = {pool.submit(_pool_call, task, packed, p): i for i, p in enumerate(payloads)}
+            futures = {pool.submit(task, scenario, p): i for i, p in enumerate(payloads)}
             try:
                 for fut in futures_completed(futures):
                     keep(futures[fut], fut.result())
@@ -323,8 +302,12 @@ def _outcome(result: PortfolioResult, total_value: float) -> _Outcome:
 
 
 def _exact(scenario: Scenario, time_limit: float, gap: float) -> PortfolioResult:
+    # warm_start=False: solve()'s heuristic start runs until its time budget, so the
+    # start (and with it the MIP's path) would depend on machine speed; HiGHS alone
+    # with a fixed seed on one thread is reproducible whenever it ends by the gap.
     return solve(
-        scenario, time_limit=time_limit, gap=gap, seed=DEFAULT_SEED, threads=1, explain=False
+        scenario, time_limit=time_limit, gap=gap, seed=DEFAULT_SEED, threads=1,
+        explain=False, warm_start=False,
     )
 
 
@@ -405,7 +388,7 @@ def _frontier_task(scenario: Scenario, payload: tuple[float, float, float, tuple
     if start is not None:
         solve_with_start: Any = solve  # ``start=`` is newer than this module's typing
         result = solve_with_start(variant, time_limit=time_limit, gap=gap, seed=DEFAULT_SEED,
-                                  threads=1, explain=False, start=start)
+                                  threads=1, explain=False, warm_start=False, start=start)
     else:
         result = _exact(variant, time_limit, gap)
     return _outcome(result, _total_value(scenario))
@@ -597,6 +580,18 @@ class _RunSpec:
     heuristic_time: float = 0.0
 
 
+HEURISTIC_MOVES = 60
+
+
+def _greedy(scenario: Scenario) -> _Outcome:
+    """The heuristic portfolio with its search bounded by a move count, not by time, so
+    the same run gives the same portfolio on any worker however busy it is."""
+    return _outcome(
+        heuristic_solve(scenario, seed=DEFAULT_SEED, moves=HEURISTIC_MOVES),
+        _total_value(scenario),
+    )
+
+
 @dataclass(frozen=True)
 class RunRecord:
     """One Monte Carlo run: its status and portfolio (empty when it found none)."""
@@ -622,12 +617,15 @@ def _robust_task(scenario: Scenario, spec: _RunSpec) -> RunRecord:
         scenario, rng, judgment_spread=spec.judgment_spread, data_noise=spec.data_noise,
         value_noise=spec.value_noise,
     )
-    if spec.heuristic:
-        # heuristic_time 0: requirement cover + greedy, no time-bounded local search
-        result = heuristic_solve(variant, time_budget=spec.heuristic_time, seed=DEFAULT_SEED)
+    if spec.heuristic and spec.heuristic_time == 0:
+        o = _greedy(variant)
+    elif spec.heuristic:
+        o = _outcome(
+            heuristic_solve(variant, time_budget=spec.heuristic_time, seed=DEFAULT_SEED),
+            _total_value(variant),
+        )
     else:
-        result = _exact(variant, spec.time_limit, spec.gap)
-    o = _outcome(result, _total_value(variant))
+        o = _outcome(_exact(variant, spec.time_limit, spec.gap), _total_value(variant))
     return RunRecord(
         run=spec.index, status=o.status, objective=o.objective, gap=o.gap, cost=o.cost,
         covered_value=o.covered_value, covered_share=o.covered_share, selected=o.selected,
@@ -742,13 +740,13 @@ def robustness(
     time_limit, gap
         Per exact solve (HiGHS, one thread, fixed solver seed).
     heuristic
-        Use the heuristic portfolio (:func:`selector.heuristic_solve`: requirement
-        cover, then greedy by gain per cost) instead of the exact solver.
+        Use a heuristic portfolio instead of the exact solver.
     heuristic_time
-        Seconds of iterated local search per heuristic run. The default 0 keeps runs
-        reproducible (the local search runs until its time budget, so what it finds
-        depends on machine speed and load) and fast; on the vendor scenario the local
-        search adds about 0.05 % objective.
+        0 (default): :func:`selector.heuristic_solve` with its search bounded by a
+        move count (``HEURISTIC_MOVES``), so a run gives the same portfolio on any
+        worker; a run where it finds no portfolio reports ``infeasible`` (found none,
+        not a proof) and is left out of the frequencies. More than 0: that many seconds
+        of local search instead, so portfolios then depend on machine speed and load.
     engine, progress
         See :func:`run_tasks`.
 
@@ -1203,7 +1201,7 @@ def add_robustness_parsers(subparsers: Any) -> None:
                    help="judgment steps on Saaty's scale")
     p.add_argument("--noise", type=float, default=0.1, metavar="X",
                    help="lognormal sigma for partner data and segment values")
-    p.add_argument("--heuristic", action="store_true", help="greedy + local search solves")
+    p.add_argument("--heuristic", action="store_true", help="greedy portfolio instead of exact solves (fast)")
     p.add_argument("--seed", type=int, default=2027)
     _common(p)
     p.set_defaults(func=_cmd_robust)

@@ -173,6 +173,20 @@ class Scenario:
     problems: tuple[str, ...] = ()
     coverage_given: bool = field(default=False)
 
+    # --- pickling (worker processes) ---------------------------------------------------
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["config"] = dict(self.config)
+        state["solve_options"] = dict(self.solve_options)
+        state.pop("coverage_matrix", None)  # cached; rebuilt on demand
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state = dict(state)
+        state["config"] = MappingProxyType(state["config"])
+        state["solve_options"] = MappingProxyType(state["solve_options"])
+        self.__dict__.update(state)
+
     # --- derived views ---------------------------------------------------------------
     @property
     def partner_ids(self) -> tuple[str, ...]:
