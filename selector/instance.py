@@ -193,8 +193,13 @@ def build_instance(
         reasons[str(ids[pos])] = "covers no segment with value or a requirement"
     fixed_out |= idle
 
+    pairs = list(scenario.constraints.conflicts)
+    if scenario.constraints.conflict_shared_value is not None:
+        from selector.gtm import conflict_pairs_above
+
+        pairs += conflict_pairs_above(scenario, scenario.constraints.conflict_shared_value)
     conflicts = np.array(
-        [[index.get_loc(a), index.get_loc(b)] for a, b in scenario.constraints.conflicts],
+        [[index.get_loc(a), index.get_loc(b)] for a, b in dict.fromkeys(map(tuple, map(sorted, pairs)))],
         dtype=np.int64,
     ).reshape(-1, 2)
     types = partners["type"].to_numpy(dtype=object)

@@ -25,6 +25,7 @@ A scenario is a TOML file that points at its data tables (paths relative to itse
     min_partners = { named = 2, default = 0 }   # required selected partners per segment
     type_mix = { distributor = { min = 2, max = 10 } }
     tier2_needs_distributor = true              # default: true when a supply table is given
+    conflict_shared_value = 2_000_000           # also forbid pairs sharing segments worth more
 
     [tiers]                                     # programme tiers by score rank
     gold = 0.10                                 # top 10 %
@@ -131,6 +132,7 @@ class Constraints:
     min_partners_default: int | None = None
     type_mix: tuple[tuple[str, int | None, int | None], ...] = ()
     tier2_needs_distributor: bool = True
+    conflict_shared_value: float | None = None
 
 
 @dataclass(frozen=True)
@@ -830,7 +832,7 @@ def _constraints(
         raise ScenarioError("[constraints] must be a table", file=file)
     accepted = {
         "must_include", "must_exclude", "conflicts", "max_partners_per_segment",
-        "min_partners", "type_mix", "tier2_needs_distributor",
+        "min_partners", "type_mix", "tier2_needs_distributor", "conflict_shared_value",
     }
     unknown = sorted(set(raw) - accepted)
     if unknown:
@@ -901,7 +903,12 @@ def _constraints(
             "saying which distributor supplies which partner",
             file=file,
         )
+    shared = raw.get("conflict_shared_value")
+    shared_value = (
+        None if shared is None else _number(shared, "constraints.conflict_shared_value", file)
+    )
     return Constraints(
+        conflict_shared_value=shared_value,
         must_include=include,
         must_exclude=exclude,
         conflicts=tuple(conflicts),

@@ -612,12 +612,17 @@ def test_time_limited_solve_is_not_reported_optimal(large_scenario: Any, solver:
     assert d["selected"] == sorted(d["selected"])
 
 
-def test_time_limit_without_bound_does_not_claim_a_gap(
+def test_time_limit_without_solver_bound_reports_the_submodular_one(
     teaching: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # HiGHS stopped by its limit before it had a bound (seen on the 300 x 3000 instance
-    # with time_limit=0.5); simulated here so the case is deterministic.
+    # with time_limit=0.5); simulated here so the case is deterministic. The result
+    # then carries the submodular bound of its own portfolio, never a made-up one.
+    import numpy as np
+
     from selector import portfolio
+    from selector.bounds import submodular_bound
+    from selector.instance import build_instance
 
     def stopped(model: Any, **_kw: Any) -> Any:
         return portfolio._Solved("time_limit", None, None, None)
@@ -625,7 +630,31 @@ def test_time_limit_without_bound_does_not_claim_a_gap(
     monkeypatch.setattr(portfolio, "_solve_highs", stopped)
     result = solve(teaching, solver="highs", time_limit=1.0)
     assert result.status == "time_limit"  # the heuristic portfolio, no proof
-    assert result.selected and result.bound is None and result.gap is None
+    inst = build_instance(teaching, portfolio.partner_quality(teaching))
+    expected = submodular_bound(inst, np.isin(inst.partner_ids, list(result.selected)))
+    assert result.bound == pytest.approx(expected)
+    assert result.objective is not None and result.bound >= result.objective
+    assert result.gap == pytest.approx((result.bound - result.objective) / result.bound)
+    text = " ".join(result.explanation)
+    assert "(bound 0)" not in text and f"{result.bound:,.0f}" in text, text
+
+
+def test_time_limit_message_without_any_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    # min_cost has no quick bound: a limit-stopped solve must not claim a gap.
+    from selector import portfolio
+
+    def stopped(model: Any, **_kw: Any) -> Any:
+        return portfolio._Solved("time_limit", None, None, None)
+
+    monkeypatch.setattr(portfolio, "_solve_highs", stopped)
+    partners, segments = _frames(3, 2, cost=[7, 5, 1])
+    cov = _coverage([("P0", "S0"), ("P1", "S1"), ("P2", "S0"), ("P2", "S1")])
+    scenario = scenario_from_frames(
+        partners, segments, coverage=cov, settings={"objective": {"kind": "min_cost"}}
+    )
+    result = solve(scenario, time_limit=1.0)
+    assert result.status == "time_limit"
+    assert result.bound is None and result.gap is None
     text = " ".join(result.explanation)
     assert "0.00%" not in text and "(bound 0)" not in text, text
 
@@ -748,3 +777,24 @@ def test_cli_solve_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert data["status"] == "optimal"
     assert data["selected"] == sorted(data["selected"])
     assert math.isfinite(data["objective"])
+
+
+def test_conflict_shared_value_turns_shared_business_into_conflicts(teaching: Any) -> None:
+    from selector.gtm import conflict_graph, conflict_pairs_above
+
+    threshold = 1_500_000
+    scenario = teaching.with_changes({"constraints": {"conflict_shared_value": threshold}})
+    assert scenario.constraints.conflict_shared_value == threshold
+    pairs = conflict_pairs_above(teaching, threshold)
+    assert pairs, "the teaching scenario has partners sharing more than the threshold"
+    result = solve(scenario)
+    assert result.status == "optimal"
+    chosen = set(result.selected)
+    graph = conflict_graph(teaching, selected=result.selected)
+    for a, b in pairs:
+        assert not (a in chosen and b in chosen), (a, b)
+    for a, b, data in graph.edges(data=True):
+        if a in chosen and b in chosen:
+            assert data["weight"] <= threshold
+    # Without the rule the unconstrained optimum is at least as good.
+    assert solve(teaching).objective >= result.objective - 1e-6
