@@ -310,10 +310,12 @@ def _perturb_and_refill(
     with the tier-2 partners that lose their only selected distributor, refill
     greedily, keep the result when it is better. Runs until the deadline."""
     tried = 0
+    failures = 0
     while time.perf_counter() < deadline and (moves is None or tried < moves):
         tried += 1
         selected = np.flatnonzero(best.sel & ~inst.fixed_in)
-        if len(selected) < 2:
+        # Stop when it has stopped paying: many trials in a row without a gain.
+        if len(selected) < 2 or failures > max(30, 3 * len(selected)):
             break
         losses = removal_losses(inst, best.sel)[selected]
         ratio = losses / np.maximum(inst.cost[selected], 1e-9)
@@ -334,6 +336,9 @@ def _perturb_and_refill(
         obj = evaluate(inst, trial.sel)
         if obj > best_obj * (1 + 1e-12) + 1e-9 and not violations(inst, trial.sel):
             best, best_obj = trial, obj
+            failures = 0
+        else:
+            failures += 1
     return best, best_obj
 
 
