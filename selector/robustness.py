@@ -231,9 +231,25 @@ def _run_dask(
             fut = client.submit(task, shared, p, retries=2, pure=False, key=f"{name}-{tag}-{i}")
             pending[fut.key] = (i, fut)
         queue = as_completed([f for _, f in pending.values()], with_results=True)
+        attempts = [0] * len(payloads)
         try:
             for fut, value in queue:
                 i, _ = pending.pop(fut.key)
+                if fut.status != "finished" or isinstance(value, BaseException):
+                    # Cancelled or lost with its worker beyond Dask's own retries:
+                    # submit it again (a task is a pure function of its payload).
+                    attempts[i] += 1
+                    if attempts[i] > 3:
+                        raise SelectorError(
+                            f"task {i} failed {attempts[i]} times: {value!r}"
+                        )
+                    again = client.submit(
+                        task, shared, payloads[i], retries=2, pure=False,
+                        key=f"{name}-{tag}-{i}-again{attempts[i]}",
+                    )
+                    pending[again.key] = (i, again)
+                    queue.add(again)
+                    continue
                 keep(i, value)
                 # Drop the future once its result is here: the cluster forgets the task,
                 # so a worker lost later does not make it compute this one again.
