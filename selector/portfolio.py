@@ -554,10 +554,10 @@ def _solve_highs(
 
     worker = threading.Thread(target=run, daemon=True)
     worker.start()
-    worker.join(timeout=time_limit + 1.0)
+    worker.join(timeout=time_limit + 0.5)
     if worker.is_alive():
         h.cancelSolve()
-        worker.join(timeout=3.0)
+        worker.join(timeout=1.5)
         if worker.is_alive():
             # Still deaf to the interrupt: leave the daemon thread and answer without it.
             return _Solved("no_solution", None, None, None, "HiGHS did not stop at its time limit")
