@@ -242,10 +242,53 @@ def _greedy_step(state: _State) -> bool:
     return True
 
 
+def _gain_of(state: _State, p: int) -> float:
+    """Exact gain of adding partner ``p`` alone, from its own coverage rows only."""
+    inst = state.inst
+    rows = inst.cover.indices[inst.cover.indptr[p] : inst.cover.indptr[p + 1]]
+    lift = np.maximum(inst.quality[p] - state.best[rows], 0.0)
+    return float(inst.value[rows] @ lift)
+
+
 def _greedy_fill(state: _State, *, deadline: float) -> None:
-    """Add the best gain-per-cost partner (with its supplier) while anything helps."""
-    while time.perf_counter() < deadline and _greedy_step(state):
-        pass
+    """Add the best gain-per-cost partner (with its supplier) while anything helps.
+
+    Lazy evaluation: gains only shrink as partners are added (the objectives are
+    submodular), so last round's gains bound this round's. Each step recomputes the
+    exact gain of the best-looking candidates only, from their own rows, instead of
+    every partner's; the choice is the same as recomputing all of them.
+    """
+    inst = state.inst
+    upper = state.gains()  # exact now; an upper bound from here on
+    while time.perf_counter() < deadline:
+        need, extra, pox = state.bundle()
+        ok = state.allowed(extra, pox)
+        if not ok.any():
+            return
+        total = np.maximum(inst.cost + extra, 1e-9)
+        with_supplier = need >= 0
+        ratio = np.where(
+            ok, (upper + np.where(with_supplier, upper[np.maximum(need, 0)], 0.0)) / total, -np.inf
+        )
+        fresh = np.zeros(inst.n_partners, dtype=bool)
+        while True:
+            p = int(np.argmax(ratio))
+            if not np.isfinite(ratio[p]) or ratio[p] <= 0:
+                return
+            if fresh[p]:
+                break
+            upper[p] = _gain_of(state, p)
+            if with_supplier[p] and not fresh[need[p]]:
+                d = int(need[p])
+                upper[d] = _gain_of(state, d)
+                fresh[d] = True
+                if np.isfinite(ratio[d]):  # the supplier is a candidate of its own too
+                    own = upper[d] + (upper[need[d]] if with_supplier[d] else 0.0)
+                    ratio[d] = own / total[d] if own > 1e-9 else -np.inf
+            fresh[p] = True
+            bundle_gain = upper[p] + (upper[need[p]] if with_supplier[p] else 0.0)
+            ratio[p] = bundle_gain / total[p] if bundle_gain > 1e-9 else -np.inf
+        state.try_add(p, int(need[p]))
 
 
 def entry_costs(inst: PortfolioInstance, selected: np.ndarray) -> np.ndarray:
