@@ -866,7 +866,9 @@ def solve(
             heuristic = HeuristicResult(given, evaluate(inst, given), True, 0.0)
     model = build_model(inst)
     build = time.perf_counter() - t0
-    remaining = max(0.05, time_limit - build)
+    # Keep a margin for the guard and for reading the result back: the caller's limit
+    # is on the whole call, not only on the solver.
+    remaining = max(0.05, time_limit - build - min(2.0, 0.5 + 0.01 * time_limit))
     first = _start_vector(model, inst, heuristic.selected) if heuristic is not None and heuristic.feasible else None
     run = _solve_highs if solver == "highs" else _solve_cbc
     if model.A.shape[0] == 0:
