@@ -554,10 +554,10 @@ def _solve_highs(
 
     worker = threading.Thread(target=run, daemon=True)
     worker.start()
-    worker.join(timeout=time_limit + 0.5)
+    worker.join(timeout=time_limit)
     if worker.is_alive():
         h.cancelSolve()
-        worker.join(timeout=1.5)
+        worker.join(timeout=1.0)
         if worker.is_alive():
             # Still deaf to the interrupt: leave the daemon thread and answer without it.
             return _Solved("no_solution", None, None, None, "HiGHS did not stop at its time limit")
@@ -868,7 +868,7 @@ def solve(
     build = time.perf_counter() - t0
     # Keep a margin for the guard and for reading the result back: the caller's limit
     # is on the whole call, not only on the solver.
-    remaining = max(0.05, time_limit - build - min(2.0, 0.5 + 0.01 * time_limit))
+    remaining = max(0.05, time_limit - build - min(2.0, 1.0 + 0.01 * time_limit))
     first = _start_vector(model, inst, heuristic.selected) if heuristic is not None and heuristic.feasible else None
     run = _solve_highs if solver == "highs" else _solve_cbc
     if model.A.shape[0] == 0:
