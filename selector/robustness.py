@@ -243,6 +243,9 @@ def _run_dask(
                         raise SelectorError(
                             f"task {i} failed {attempts[i]} times: {value!r}"
                         )
+                    # The shared scenario may have gone with the lost worker: send it
+                    # again before resubmitting (cheap next to a lost run).
+                    shared = client.scatter(scenario, broadcast=True, hash=False)
                     again = client.submit(
                         task, shared, payloads[i], retries=2, pure=False,
                         key=f"{name}-{tag}-{i}-again{attempts[i]}",
