@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from selector.instance import PortfolioInstance, evaluate, segment_quality
+from selector.instance import PortfolioInstance, addition_gains, evaluate
 
 __all__ = ["submodular_bound"]
 
@@ -48,11 +48,7 @@ def submodular_bound(inst: PortfolioInstance, selected: np.ndarray) -> float | N
     if not inst.maximize:
         return None
     sel = np.asarray(selected, dtype=bool)
-    best = segment_quality(inst, sel)
-    cover = inst.cover
-    pair_p = np.repeat(np.arange(inst.n_partners), np.diff(cover.indptr))
-    lift = np.maximum(inst.quality[pair_p] - best[cover.indices], 0.0) * inst.value[cover.indices]
-    gain = np.bincount(pair_p, weights=lift, minlength=inst.n_partners)
+    gain = addition_gains(inst, sel)
     gain[inst.fixed_out | sel] = 0.0
     base = evaluate(inst, sel)
     useful = np.flatnonzero(gain > 0)

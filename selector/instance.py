@@ -19,6 +19,7 @@ from selector.scenario import Scenario
 
 __all__ = [
     "PortfolioInstance",
+    "addition_gains",
     "build_instance",
     "evaluate",
     "removal_losses",
@@ -239,6 +240,18 @@ def segment_quality(inst: PortfolioInstance, x: np.ndarray) -> np.ndarray:
     # Sparse column maxima run in compiled code (np.maximum.at is slow at 10^5+ pairs).
     weighted = inst.cover.multiply(w[:, None]).tocsc()
     return np.asarray(weighted.max(axis=0).toarray(), dtype=float).ravel()
+
+
+def addition_gains(inst: PortfolioInstance, x: np.ndarray) -> np.ndarray:
+    """Objective gained if each partner alone were added to selection ``x`` (max objectives).
+
+    Partners already selected gain 0. One pass over the coverage pairs.
+    """
+    best = segment_quality(inst, x)
+    cover = inst.cover
+    pair_p = np.repeat(np.arange(inst.n_partners), np.diff(cover.indptr))
+    lift = np.maximum(inst.quality[pair_p] - best[cover.indices], 0.0) * inst.value[cover.indices]
+    return np.bincount(pair_p, weights=lift, minlength=inst.n_partners)
 
 
 def removal_losses(inst: PortfolioInstance, x: np.ndarray) -> np.ndarray:

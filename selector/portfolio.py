@@ -42,8 +42,10 @@ from selector.errors import ScenarioError, SolverError
 from selector.heuristics import HeuristicResult, entry_costs, greedy_portfolio
 from selector.instance import (
     PortfolioInstance,
+    addition_gains,
     build_instance,
     evaluate,
+    removal_losses,
     segment_quality,
     violations,
 )
@@ -205,27 +207,46 @@ class PartnerReason:
 def partner_quality(scenario: Scenario, scores: Mapping[str, float] | pd.Series | None = None) -> np.ndarray:
     """Per-partner quality (0..1) used by ``weighted_coverage``: given scores, the
     partner table's ``score`` column, or the criteria model's scores."""
+    return _quality_and_exit(scenario, scores)[0]
+
+
+def _quality_and_exit(
+    scenario: Scenario, scores: Mapping[str, float] | pd.Series | None = None
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Partner quality and the exit-tier mask (when the scenario excludes that tier),
+    from one scoring pass."""
     ids = scenario.partners.index
+    needs_scores = scenario.objective == "weighted_coverage" and scores is None
+    computed = (
+        _score_partners(scenario) if needs_scores or scenario.tiers.exclude_exit else None
+    )
     if scores is not None:
         series = pd.Series(scores, dtype=float).reindex(ids)
         if series.isna().any():
             missing = list(series.index[series.isna()][:5])
             raise ScenarioError(f"scores missing for partners {', '.join(map(str, missing))}")
-        return np.asarray(series.to_numpy(dtype=float))
-    if scenario.objective != "weighted_coverage":
-        return np.ones(len(ids))
+        quality = np.asarray(series.to_numpy(dtype=float))
+    elif computed is not None and needs_scores:
+        quality = np.asarray(computed.score.reindex(ids).to_numpy(dtype=float))
+    else:
+        quality = np.ones(len(ids))
+    exit_mask = None
+    if computed is not None and scenario.tiers.exclude_exit:
+        exit_mask = np.asarray(computed.tier.reindex(ids) == "exit", dtype=bool)
+    return quality, exit_mask
+
+
+def _score_partners(scenario: Scenario) -> Any:
     from selector.scoring import score_partners
 
-    return np.asarray(score_partners(scenario).score.reindex(ids).to_numpy(dtype=float))
+    return score_partners(scenario)
 
 
-def _exit_mask(scenario: Scenario) -> np.ndarray | None:
-    if not scenario.tiers.exclude_exit:
-        return None
-    from selector.scoring import score_partners
-
-    tiers = score_partners(scenario).tier.reindex(scenario.partners.index)
-    return np.asarray(tiers == "exit", dtype=bool)
+def _instance(
+    scenario: Scenario, scores: Mapping[str, float] | pd.Series | None
+) -> PortfolioInstance:
+    quality, exit_mask = _quality_and_exit(scenario, scores)
+    return build_instance(scenario, quality, exclude=exit_mask)
 
 
 # --- the MIP as matrices ---------------------------------------------------------------
@@ -767,7 +788,7 @@ def heuristic_solve(
     not prove that none exists).
     """
     t0 = time.perf_counter()
-    inst = build_instance(scenario, partner_quality(scenario, scores), exclude=_exit_mask(scenario))
+    inst = _instance(scenario, scores)
     build = time.perf_counter() - t0
     h = _heuristic(inst, time_budget=time_budget, seed=seed, moves=moves)
     bound = submodular_bound(inst, h.selected) if h.feasible else None
@@ -850,7 +871,7 @@ def solve(
     if time_limit <= 0 or gap < 0:
         raise ScenarioError(f"time_limit must be > 0 and gap >= 0 (got {time_limit}, {gap})")
     t0 = time.perf_counter()
-    inst = build_instance(scenario, partner_quality(scenario, scores), exclude=_exit_mask(scenario))
+    inst = _instance(scenario, scores)
     # The start matters most where the solver is slow: give the search a share of the time.
     budget = min(5.0, max(0.5, 0.15 * time_limit), time_limit / 4)
     heuristic = _heuristic(inst, time_budget=budget, seed=seed) if warm_start else None
@@ -1086,28 +1107,26 @@ def explain_partners(
     partner: the total budget at which greedy extension of this portfolio first adds
     it -- an estimate, not a proof), and ``reason`` in words.
     """
-    inst = build_instance(scenario, partner_quality(scenario, scores), exclude=_exit_mask(scenario))
+    inst = _instance(scenario, scores)
     ids = inst.partner_ids
     sel = np.isin(ids, list(result.selected))
     base = evaluate(inst, sel)
     reasons = dict(inst.out_reason)
-    marginal = np.zeros(inst.n_partners)
-    # Loss if removed (selected) / gain if added (excluded), one evaluation each.
-    best = segment_quality(inst, sel)
-    cov = inst.cover
-    for p in range(inst.n_partners):
-        rows = cov.indices[cov.indptr[p] : cov.indptr[p + 1]]
-        if sel[p]:
-            trial = sel.copy()
-            trial[p] = False
-            if inst.suppliers is not None and inst.gtm_tier[p] == 1:
-                # Losing a distributor also loses the partners it alone supplies.
+    # Gain if added (excluded partners) and loss if removed (selected ones), all at once;
+    # a selected distributor is re-evaluated whole, as it takes the partners it alone
+    # supplies with it.
+    if inst.maximize:
+        marginal = np.where(sel, removal_losses(inst, sel), addition_gains(inst, sel))
+        if inst.suppliers is not None:
+            for d in np.flatnonzero(sel & (inst.gtm_tier == 1)):
+                trial = sel.copy()
+                trial[d] = False
                 fed = np.asarray(inst.suppliers @ trial.astype(np.int64)).ravel() > 0
                 trial &= (inst.gtm_tier == 1) | fed
-            marginal[p] = base - evaluate(inst, trial) if inst.maximize else -inst.cost[p]
-        elif inst.maximize:
-            marginal[p] = float(inst.value[rows] @ np.maximum(inst.quality[p] - best[rows], 0.0))
-    entry = _entry_budgets(inst, sel)
+                marginal[d] = base - evaluate(inst, trial)
+    else:
+        marginal = np.where(sel, -inst.cost, 0.0)
+    entry = entry_costs(inst, sel) if inst.maximize else np.full(inst.n_partners, np.inf)
     conflicts: dict[int, list[int]] = {}
     for a, b in inst.conflicts:
         conflicts.setdefault(int(a), []).append(int(b))
@@ -1145,10 +1164,3 @@ def explain_partners(
         },
         index=pd.Index(ids, name="partner_id"),
     )
-
-
-def _entry_budgets(inst: PortfolioInstance, sel: np.ndarray) -> np.ndarray:
-    """Budget at which greedy extension of ``sel`` (budget and pools lifted) adds each partner."""
-    if not inst.maximize:
-        return np.full(inst.n_partners, np.inf)
-    return entry_costs(inst, sel)
