@@ -36,9 +36,9 @@ from selector import (
     solve,
 )
 from selector.ahp import GroupResult
-from selector.criteria import CriteriaModel, JudgmentSet
+from selector.inputs.criteria import CriteriaModel, JudgmentSet
+from selector.inputs.scenario import Scenario, describe
 from selector.report import portfolio_table, scenario_toml_bytes, to_csv_bytes, to_xlsx_bytes
-from selector.scenario import Scenario, describe
 from selector.scoring import ModelWeights, PartnerScores, model_weights, positioning, score_partners
 
 ROOT = Path(__file__).resolve().parent

@@ -1,6 +1,6 @@
 """Portfolio benchmark: selector against the plain PuLP formulation and the greedy alone.
 
-Instances come from the project's seeded generator (``selector.synth``) at account
+Instances come from the project's seeded generator (``selector.inputs.synth``) at account
 granularity: S (~60 partners x 1,000 accounts), M (604 x 14,000, the vendor shape),
 L (~5,000 x 200,000). Each method runs in its own process so peak memory is its own.
 
@@ -23,10 +23,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from selector.orlib import KNOWN_OPTIMA
+from selector.inputs.orlib import KNOWN_OPTIMA
 
 SIZES = {"S": (0.1, 1_000), "M": (1.0, 14_000), "L": (8.3, 200_000)}
-# OR-Library optima (shared/benchmarks/orlib-scp/README.md), kept in selector.orlib
+# OR-Library optima (shared/benchmarks/orlib-scp/README.md), kept in selector.inputs.orlib
 KNOWN = KNOWN_OPTIMA
 
 
@@ -37,8 +37,8 @@ def _peak_mb() -> float:
 
 
 def _scenario(size: str, objective: str, budget_share: float) -> Any:
-    from selector.scenario import scenario_from_frames
-    from selector.synth import generate_channel
+    from selector.inputs.scenario import scenario_from_frames
+    from selector.inputs.synth import generate_channel
 
     scale, accounts = SIZES[size]
     ch = generate_channel(seed=2027, scale=scale, granularity="account", accounts=accounts)
@@ -123,7 +123,7 @@ def _run(method: str, size: str, args: argparse.Namespace, out: Any) -> None:
 
 def _orlib(path: Path) -> Any:
     """The ``min_cost`` scenario of an OR-Library file (ScenarioError when it has no costs)."""
-    from selector.orlib import read_scp, scp_scenario
+    from selector.inputs.orlib import read_scp, scp_scenario
 
     return scp_scenario(read_scp(path))
 
@@ -154,7 +154,7 @@ def _orlib_table(folder: Path, time_limit: float, everything: bool) -> None:
     Files are read here first: one that is broken or carries no costs gets a row that
     says so, and nothing is solved for it."""
     from selector.errors import ScenarioError
-    from selector.orlib import read_scp
+    from selector.inputs.orlib import read_scp
 
     rows: list[dict[str, Any]] = []
     notes: dict[str, str] = {}

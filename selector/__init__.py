@@ -10,7 +10,6 @@ portfolio model (budget, conflicts, go-to-market rules) -> solution -> map and a
 """
 
 from selector.ahp import AhpResult, GroupResult, Revision, weigh
-from selector.criteria import CriteriaModel, Criterion, JudgmentSet, load_model
 from selector.errors import (
     InfeasibleError,
     JudgmentError,
@@ -19,21 +18,8 @@ from selector.errors import (
     SolverError,
 )
 from selector.gtm import build_graph
-from selector.portfolio import (
-    PortfolioResult,
-    explain_partners,
-    heuristic_solve,
-    solve,
-)
-from selector.robustness import (
-    FrontierResult,
-    RobustnessResult,
-    SweepResult,
-    frontier,
-    load_sweep,
-    sweep,
-)
-from selector.scenario import (
+from selector.inputs.criteria import CriteriaModel, Criterion, JudgmentSet, load_model
+from selector.inputs.scenario import (
     Budget,
     Constraints,
     Scenario,
@@ -41,11 +27,25 @@ from selector.scenario import (
     load_scenario,
     scenario_from_frames,
 )
+from selector.portfolio import (
+    PortfolioResult,
+    explain_partners,
+    heuristic_solve,
+    solve,
+)
 from selector.scoring import ModelWeights, PartnerScores, model_weights, score_partners
+from selector.whatif import (
+    FrontierResult,
+    RobustnessResult,
+    SweepResult,
+    frontier,
+    load_sweep,
+    sweep,
+)
 
 # The Monte Carlo function shares its module's name, so it is not re-exported here
-# (``import selector.robustness`` must give the module): use
-# ``from selector.robustness import robustness``.
+# (``import selector.whatif.robustness`` must give the module): use
+# ``from selector.whatif.robustness import robustness``.
 
 __version__ = "0.1.0"
 

@@ -23,8 +23,8 @@ import pandas as pd
 import tomli_w
 
 if TYPE_CHECKING:
+    from selector.inputs.scenario import Scenario
     from selector.portfolio import PortfolioResult
-    from selector.scenario import Scenario
 
 __all__ = [
     "FORMULA_PREFIXES",

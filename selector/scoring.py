@@ -22,9 +22,9 @@ import numpy as np
 import pandas as pd
 
 from selector import ahp
-from selector.criteria import ROOT, CriteriaModel, Criterion
 from selector.errors import ScenarioError
-from selector.scenario import Scenario, TierRule
+from selector.inputs.criteria import ROOT, CriteriaModel, Criterion
+from selector.inputs.scenario import Scenario, TierRule
 
 __all__ = [
     "QUADRANTS",

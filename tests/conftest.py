@@ -152,7 +152,7 @@ def make_scenario(tmp_path: Path) -> ScenarioFactory:
 @pytest.fixture(scope="session")
 def teaching():
     """The teaching scenario, loaded once (scenarios are frozen)."""
-    from selector.scenario import load_scenario
+    from selector.inputs.scenario import load_scenario
 
     return load_scenario(TEACHING_TOML)
 

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from selector import load_scenario, solve
-from selector.bounds import submodular_bound
-from selector.instance import build_instance, evaluate, violations
 from selector.portfolio import partner_quality
+from selector.portfolio.bounds import submodular_bound
+from selector.portfolio.instance import build_instance, evaluate, violations
 
 TEACHING = Path(__file__).resolve().parents[1] / "scenarios" / "teaching.toml"
 

@@ -9,14 +9,14 @@ from typing import Any
 import pytest
 import tomli_w
 
-from selector.criteria import (
+from selector.errors import ScenarioError
+from selector.inputs.criteria import (
     ROOT,
     CriteriaModel,
     load_model,
     model_from_dict,
     parse_judgment,
 )
-from selector.errors import ScenarioError
 
 MODEL = Path(__file__).resolve().parents[1] / "models" / "partner-selection.toml"
 

@@ -13,9 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from test_portfolio import OBJECTIVES, PHASES, Spec, each_objective, specs
 
-from selector.heuristics import entry_costs, greedy_portfolio
-from selector.instance import build_instance, evaluate, violations
 from selector.portfolio import heuristic_solve, partner_quality
+from selector.portfolio.heuristics import entry_costs, greedy_portfolio
+from selector.portfolio.instance import build_instance, evaluate, violations
 
 SETTINGS = settings(
     max_examples=30, deadline=None, phases=PHASES, suppress_health_check=[HealthCheck.too_slow]

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from test_portfolio import PHASES, Spec, each_objective, specs
 
-from selector.instance import build_instance, evaluate, segment_quality, violations
+from selector.inputs.scenario import scenario_from_frames
 from selector.portfolio import partner_quality, solve
-from selector.scenario import scenario_from_frames
+from selector.portfolio.instance import build_instance, evaluate, segment_quality, violations
 
 
 def _scenario(

@@ -18,9 +18,9 @@ import numpy as np
 import pulp
 import pytest
 
-from selector import orlib
 from selector.errors import ScenarioError
-from selector.orlib import KNOWN_OPTIMA, RESOLVED_HERE, ScpInstance, read_scp, scp_scenario
+from selector.inputs import orlib
+from selector.inputs.orlib import KNOWN_OPTIMA, RESOLVED_HERE, ScpInstance, read_scp, scp_scenario
 from selector.portfolio import solve
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "orlib-scp"

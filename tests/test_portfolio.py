@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from selector import cli
-from selector.instance import build_instance
+from selector.inputs.scenario import scenario_from_frames
 from selector.portfolio import (
     build_model,
     explain_partners,
@@ -31,7 +31,7 @@ from selector.portfolio import (
     partner_quality,
     solve,
 )
-from selector.scenario import scenario_from_frames
+from selector.portfolio.instance import build_instance
 
 CONTRACT_KEYS = {
     "status",
@@ -620,9 +620,9 @@ def test_time_limit_without_solver_bound_reports_the_submodular_one(
     # then carries the submodular bound of its own portfolio, never a made-up one.
     import numpy as np
 
-    from selector import portfolio
-    from selector.bounds import submodular_bound
-    from selector.instance import build_instance
+    from selector.portfolio import optimize as portfolio
+    from selector.portfolio.bounds import submodular_bound
+    from selector.portfolio.instance import build_instance
 
     def stopped(model: Any, **_kw: Any) -> Any:
         return portfolio._Solved("time_limit", None, None, None)
@@ -641,7 +641,7 @@ def test_time_limit_without_solver_bound_reports_the_submodular_one(
 
 def test_time_limit_message_without_any_bound(monkeypatch: pytest.MonkeyPatch) -> None:
     # min_cost has no quick bound: a limit-stopped solve must not claim a gap.
-    from selector import portfolio
+    from selector.portfolio import optimize as portfolio
 
     def stopped(model: Any, **_kw: Any) -> Any:
         return portfolio._Solved("time_limit", None, None, None)

@@ -22,10 +22,11 @@ import numpy as np
 import pytest
 
 from selector import load_scenario, solve
+from selector.cli.whatif import add_robustness_parsers
 from selector.errors import ScenarioError
-from selector.robustness import (
+from selector.inputs.scenario import Scenario
+from selector.whatif.robustness import (
     SAATY_SCALE,
-    add_robustness_parsers,
     frontier,
     load_sweep,
     perturb_scenario,
@@ -34,7 +35,6 @@ from selector.robustness import (
     sweep,
     write_csv,
 )
-from selector.scenario import Scenario
 
 REPO = Path(__file__).resolve().parents[1]
 TEACHING = REPO / "scenarios" / "teaching.toml"
@@ -354,7 +354,7 @@ def test_dask_matches_serial(teaching: Scenario, dask_client: Any) -> None:
 @DASK_WARNINGS
 def test_worker_loss_keeps_results_and_finishes(teaching: Scenario, tmp_path: Path) -> None:
     distributed = pytest.importorskip("distributed")
-    import selector.robustness as rb
+    import selector.whatif.robustness as rb
 
     runs = 16
     with (
@@ -376,7 +376,7 @@ def test_worker_loss_keeps_results_and_finishes(teaching: Scenario, tmp_path: Pa
         def task(scenario: Scenario, spec: Any) -> Any:
             # a local function: Dask ships it by value (the test module is not
             # importable on the workers); it kills its worker the first time run 8 runs
-            from selector import robustness
+            from selector.whatif import robustness
 
             if spec.index == crash_at and not os.path.exists(marker_path):
                 Path(marker_path).touch()

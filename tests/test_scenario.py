@@ -12,9 +12,9 @@ import pytest
 import scipy.sparse as sp
 import tomli_w
 
-from selector.criteria import load_model
 from selector.errors import ScenarioError
-from selector.scenario import (
+from selector.inputs.criteria import load_model
+from selector.inputs.scenario import (
     Budget,
     describe,
     load_scenario,

@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from selector import ahp
-from selector.criteria import Criterion, load_model, model_from_dict
 from selector.errors import ScenarioError
-from selector.scenario import TierRule, load_scenario
+from selector.inputs.criteria import Criterion, load_model, model_from_dict
+from selector.inputs.scenario import TierRule, load_scenario
 from selector.scoring import (
     QUADRANTS,
     model_weights,

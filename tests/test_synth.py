@@ -1,4 +1,4 @@
-"""Tests for selector.synth: shape, rules, reproducibility and the bundled vendor data."""
+"""Tests for selector.inputs.synth: shape, rules, reproducibility and the bundled vendor data."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from selector.cli.synth import main
 from selector.errors import ScenarioError
-from selector.scenario import describe, load_scenario
-from selector.synth import SyntheticChannel, generate_channel, main, write_scenario
+from selector.inputs.scenario import describe, load_scenario
+from selector.inputs.synth import SyntheticChannel, generate_channel, write_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from selector.errors import ScenarioError
-from selector.tables import (
+from selector.inputs.tables import (
     parse_bool_column,
     parse_list_cell,
     parse_number_column,

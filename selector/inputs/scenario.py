@@ -74,9 +74,9 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from selector.criteria import CriteriaModel, load_model
 from selector.errors import ScenarioError
-from selector.tables import (
+from selector.inputs.criteria import CriteriaModel, load_model
+from selector.inputs.tables import (
     parse_bool_column,
     parse_list_cell,
     parse_number_column,

@@ -1,6 +1,6 @@
 """The portfolio problem as arrays: what the optimizer and the heuristics both work on.
 
-:func:`build_instance` turns a :class:`~selector.scenario.Scenario` and partner scores
+:func:`build_instance` turns a :class:`~selector.inputs.scenario.Scenario` and partner scores
 into a :class:`PortfolioInstance`: a partners x segments coverage matrix in which
 segments covered by exactly the same partners (and with the same requirements) are
 merged into one weighted row, segments nobody covers are set aside, and partners that
@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from selector.scenario import Scenario
+from selector.inputs.overlap import conflict_pairs_above
+from selector.inputs.scenario import Scenario
 
 __all__ = [
     "PortfolioInstance",
@@ -196,8 +197,6 @@ def build_instance(
 
     pairs = list(scenario.constraints.conflicts)
     if scenario.constraints.conflict_shared_value is not None:
-        from selector.gtm import conflict_pairs_above
-
         pairs += conflict_pairs_above(scenario, scenario.constraints.conflict_shared_value)
     conflicts = np.array(
         [[index.get_loc(a), index.get_loc(b)] for a, b in dict.fromkeys(map(tuple, map(sorted, pairs)))],

@@ -30,14 +30,12 @@ speed; results are identical between engines when the solves finish by their gap
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import itertools
 import json
 import math
 import multiprocessing as mp
 import os
-import sys
 import tomllib
 import uuid
 from collections import Counter
@@ -52,10 +50,10 @@ from typing import Any, TypeVar, cast
 import numpy as np
 import pandas as pd
 
-from selector.criteria import CriteriaModel, JudgmentSet
 from selector.errors import ScenarioError, SelectorError
+from selector.inputs.criteria import CriteriaModel, JudgmentSet
+from selector.inputs.scenario import Scenario, load_scenario
 from selector.portfolio import DEFAULT_SEED, PortfolioResult, heuristic_solve, solve
-from selector.scenario import Scenario, load_scenario
 
 __all__ = [
     "SAATY_SCALE",
@@ -67,7 +65,6 @@ __all__ = [
     "RunRecord",
     "SweepResult",
     "SweepRow",
-    "add_robustness_parsers",
     "frontier",
     "load_sweep",
     "perturb_scenario",
@@ -1078,154 +1075,3 @@ def write_csv(frame: pd.DataFrame, path: str | Path, *, overwrite: bool = False)
     if p.exists() and not overwrite:
         raise ScenarioError("the file exists; pass --force (overwrite=True) to replace it", file=str(p))
     frame.to_csv(p)
-
-
-def _refuse_existing(path: str | None, force: bool) -> None:
-    """Fail before any solving when ``--csv`` would replace a file without ``--force``."""
-    if path and Path(path).exists() and not force:
-        raise ScenarioError("the file exists; pass --force (overwrite=True) to replace it", file=path)
-
-
-def _printer(label: str) -> Progress:
-    """A progress bar on stderr: tqdm when installed, else a plain counter."""
-    try:
-        from tqdm import tqdm  # type: ignore[import-untyped, unused-ignore]
-    except ImportError:
-        tty = sys.stderr.isatty()
-
-        def show(done: int, total: int) -> None:
-            step = max(1, total // 10)
-            if tty:
-                end = "\n" if done == total else ""
-                print(f"\r{label}: {done}/{total}", end=end, file=sys.stderr, flush=True)
-            elif done == total or done % step == 0:
-                print(f"{label}: {done}/{total}", file=sys.stderr, flush=True)
-
-        return show
-
-    bars: list[Any] = []
-
-    def update(done: int, total: int) -> None:
-        if not bars:
-            bars.append(tqdm(total=total, desc=label, file=sys.stderr))
-        bars[0].n = done
-        bars[0].refresh()
-        if done == total:
-            bars[0].close()
-
-    return update
-
-
-def _engine_from(args: argparse.Namespace) -> Any:
-    if getattr(args, "scheduler", None):
-        return args.scheduler
-    workers = getattr(args, "workers", None)
-    if workers is None:
-        return None
-    return "serial" if workers == 0 else workers
-
-
-def _finish(frame: pd.DataFrame, data: dict[str, Any], args: argparse.Namespace, text: str) -> None:
-    from selector.cli import emit_json
-
-    if args.csv:
-        write_csv(frame, args.csv, overwrite=args.force)
-    if args.json:
-        emit_json(data)
-    else:
-        print(text)
-
-
-def _cmd_frontier(args: argparse.Namespace) -> int:
-    scenario = load_scenario(args.scenario)
-    _refuse_existing(args.csv, args.force)
-    result = frontier(
-        scenario, points=args.points, low=args.low, high=args.high, time_limit=args.time_limit,
-        engine=_engine_from(args), progress=_printer("frontier"),
-    )
-    frame = result.to_frame()
-    table = frame[["status", "objective", "gap", "cost", "covered_share", "n_selected", "marginal"]]
-    sat = result.saturation_budget
-    text = table.to_string(float_format=lambda v: f"{v:,.4g}") + "\n" + (
-        f"Extra budget stops buying coverage after {sat:,.0f} (marginal gain below "
-        f"{result.saturation:.0%} of the first step's)."
-        if sat is not None
-        else "Extra budget keeps buying coverage over the whole range."
-    )
-    _finish(frame, result.to_dict(), args, text)
-    return 0
-
-
-def _cmd_robust(args: argparse.Namespace) -> int:
-    scenario = load_scenario(args.scenario)
-    _refuse_existing(args.csv, args.force)
-    result = robustness(
-        scenario, runs=args.runs, judgment_spread=args.spread, data_noise=args.noise,
-        value_noise=args.noise, seed=args.seed, time_limit=args.time_limit,
-        heuristic=args.heuristic, engine=_engine_from(args), progress=_printer("robust"),
-    )
-    frame = result.to_frame()
-    shown = frame[frame["frequency"] > 0]
-    lines = [
-        f"{len(result.runs)} runs ({result.feasible_runs} with a portfolio; statuses "
-        f"{result.status_counts})",
-        shown.to_string(float_format=lambda v: f"{v:,.3g}"),
-        "",
-        result.spread.to_string(float_format=lambda v: f"{v:,.4g}"),
-        "",
-        f"Most frequent portfolio ({result.modal_count} of {len(result.runs)} runs): "
-        + ", ".join(result.modal_portfolio),
-    ]
-    _finish(frame, result.to_dict(), args, "\n".join(lines))
-    return 0
-
-
-def _cmd_sweep(args: argparse.Namespace) -> int:
-    scenario, grid = load_sweep(args.spec)
-    _refuse_existing(args.csv, args.force)
-    result = sweep(
-        scenario, grid, time_limit=args.time_limit, engine=_engine_from(args),
-        progress=_printer("sweep"),
-    )
-    frame = result.to_frame()
-    shown = frame.drop(columns=["selected", "seconds"])
-    _finish(frame, result.to_dict(), args, shown.to_string(float_format=lambda v: f"{v:,.4g}"))
-    return 0
-
-
-def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.add_argument("--csv", metavar="FILE", help="also write the table as CSV")
-    p.add_argument("--force", action="store_true", help="overwrite the --csv file")
-    p.add_argument("--scheduler", metavar="ADDR", help="Dask scheduler, e.g. tcp://host:8786")
-    p.add_argument("--time-limit", type=float, default=10.0, metavar="S", help="seconds per solve")
-    p.add_argument("--workers", type=int, default=None, metavar="N",
-                   help="local worker processes (default: one per CPU; 0: in this process)")
-
-
-def add_robustness_parsers(subparsers: Any) -> None:
-    """Register ``frontier``, ``robust`` and ``sweep`` on the ``selector`` command."""
-    p = subparsers.add_parser("frontier", help="coverage against budget over a range")
-    p.add_argument("scenario", help="scenario TOML file")
-    p.add_argument("--points", type=int, default=8, metavar="N")
-    p.add_argument("--low", type=float, default=0.5, metavar="X", help="lowest budget multiple")
-    p.add_argument("--high", type=float, default=1.5, metavar="X", help="highest budget multiple")
-    _common(p)
-    p.set_defaults(func=_cmd_frontier)
-
-    p = subparsers.add_parser("robust", help="Monte Carlo robustness of the portfolio")
-    p.add_argument("scenario", help="scenario TOML file")
-    p.add_argument("--runs", type=int, required=True, metavar="N")
-    p.add_argument("--spread", type=int, default=1, metavar="K",
-                   help="judgment steps on Saaty's scale")
-    p.add_argument("--noise", type=float, default=0.1, metavar="X",
-                   help="lognormal sigma for partner data and segment values")
-    p.add_argument("--heuristic", action="store_true", help="greedy portfolio instead of exact solves (fast)")
-    p.add_argument("--seed", type=int, default=2027)
-    _common(p)
-    p.set_defaults(func=_cmd_robust)
-
-    p = subparsers.add_parser("sweep", help="solve a grid of scenario settings")
-    p.add_argument("spec", help="sweep spec TOML (scenario = ..., [grid])")
-    _common(p)
-    p.set_defaults(func=_cmd_sweep)

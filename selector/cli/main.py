@@ -7,40 +7,21 @@ status 2 and one line naming the file, row and column; a solver failure exits 3.
 from __future__ import annotations
 
 import argparse
-import json
-import math
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from selector.cli.output import emit_json
 from selector.errors import SelectorError, SolverError
 
 __all__ = ["main"]
-
-
-def _clean(value: Any) -> Any:
-    """Make a value JSON-safe: NaN and infinities become null, tuples lists."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    if hasattr(value, "item") and callable(value.item):  # numpy scalars
-        return _clean(value.item())
-    return value
-
-
-def emit_json(value: Any) -> None:
-    """Print one JSON document (strict: no NaN)."""
-    print(json.dumps(_clean(value), indent=2, allow_nan=False, ensure_ascii=False))
 
 
 # --- validate --------------------------------------------------------------------------
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from selector.scenario import describe, load_scenario
+    from selector.inputs.scenario import describe, load_scenario
 
     scenario = load_scenario(args.scenario)
     info = describe(scenario)
@@ -90,8 +71,8 @@ def _add_validate(sub: Any) -> None:
 
 
 def _cmd_solve(args: argparse.Namespace) -> int:
+    from selector.inputs.scenario import load_scenario
     from selector.portfolio import explain_partners, heuristic_solve, solve
-    from selector.scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
     if args.heuristic:
@@ -151,7 +132,7 @@ def _add_solve(sub: Any) -> None:
 
 def _cmd_weights(args: argparse.Namespace) -> int:
     from selector import ahp
-    from selector.criteria import ROOT, load_model
+    from selector.inputs.criteria import ROOT, load_model
     from selector.scoring import model_weights
 
     model = load_model(args.model)
@@ -233,7 +214,7 @@ def _add_weights(sub: Any) -> None:
 
 
 def _cmd_scores(args: argparse.Namespace) -> int:
-    from selector.scenario import load_scenario
+    from selector.inputs.scenario import load_scenario
     from selector.scoring import score_partners
 
     scenario = load_scenario(args.scenario)
@@ -269,13 +250,13 @@ def _add_scores(sub: Any) -> None:
 
 
 def _add_map(sub: Any) -> None:
-    from selector.gtm import add_map_parser
+    from selector.cli.map import add_map_parser
 
     add_map_parser(sub)
 
 
 def _add_synth(sub: Any) -> None:
-    from selector import synth
+    from selector.cli import synth
 
     p = sub.add_parser("synth", help="generate a seeded synthetic channel scenario")
     synth.add_arguments(p)
@@ -283,7 +264,7 @@ def _add_synth(sub: Any) -> None:
 
 
 def _add_robustness(sub: Any) -> None:
-    from selector.robustness import add_robustness_parsers
+    from selector.cli.whatif import add_robustness_parsers
 
     add_robustness_parsers(sub)
 

@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from selector.instance import PortfolioInstance, addition_gains, evaluate
+from selector.portfolio.instance import PortfolioInstance, addition_gains, evaluate
 
 __all__ = ["submodular_bound"]
 
@@ -37,7 +37,7 @@ def submodular_bound(inst: PortfolioInstance, selected: np.ndarray) -> float | N
     Examples
     --------
     >>> from selector import load_scenario
-    >>> from selector.instance import build_instance
+    >>> from selector.portfolio.instance import build_instance
     >>> from selector.portfolio import partner_quality
     >>> s = load_scenario("scenarios/teaching.toml")
     >>> inst = build_instance(s, partner_quality(s))

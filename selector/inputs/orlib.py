@@ -36,7 +36,7 @@ is wrong with the file read as the Beasley layout.
 
 Examples
 --------
->>> from selector.orlib import read_scp, scp_scenario
+>>> from selector.inputs.orlib import read_scp, scp_scenario
 >>> inst = read_scp("../shared/benchmarks/orlib-scp/scp41.txt")  # doctest: +SKIP
 >>> inst.m, inst.n, inst.layout, inst.costs is None  # doctest: +SKIP
 (200, 1000, 'row-weights', True)
@@ -56,7 +56,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from selector.errors import ScenarioError
-from selector.scenario import Scenario, scenario_from_frames
+from selector.inputs.scenario import Scenario, scenario_from_frames
 
 __all__ = [
     "KNOWN_OPTIMA",

@@ -15,7 +15,7 @@ partner needs a selected distributor that supplies it.
 
 The model is built as sparse matrices in bulk, after merging segments with identical
 coverage, and solved by HiGHS (``highspy``) or by CBC through PuLP, started from the
-greedy-plus-local-search portfolio of :mod:`selector.heuristics`. A solve never raises
+greedy-plus-local-search portfolio of :mod:`selector.portfolio.heuristics`. A solve never raises
 for an infeasible scenario: the status says so and ``explanation`` says why.
 """
 
@@ -37,10 +37,11 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from selector.bounds import submodular_bound
 from selector.errors import ScenarioError, SolverError
-from selector.heuristics import HeuristicResult, entry_costs, greedy_portfolio
-from selector.instance import (
+from selector.inputs.scenario import Scenario
+from selector.portfolio.bounds import submodular_bound
+from selector.portfolio.heuristics import HeuristicResult, entry_costs, greedy_portfolio
+from selector.portfolio.instance import (
     PortfolioInstance,
     addition_gains,
     build_instance,
@@ -49,7 +50,6 @@ from selector.instance import (
     segment_quality,
     violations,
 )
-from selector.scenario import Scenario
 
 __all__ = [
     "SOLVERS",

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from selector.instance import (
+from selector.portfolio.instance import (
     PortfolioInstance,
     evaluate,
     removal_losses,
@@ -398,7 +398,7 @@ def greedy_portfolio(
     Parameters
     ----------
     inst
-        The instance from :func:`selector.instance.build_instance`.
+        The instance from :func:`selector.portfolio.instance.build_instance`.
     time_budget
         Seconds for the local search (the greedy itself is not cut short).
     seed
