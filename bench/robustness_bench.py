@@ -27,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from selector import load_scenario
-from selector.whatif.robustness import robustness
+from selector.whatif import robustness
 
 VENDOR = Path(__file__).resolve().parents[1] / "scenarios" / "vendor.toml"
 

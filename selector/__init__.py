@@ -40,12 +40,9 @@ from selector.whatif import (
     SweepResult,
     frontier,
     load_sweep,
+    robustness,
     sweep,
 )
-
-# The Monte Carlo function shares its module's name, so it is not re-exported here
-# (``import selector.whatif.robustness`` must give the module): use
-# ``from selector.whatif.robustness import robustness``.
 
 __version__ = "0.1.0"
 
@@ -80,6 +77,7 @@ __all__ = [
     "load_scenario",
     "load_sweep",
     "model_weights",
+    "robustness",
     "scenario_from_frames",
     "score_partners",
     "solve",

@@ -41,6 +41,7 @@ PUBLIC = [
     "load_scenario",
     "load_sweep",
     "model_weights",
+    "robustness",
     "scenario_from_frames",
     "score_partners",
     "solve",
@@ -51,7 +52,7 @@ PUBLIC = [
 RESULT_FIELDS = {
     "status", "selected", "objective", "bound", "gap", "cost", "budget", "pools",
     "coverage", "solver", "wall_seconds", "build_seconds", "objective_kind", "scenario",
-    "explanation", "heuristic_objective", "stats",
+    "explanation", "heuristic_objective", "stats", "plan", "plan_summary",
 }
 
 

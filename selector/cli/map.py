@@ -12,21 +12,21 @@ import numpy as np
 import pandas as pd
 
 from selector.errors import ScenarioError
-from selector.gtm.graph import (
+from selector.gtm import (
     AGGREGATE_FIELDS,
     OVERWRITE_MESSAGE,
     RESULT_FORMAT_MESSAGE,
-    _clip,
-    _nodes_of,
-    _selected_ids,
     build_graph,
     check_graph,
     distributor_load,
+    nodes_of,
+    selected_ids,
     single_points_of_failure,
     to_dot,
     uncovered_segments,
     write_picture,
 )
+from selector.gtm.drawing import _clip
 from selector.inputs.scenario import load_scenario
 
 __all__ = ["add_map_parser", "cli_map"]
@@ -57,7 +57,7 @@ def _read_result(path: str, partner_ids: pd.Index) -> frozenset[str]:
             file=str(p),
         )
     try:
-        chosen = _selected_ids(ids, partner_ids, "the result's 'selected' list")
+        chosen = selected_ids(ids, partner_ids, "the result's 'selected' list")
     except ScenarioError as exc:
         raise ScenarioError(exc.detail, file=str(p)) from None
     return chosen or frozenset()
@@ -98,14 +98,14 @@ def cli_map(args: argparse.Namespace) -> int:
     findings = check_graph(G)
     report: dict[str, Any] = {
         "scenario": scenario.name,
-        "partners": len(_nodes_of(G, "partner")),
-        "segments": len(_nodes_of(G, "segment")),
+        "partners": len(nodes_of(G, "partner")),
+        "segments": len(nodes_of(G, "segment")),
         "findings": [asdict(f) | {"nodes": list(f.nodes)} for f in findings],
     }
     load = spof = None
     if chosen is not None:
         missing = uncovered_segments(G)
-        total = sum(float(G.nodes[s]["value"]) for s in _nodes_of(G, "segment"))
+        total = sum(float(G.nodes[s]["value"]) for s in nodes_of(G, "segment"))
         lost = sum(float(G.nodes[s]["value"]) for s in missing)
         load = distributor_load(G)
         spof = single_points_of_failure(G)

@@ -12,7 +12,7 @@ import pandas as pd
 from selector.cli.output import emit_json
 from selector.errors import ScenarioError
 from selector.inputs.scenario import load_scenario
-from selector.whatif.robustness import (
+from selector.whatif import (
     Progress,
     frontier,
     load_sweep,

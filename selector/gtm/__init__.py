@@ -5,7 +5,67 @@ distributors -> tier-2 partners -> customer segments as a ``networkx.DiGraph``, 
 its structure (supply cycles, tier-2 partners with no distributor, unreachable segments),
 analysis of a portfolio (routes, distributor load, single points of failure, the conflict
 graph of partners chasing the same customers) and drawings (Graphviz DOT, PNG / SVG / PDF).
+
+Modules: :mod:`~selector.gtm.graph` (building the map, :class:`Finding`, the messages),
+:mod:`~selector.gtm.analysis` (checks, routes, distributor load, single points of
+failure, the conflict graph) and :mod:`~selector.gtm.drawing` (DOT text, pictures).
 """
 
-from selector.gtm.graph import *  # noqa: F403
-from selector.gtm.graph import __all__ as __all__
+from selector.gtm.analysis import (
+    check_graph,
+    conflict_graph,
+    conflict_pairs_above,
+    distributor_load,
+    routes,
+    single_points_of_failure,
+    uncovered_segments,
+)
+from selector.gtm.drawing import AGGREGATE_FIELDS, PICTURE_FORMATS, to_dot, write_picture
+from selector.gtm.graph import (
+    CYCLE_MESSAGE,
+    DOT_FAILED_MESSAGE,
+    DOT_MISSING_MESSAGE,
+    IDLE_DISTRIBUTOR_MESSAGE,
+    NO_DISTRIBUTOR_MESSAGE,
+    NO_RESULT_MESSAGE,
+    NO_SEGMENT_MESSAGE,
+    OVERWRITE_MESSAGE,
+    RESULT_FORMAT_MESSAGE,
+    UNKNOWN_PARTNERS_MESSAGE,
+    UNREACHABLE_SEGMENT_MESSAGE,
+    VENDOR,
+    Finding,
+    build_graph,
+    nodes_of,
+    selected_ids,
+)
+
+__all__ = [
+    "AGGREGATE_FIELDS",
+    "CYCLE_MESSAGE",
+    "DOT_FAILED_MESSAGE",
+    "DOT_MISSING_MESSAGE",
+    "IDLE_DISTRIBUTOR_MESSAGE",
+    "NO_DISTRIBUTOR_MESSAGE",
+    "NO_RESULT_MESSAGE",
+    "NO_SEGMENT_MESSAGE",
+    "OVERWRITE_MESSAGE",
+    "PICTURE_FORMATS",
+    "RESULT_FORMAT_MESSAGE",
+    "UNKNOWN_PARTNERS_MESSAGE",
+    "UNREACHABLE_SEGMENT_MESSAGE",
+    "VENDOR",
+    "Finding",
+    "build_graph",
+    "check_graph",
+    "conflict_graph",
+    "conflict_pairs_above",
+    "distributor_load",
+    "nodes_of",
+    "routes",
+    "selected_ids",
+    "single_points_of_failure",
+    "to_dot",
+    "uncovered_segments",
+    "write_picture",
+]

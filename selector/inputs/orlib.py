@@ -13,21 +13,15 @@ Two layouts are read (``layout=``):
     OR-Library's own layout: ``m n``; the ``n`` column costs; then for each row
     ``k j_1 .. j_k`` (how many columns cover the row, then those columns, 1-based).
 ``"row-weights"``
-    The layout of the copies in ``shared/benchmarks/orlib-scp``: ``m n``; **two blocks
-    of m numbers where the costs should be**; then the same ``m`` rows. The first block
-    is a row weight for a weighted *maximum-coverage* variant (values 1..200); the
-    second block is ``(i mod 200) + 1`` for row ``i = 0..m-1``. The column costs are
-    not in these files at all, so they cannot be solved as weighted set covering
+    ``m n``; **two blocks of m numbers where the costs should be**; then the same
+    ``m`` rows: a weighted *maximum-coverage* variant seen in circulating copies of
+    the library (the first block a row weight, the second ``(i mod 200) + 1``). Such a
+    file carries no column costs, so it cannot be solved as weighted set covering
     without costs from elsewhere (``scp_scenario(..., costs=...)``).
 
-Evidence for the second layout, found on the shared copies: the leading ``2m``
-numbers are the same sequence in all 45 files (each file's first block is a prefix
-of ``scpd1``'s, whatever the instance), so they cannot be that instance's costs; the
-rows after them match the rows of a genuine OR-Library ``scp41`` exactly, and with the
-genuine costs those rows give the published optimum 429; and ``scp47.txt`` ends
-with the log of a maximum-coverage solver (``WeightedModel: RandomWeight``, ``K = 34``,
-``BestFitness : 20209``) whose 34 selected sets cover rows whose first-block weights
-add up to exactly 20209.
+The copies in ``shared/benchmarks/orlib-scp`` are genuine OR-Library files (Beasley
+layout, with costs); ``hard/`` holds the larger ``scpnr*`` files gzip-compressed, which
+:func:`read_scp` reads as they are.
 
 ``layout="auto"`` (the default) takes the Beasley layout when the file reads cleanly
 that way, else the row-weights layout when it reads cleanly that way (text appended
@@ -38,12 +32,13 @@ Examples
 --------
 >>> from selector.inputs.orlib import read_scp, scp_scenario
 >>> inst = read_scp("../shared/benchmarks/orlib-scp/scp41.txt")  # doctest: +SKIP
->>> inst.m, inst.n, inst.layout, inst.costs is None  # doctest: +SKIP
-(200, 1000, 'row-weights', True)
+>>> inst.m, inst.n, inst.layout, int(inst.costs.sum())  # doctest: +SKIP
+(200, 1000, 'beasley', 50050)
 """
 
 from __future__ import annotations
 
+import gzip
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -83,8 +78,9 @@ KNOWN_OPTIMA: Mapping[str, int] = MappingProxyType({
     "scpd1": 60, "scpd2": 66, "scpd3": 72, "scpd4": 62, "scpd5": 61,
 })
 
-#: The instances the README marks ``*`` ("re-solved here with PuLP+CBC and PuLP+HiGHS").
-RESOLVED_HERE: frozenset[str] = frozenset({"scp41", "scp51", "scpa1", "scpb1", "scpc1", "scpd1"})
+#: The instances whose optimum was re-solved on these machines (all of them, with plain
+#: HiGHS; the times are in the README beside the files).
+RESOLVED_HERE: frozenset[str] = frozenset(KNOWN_OPTIMA)
 
 _DESCRIBE = {
     "beasley": "OR-Library layout: m n, n column costs, then per row k and k columns",
@@ -301,7 +297,7 @@ def read_scp(path: str | Path, *, layout: Layout = "auto") -> ScpInstance:
     Parameters
     ----------
     path
-        An ``scp*.txt`` file (any line endings).
+        An ``scp*.txt`` file (any line endings), or ``scp*.txt.gz`` (gzip).
     layout
         ``"beasley"`` (``m n``, ``n`` costs, rows), ``"row-weights"`` (``m n``, ``2m``
         row numbers, rows: the shared copies, which have no costs) or ``"auto"``.
@@ -335,8 +331,11 @@ def read_scp(path: str | Path, *, layout: Layout = "auto") -> ScpInstance:
     file = str(path)
     try:
         data = Path(path).read_bytes()
-    except OSError as exc:
-        raise ScenarioError(f"cannot be read ({exc.strerror or exc})", file=file) from None
+        if file.endswith(".gz"):
+            data = gzip.decompress(data)
+    except (OSError, EOFError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise ScenarioError(f"cannot be read ({reason})", file=file) from None
     tok = _Tokens(data)
     for i, what in enumerate(("m (the number of rows)", "n (the number of columns)")):
         problem = tok.need(i, 1, what, None)
@@ -376,7 +375,7 @@ def read_scp(path: str | Path, *, layout: Layout = "auto") -> ScpInstance:
         _readonly(arr)
     block = result.block
     return ScpInstance(
-        name=Path(path).stem,
+        name=Path(path).name.split(".")[0],
         m=m,
         n=n,
         costs=_readonly(block) if chosen == "beasley" else None,

@@ -53,7 +53,16 @@ objective does not use scores (``coverage``, ``min_cost``).
 
 Scenario objects are frozen; make a what-if variant with :meth:`Scenario.with_changes`,
 which takes the same shape of table as the TOML file and re-validates.
+
+Code layout: this module holds :class:`Scenario`, puts it together
+(:func:`load_scenario`, :func:`scenario_from_frames`, :meth:`Scenario.with_changes`) and
+re-exports the parts it is made of, which live beside it:
+:mod:`selector.inputs.scenario_toml` (the TOML file, ``extends``, merging),
+:mod:`selector.inputs.scenario_tables` (partner, segment, coverage and supply tables) and
+:mod:`selector.inputs.scenario_settings` (the ``[budget]``, ``[objective]``,
+``[constraints]``, ``[tiers]``, ``[positioning]`` and ``[solve]`` sections).
 """
+
 
 from __future__ import annotations
 
@@ -62,7 +71,6 @@ import dataclasses
 import hashlib
 import json
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -76,15 +84,44 @@ import scipy.sparse as sp
 
 from selector.errors import ScenarioError
 from selector.inputs.criteria import CriteriaModel, load_model
-from selector.inputs.tables import (
-    parse_bool_column,
-    parse_list_cell,
-    parse_number_column,
-    read_table,
-    require_columns,
-    sheet_row,
-    unique_ids,
+from selector.inputs.programme import (
+    CHANNEL_COLUMNS,
+    Programme,
+    channel_columns,
+    parse_programme,
+    tier_costs,
 )
+from selector.inputs.scenario_settings import (
+    OBJECTIVES,
+    POOL_FIELDS,
+    Budget,
+    Constraints,
+    TierRule,
+    read_budget,
+    read_constraints,
+    read_importance,
+    read_objective,
+    read_solve_options,
+    read_tiers,
+)
+from selector.inputs.scenario_tables import (
+    PARTNER_COLUMNS,
+    SEGMENT_COLUMNS,
+    coverage_by_attributes,
+    coverage_problems,
+    coverage_table,
+    partner_table,
+    segment_table,
+    supply_table,
+)
+from selector.inputs.scenario_toml import (
+    DATA_KEYS,
+    KNOWN_KEYS,
+    deep_merge,
+    load_chain,
+    resolve_paths,
+)
+from selector.inputs.tables import read_table
 
 __all__ = [
     "OBJECTIVES",
@@ -99,51 +136,6 @@ __all__ = [
     "load_scenario",
     "scenario_from_frames",
 ]
-
-OBJECTIVES = ("weighted_coverage", "coverage", "min_cost")
-PARTNER_COLUMNS = ("id", "name", "type", "gtm_tier", "cost", "regions", "industries", "sizes")
-SEGMENT_COLUMNS = ("id", "region", "industry", "size", "value")
-POOL_FIELDS = ("region", "industry", "size", "type", "tier")
-SOLVERS = ("highs", "cbc")
-DATA_KEYS = ("model", "partners", "segments", "coverage", "supply")
-KNOWN_KEYS = frozenset(
-    {"name", "description", "extends", *DATA_KEYS, "budget", "objective", "constraints",
-     "tiers", "positioning", "solve"}
-)
-
-
-@dataclass(frozen=True)
-class Budget:
-    """Total budget (``None``: unlimited) and capped pools ``(("region:East", cap), ...)``."""
-
-    total: float | None = None
-    pools: tuple[tuple[str, float], ...] = ()
-
-
-@dataclass(frozen=True)
-class Constraints:
-    """Portfolio rules. Partner ids are checked against the partner table on load."""
-
-    must_include: tuple[str, ...] = ()
-    must_exclude: tuple[str, ...] = ()
-    conflicts: tuple[tuple[str, str], ...] = ()
-    max_partners_per_segment: int | None = None
-    min_partners_named: int | None = None
-    min_partners_default: int | None = None
-    type_mix: tuple[tuple[str, int | None, int | None], ...] = ()
-    tier2_needs_distributor: bool = True
-    conflict_shared_value: float | None = None
-
-
-@dataclass(frozen=True)
-class TierRule:
-    """Programme tiers by score rank: gold = top ``gold`` share, silver up to ``silver``,
-    exit = bottom ``exit`` share, standard the rest."""
-
-    gold: float = 0.10
-    silver: float = 0.30
-    exit: float = 0.10
-    exclude_exit: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -174,6 +166,7 @@ class Scenario:
     sources: tuple[str, ...] = ()
     problems: tuple[str, ...] = ()
     coverage_given: bool = field(default=False)
+    programme: Programme | None = None
 
     # --- pickling (worker processes) ---------------------------------------------------
     def __getstate__(self) -> dict[str, Any]:
@@ -283,7 +276,7 @@ class Scenario:
                 )
         # Data paths in ``changes`` are relative to the scenario file, as in the TOML.
         base = Path(self.source).resolve().parent if self.source else Path.cwd()
-        config = _merge(dict(self.config), _resolve_paths(dict(changes), base))
+        config = deep_merge(dict(self.config), resolve_paths(dict(changes), base))
         frames = None
         if all(config.get(k) == self.config.get(k) for k in DATA_KEYS):
             frames = (self.partners, self.segments, self.coverage, self.supply, self.model)
@@ -315,78 +308,7 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
-    out = copy.deepcopy(base)
-    for key, value in over.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = _merge(dict(out[key]), value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
-
-
 # --- loading -------------------------------------------------------------------------
-
-
-def _read_toml(path: Path, *, referenced_by: str | None = None) -> dict[str, Any]:
-    if not path.is_file():
-        hint = f" (named by {referenced_by})" if referenced_by else ""
-        raise ScenarioError(f"scenario file not found{hint}", file=str(path))
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"not valid TOML: {exc}", file=str(path)) from None
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(
-            f"not valid TOML: not UTF-8 text (byte {exc.start}); save the file as UTF-8",
-            file=str(path),
-        ) from None
-    except OSError as exc:
-        raise ScenarioError(f"cannot read the file: {exc.strerror or exc}", file=str(path)) from None
-
-
-def _resolve_paths(data: dict[str, Any], base: Path) -> dict[str, Any]:
-    out = dict(data)
-    for key in (*DATA_KEYS, "extends"):
-        if key in out:
-            value = out[key]
-            if not isinstance(value, str) or not value.strip():
-                raise ScenarioError(f"'{key}' must be a file path (text), found {value!r}")
-            out[key] = str((base / value).resolve())
-    return out
-
-
-def _load_chain(path: Path) -> tuple[dict[str, Any], tuple[str, ...]]:
-    """Read ``path`` and its ``extends`` ancestors; return merged settings, files read."""
-    chain: list[Path] = []
-    current: Path | None = path.resolve()
-    referenced_by: str | None = None
-    layers: list[dict[str, Any]] = []
-    while current is not None:
-        if current in chain:
-            cycle = " -> ".join(p.name for p in [*chain, current])
-            raise ScenarioError(f"'extends' forms a cycle: {cycle}", file=str(path))
-        chain.append(current)
-        data = _read_toml(current, referenced_by=referenced_by)
-        unknown = sorted(set(data) - KNOWN_KEYS)
-        if unknown:
-            raise ScenarioError(
-                f"unknown setting(s) {', '.join(unknown)}; accepted: {', '.join(sorted(KNOWN_KEYS))}",
-                file=str(current),
-            )
-        try:
-            layers.append(_resolve_paths(data, current.parent))
-        except ScenarioError as exc:
-            raise ScenarioError(exc.detail, file=str(current)) from None
-        referenced_by = f"'extends' in {current.name}"
-        parent = layers[-1].get("extends")
-        current = Path(parent) if parent else None
-    merged: dict[str, Any] = {}
-    for layer in reversed(layers):
-        merged = _merge(merged, layer)
-    merged.pop("extends", None)
-    return merged, tuple(str(p) for p in chain)
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -399,7 +321,7 @@ def load_scenario(path: str | Path) -> Scenario:
         row and column where it applies, what was found and what is accepted.
     """
     p = Path(path)
-    config, sources = _load_chain(p)
+    config, sources = load_chain(p)
     return _assemble(config, file=str(p), sources=sources)
 
 
@@ -459,7 +381,7 @@ def _assemble(
     name = config.get("name", Path(file).stem)
     if not isinstance(name, str):
         raise ScenarioError(f"'name' must be text, found {name!r}", file=file)
-    objective = _objective(config, file)
+    objective = read_objective(config, file)
     problems: list[str] = []
 
     if frames is not None:
@@ -484,25 +406,27 @@ def _assemble(
             )
         if model is None and "model" in config:
             model = load_model(config["model"])
-        partners = _partners(raw.partners, raw.partners_file, model, objective)
-        segments = _segments(raw.segments, raw.segments_file)
+        partners = partner_table(raw.partners, raw.partners_file, model, objective)
+        segments = segment_table(raw.segments, raw.segments_file)
         coverage_given = raw.coverage is not None
         if raw.coverage is not None:
-            coverage = _coverage_table(raw.coverage, raw.coverage_file, partners, segments, problems)
+            coverage = coverage_table(raw.coverage, raw.coverage_file, partners, segments, problems)
         else:
-            coverage = _coverage_by_attributes(partners, segments)
+            coverage = coverage_by_attributes(partners, segments)
         supply = (
-            _supply_table(raw.supply, raw.supply_file, partners, problems)
+            supply_table(raw.supply, raw.supply_file, partners, problems)
             if raw.supply is not None
             else None
         )
 
-    budget = _budget(config, file, partners)
-    constraints = _constraints(config, file, partners, supply)
-    tiers = _tiers(config, file)
-    importance = _importance(config, file, partners)
-    solve_options = _solve_options(config, file)
-    problems += _coverage_problems(partners, segments, coverage)
+    programme = parse_programme(config, file, partners.columns)
+    partners = _with_channel(partners, str(config.get("partners", file)), programme)
+    budget = read_budget(config, file, partners)
+    constraints = read_constraints(config, file, partners, supply)
+    tiers = read_tiers(config, file)
+    importance = read_importance(config, file, partners)
+    solve_options = read_solve_options(config, file)
+    problems += coverage_problems(partners, segments, coverage)
     return Scenario(
         name=name,
         description=str(config.get("description", "")),
@@ -522,462 +446,30 @@ def _assemble(
         sources=sources,
         problems=tuple(problems),
         coverage_given=coverage_given,
+        programme=programme,
     )
 
 
-def _objective(config: Mapping[str, Any], file: str) -> str:
-    obj = config.get("objective", {})
-    if not isinstance(obj, Mapping):
-        raise ScenarioError("[objective] must be a table such as kind = \"coverage\"", file=file)
-    kind = obj.get("kind", "weighted_coverage")
-    if kind not in OBJECTIVES:
-        raise ScenarioError(
-            f"objective.kind is {kind!r}; accepted: {', '.join(OBJECTIVES)}", file=file
-        )
-    return str(kind)
-
-
-def _partners(
-    raw: pd.DataFrame, file: str, model: CriteriaModel | None, objective: str
+def _with_channel(
+    partners: pd.DataFrame, file: str, programme: Programme | None
 ) -> pd.DataFrame:
-    require_columns(raw, PARTNER_COLUMNS, file=file)
-    unique_ids(list(raw["id"]), file=file)
-    out = pd.DataFrame(index=pd.Index(raw["id"].to_numpy(dtype=object), name="id"))
-    for col in ("name", "type"):
-        empty = (raw[col] == "").to_numpy()
-        if empty.any():
-            i = int(np.flatnonzero(empty)[0])
-            raise ScenarioError("the cell is empty; text is required", file=file, row=sheet_row(i), column=col)
-        out[col] = raw[col].to_numpy(dtype=object)
-    tier = raw["gtm_tier"]
-    bad = ~tier.isin(["1", "2"]).to_numpy()
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise ScenarioError(
-            f"'{tier.iloc[i]}' is not a go-to-market tier; accepted: 1 (buys from the vendor) "
-            "or 2 (buys from a distributor)",
-            file=file,
-            row=sheet_row(i),
-            column="gtm_tier",
-        )
-    out["gtm_tier"] = tier.astype(int).to_numpy()
-    out["cost"] = parse_number_column(raw, "cost", file=file, minimum=0.0)
-    for col in ("regions", "industries", "sizes"):
-        out[col] = [parse_list_cell(c) for c in raw[col]]
-    has_score = "score" in raw.columns
-    if model is not None:
-        for leaf in model.leaves:
-            column = leaf.column or leaf.id
-            if column not in raw.columns:
-                raise ScenarioError(
-                    f"column for criterion '{leaf.id}' ({leaf.label}) of model "
-                    f"'{model.name}' is missing; add it, or remove the criterion from the model",
-                    file=file,
-                    column=column,
-                )
-            values = parse_number_column(raw, column, file=file, allow_missing=True)
-            if leaf.missing == "error" and np.isnan(values).any():
-                i = int(np.flatnonzero(np.isnan(values))[0])
-                raise ScenarioError(
-                    f"no value for criterion '{leaf.id}'; fill it in, or set "
-                    "missing = \"worst\" | \"mean\" | \"zero\" for this criterion in the model",
-                    file=file,
-                    row=sheet_row(i),
-                    column=column,
-                )
-            out[column] = values
-    if has_score:
-        scores = parse_number_column(
-            raw, "score", file=file, allow_missing=model is not None, minimum=0.0, maximum=1.0
-        )
-        out["score"] = scores
-    elif model is None and objective == "weighted_coverage":
-        raise ScenarioError(
-            "objective weighted_coverage needs partner scores: give a criteria 'model' in the "
-            "scenario, or a 'score' column (0..1) in the partner table",
-            file=file,
-            column="score",
-        )
-    # Keep every other column too (numbers where they parse), nothing is dropped.
-    for col in raw.columns:
-        if col not in out.columns and col != "id":
-            numeric = pd.to_numeric(raw[col], errors="coerce")
-            if numeric.notna().sum() == (raw[col] != "").sum():
-                out[col] = numeric.to_numpy(dtype=float)
-            else:
-                out[col] = raw[col].to_numpy(dtype=object)
-    return out
-
-
-def _segments(raw: pd.DataFrame, file: str) -> pd.DataFrame:
-    require_columns(raw, SEGMENT_COLUMNS, file=file)
-    unique_ids(list(raw["id"]), file=file)
-    out = pd.DataFrame(index=pd.Index(raw["id"].to_numpy(dtype=object), name="id"))
-    for col in ("region", "industry", "size"):
-        out[col] = raw[col].to_numpy(dtype=object)
-    out["value"] = parse_number_column(raw, "value", file=file, minimum=0.0)
-    out["named"] = (
-        parse_bool_column(raw, "named", file=file) if "named" in raw.columns else np.zeros(len(raw), dtype=bool)
+    """The partner table with today's channel read and checked (status, tier, one-off
+    costs), or unchanged for a scenario without one."""
+    present = [c for c in CHANNEL_COLUMNS if c in partners.columns]
+    text = pd.DataFrame(
+        {c: partners[c].astype(object).where(partners[c].notna(), "").astype(str) for c in present}
     )
-    for col in ("min_partners", "max_partners"):
-        if col in raw.columns:
-            out[col] = parse_number_column(
-                raw, col, file=file, allow_missing=True, minimum=0.0, integer=True
-            )
-        else:
-            out[col] = np.full(len(raw), np.nan)
-    for col in raw.columns:
-        if col not in out.columns and col != "id":
-            out[col] = raw[col].to_numpy(dtype=object)
-    return out
-
-
-def _check_ids(
-    values: pd.Series, known: pd.Index, *, file: str, column: str, what: str
-) -> None:
-    bad = ~values.isin(known).to_numpy()
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise ScenarioError(
-            f"'{values.iloc[i]}' is not a {what} id in the {what} table"
-            f" ({bad.sum()} such row(s) in all)",
-            file=file,
-            row=sheet_row(i),
-            column=column,
-        )
-
-
-def _coverage_table(
-    raw: pd.DataFrame,
-    file: str,
-    partners: pd.DataFrame,
-    segments: pd.DataFrame,
-    problems: list[str],
-) -> pd.DataFrame:
-    require_columns(raw, ("partner_id", "segment_id"), file=file)
-    _check_ids(raw["partner_id"], partners.index, file=file, column="partner_id", what="partner")
-    _check_ids(raw["segment_id"], segments.index, file=file, column="segment_id", what="segment")
-    pairs = raw[["partner_id", "segment_id"]]
-    dup = pairs.duplicated().to_numpy()
-    if dup.any():
-        rows = [sheet_row(int(i)) for i in np.flatnonzero(dup)[:5]]
-        problems.append(
-            f"{file}: {int(dup.sum())} repeated partner/segment pair(s) counted once "
-            f"(rows {', '.join(map(str, rows))}{'...' if dup.sum() > 5 else ''})"
-        )
-    return pairs.loc[~dup].reset_index(drop=True)
-
-
-def _coverage_by_attributes(partners: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
-    """Partner covers segment when region, industry and size all match (``*`` = all)."""
-    cells = segments[["region", "industry", "size"]].drop_duplicates()
-    pairs_p: list[np.ndarray] = []
-    pairs_c: list[np.ndarray] = []
-    cell_region = cells["region"].to_numpy()
-    cell_industry = cells["industry"].to_numpy()
-    cell_size = cells["size"].to_numpy()
-    for pos, (regions, industries, sizes) in enumerate(
-        zip(partners["regions"], partners["industries"], partners["sizes"], strict=True)
-    ):
-        ok = np.ones(len(cells), dtype=bool)
-        for allowed, values in ((regions, cell_region), (industries, cell_industry), (sizes, cell_size)):
-            if allowed != ("*",):
-                ok &= np.isin(values, allowed)
-        idx = np.flatnonzero(ok)
-        pairs_p.append(np.full(len(idx), pos))
-        pairs_c.append(idx)
-    p_pos = np.concatenate(pairs_p) if pairs_p else np.zeros(0, dtype=int)
-    c_pos = np.concatenate(pairs_c) if pairs_c else np.zeros(0, dtype=int)
-    cell_pairs = pd.DataFrame(
-        {
-            "partner_id": partners.index.to_numpy()[p_pos],
-            "region": cell_region[c_pos],
-            "industry": cell_industry[c_pos],
-            "size": cell_size[c_pos],
-        }
-    )
-    seg = segments[["region", "industry", "size"]].reset_index()
-    merged = cell_pairs.merge(seg, on=["region", "industry", "size"], how="inner")
-    merged = merged.rename(columns={"id": "segment_id"})[["partner_id", "segment_id"]]
-    order_p = pd.Index(partners.index).get_indexer(merged["partner_id"])
-    order_s = pd.Index(segments.index).get_indexer(merged["segment_id"])
-    merged = merged.iloc[np.lexsort((order_s, order_p))]
-    return merged.reset_index(drop=True)
-
-
-def _supply_table(
-    raw: pd.DataFrame, file: str, partners: pd.DataFrame, problems: list[str]
-) -> pd.DataFrame:
-    require_columns(raw, ("distributor_id", "reseller_id"), file=file)
-    _check_ids(raw["distributor_id"], partners.index, file=file, column="distributor_id", what="partner")
-    _check_ids(raw["reseller_id"], partners.index, file=file, column="reseller_id", what="partner")
-    tier = partners["gtm_tier"]
-    for pos, (d, r) in enumerate(zip(raw["distributor_id"], raw["reseller_id"], strict=True)):
-        if tier[d] != 1:
-            raise ScenarioError(
-                f"'{d}' supplies '{r}' but is a tier-{tier[d]} partner; only tier-1 partners "
-                "(gtm_tier = 1) can supply others",
-                file=file,
-                row=sheet_row(pos),
-                column="distributor_id",
-            )
-        if tier[r] != 2:
-            raise ScenarioError(
-                f"'{r}' is a tier-1 partner; only tier-2 partners (gtm_tier = 2) buy from a distributor",
-                file=file,
-                row=sheet_row(pos),
-                column="reseller_id",
-            )
-    pairs = raw[["distributor_id", "reseller_id"]]
-    dup = pairs.duplicated().to_numpy()
-    if dup.any():
-        problems.append(f"{file}: {int(dup.sum())} repeated supply pair(s) counted once")
-    return pairs.loc[~dup].reset_index(drop=True)
-
-
-def _coverage_problems(
-    partners: pd.DataFrame, segments: pd.DataFrame, coverage: pd.DataFrame
-) -> list[str]:
-    out: list[str] = []
-    idle = partners.index.difference(pd.Index(coverage["partner_id"].unique()))
-    if len(idle):
-        out.append(
-            f"{len(idle)} partner(s) cover no segment: {', '.join(map(str, idle[:8]))}"
-            f"{'...' if len(idle) > 8 else ''}"
-        )
-    lonely = segments.index.difference(pd.Index(coverage["segment_id"].unique()))
-    if len(lonely):
-        value = float(segments.loc[lonely, "value"].sum())
-        out.append(
-            f"{len(lonely)} segment(s) worth {value:,.0f} are covered by no partner: "
-            f"{', '.join(map(str, lonely[:8]))}{'...' if len(lonely) > 8 else ''}"
-        )
-    return out
-
-
-def _number(value: Any, where: str, file: str, *, minimum: float = 0.0) -> float:
-    # ``not value >= minimum`` also refuses nan; TOML allows nan and inf
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not value >= minimum
-        or value == float("inf")
-    ):
-        raise ScenarioError(f"{where} is {value!r}; accepted: a number >= {minimum:g}", file=file)
-    return float(value)
-
-
-def _count(value: Any, where: str, file: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ScenarioError(f"{where} is {value!r}; accepted: a whole number >= 0", file=file)
-    return int(value)
-
-
-def _budget(config: Mapping[str, Any], file: str, partners: pd.DataFrame) -> Budget:
-    raw = config.get("budget", {})
-    if not isinstance(raw, Mapping):
-        raise ScenarioError("[budget] must be a table with total = ...", file=file)
-    unknown = sorted(set(raw) - {"total", "pools"})
-    if unknown:
-        raise ScenarioError(f"budget: unknown key(s) {', '.join(unknown)}; accepted: total, pools", file=file)
-    total = None if raw.get("total") is None else _number(raw["total"], "budget.total", file)
-    pools_raw = raw.get("pools", {})
-    if not isinstance(pools_raw, Mapping):
-        raise ScenarioError("budget.pools must be a table such as { \"type:distributor\" = 900_000 }", file=file)
-    pools: list[tuple[str, float]] = []
-    for key, cap in pools_raw.items():
-        field_, sep, value = str(key).partition(":")
-        if not sep or field_ not in POOL_FIELDS or not value:
-            raise ScenarioError(
-                f"budget pool '{key}': accepted keys are FIELD:VALUE with FIELD one of "
-                f"{', '.join(POOL_FIELDS)} (for example \"region:East\")",
-                file=file,
-            )
-        known = _field_values(partners, field_)
-        if value not in known:
-            raise ScenarioError(
-                f"budget pool '{key}': no partner has {field_} '{value}'; "
-                f"accepted: {', '.join(sorted(known)[:20])}",
-                file=file,
-            )
-        pools.append((str(key), _number(cap, f"budget pool '{key}'", file)))
-    return Budget(total=total, pools=tuple(pools))
-
-
-def _field_values(partners: pd.DataFrame, field_: str) -> set[str]:
-    if field_ == "type":
-        return set(partners["type"])
-    if field_ == "tier":
-        return {str(t) for t in partners["gtm_tier"]}
-    column = {"region": "regions", "industry": "industries", "size": "sizes"}[field_]
-    return {v for values in partners[column] for v in values if v != "*"}
-
-
-def _id_list(value: Any, where: str, file: str, known: pd.Index) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ScenarioError(f"{where} must be a list of partner ids such as [\"P001\"]", file=file)
-    for v in value:
-        if v not in known:
-            raise ScenarioError(
-                f"{where}: '{v}' is not a partner id in the partner table", file=file
-            )
-    return tuple(value)
-
-
-def _constraints(
-    config: Mapping[str, Any], file: str, partners: pd.DataFrame, supply: pd.DataFrame | None
-) -> Constraints:
-    raw = config.get("constraints", {})
-    if not isinstance(raw, Mapping):
-        raise ScenarioError("[constraints] must be a table", file=file)
-    accepted = {
-        "must_include", "must_exclude", "conflicts", "max_partners_per_segment",
-        "min_partners", "type_mix", "tier2_needs_distributor", "conflict_shared_value",
-    }
-    unknown = sorted(set(raw) - accepted)
-    if unknown:
-        raise ScenarioError(
-            f"constraints: unknown key(s) {', '.join(unknown)}; accepted: {', '.join(sorted(accepted))}",
-            file=file,
-        )
-    known = partners.index
-    include = _id_list(raw.get("must_include", []), "constraints.must_include", file, known)
-    exclude = _id_list(raw.get("must_exclude", []), "constraints.must_exclude", file, known)
-    both = sorted(set(include) & set(exclude))
-    if both:
-        raise ScenarioError(
-            f"constraints: {', '.join(both)} both in must_include and must_exclude; keep one",
-            file=file,
-        )
-    conflicts: list[tuple[str, str]] = []
-    raw_conflicts = raw.get("conflicts", [])
-    if not isinstance(raw_conflicts, list):
-        raise ScenarioError("constraints.conflicts must be a list of pairs such as [[\"P1\", \"P2\"]]", file=file)
-    for k, pair in enumerate(raw_conflicts, start=1):
-        ids = _id_list(pair, f"constraints.conflicts pair {k}", file, known)
-        if len(ids) != 2 or ids[0] == ids[1]:
-            raise ScenarioError(
-                f"constraints.conflicts pair {k} is {pair!r}; accepted: two different partner ids",
-                file=file,
-            )
-        conflicts.append((ids[0], ids[1]))
-    cap = raw.get("max_partners_per_segment")
-    cap_n = None if cap is None else _count(cap, "constraints.max_partners_per_segment", file)
-    if cap_n == 0:
-        raise ScenarioError(
-            "constraints.max_partners_per_segment is 0, which would forbid every partner; "
-            "accepted: 1 or more, or leave it out",
-            file=file,
-        )
-    mins = raw.get("min_partners", {})
-    if not isinstance(mins, Mapping) or set(mins) - {"named", "default"}:
-        raise ScenarioError(
-            "constraints.min_partners accepts { named = N, default = N }", file=file
-        )
-    named = None if "named" not in mins else _count(mins["named"], "constraints.min_partners.named", file)
-    default = None if "default" not in mins else _count(mins["default"], "constraints.min_partners.default", file)
-    mix_raw = raw.get("type_mix", {})
-    if not isinstance(mix_raw, Mapping):
-        raise ScenarioError("constraints.type_mix must be a table { TYPE = { min = N, max = N } }", file=file)
-    types = set(partners["type"])
-    mix: list[tuple[str, int | None, int | None]] = []
-    for t, rule in mix_raw.items():
-        if t not in types:
-            raise ScenarioError(
-                f"constraints.type_mix: no partner has type '{t}'; accepted: {', '.join(sorted(types))}",
-                file=file,
-            )
-        if not isinstance(rule, Mapping) or set(rule) - {"min", "max"} or not rule:
-            raise ScenarioError(f"constraints.type_mix.{t} accepts {{ min = N, max = N }}", file=file)
-        lo = None if "min" not in rule else _count(rule["min"], f"constraints.type_mix.{t}.min", file)
-        hi = None if "max" not in rule else _count(rule["max"], f"constraints.type_mix.{t}.max", file)
-        if lo is not None and hi is not None and lo > hi:
-            raise ScenarioError(f"constraints.type_mix.{t}: min {lo} is above max {hi}", file=file)
-        mix.append((str(t), lo, hi))
-    needs = raw.get("tier2_needs_distributor", supply is not None)
-    if not isinstance(needs, bool):
-        raise ScenarioError("constraints.tier2_needs_distributor must be true or false", file=file)
-    if needs and supply is None:
-        raise ScenarioError(
-            "constraints.tier2_needs_distributor is true but the scenario has no 'supply' table "
-            "saying which distributor supplies which partner",
-            file=file,
-        )
-    shared = raw.get("conflict_shared_value")
-    shared_value = (
-        None if shared is None else _number(shared, "constraints.conflict_shared_value", file)
-    )
-    return Constraints(
-        conflict_shared_value=shared_value,
-        must_include=include,
-        must_exclude=exclude,
-        conflicts=tuple(conflicts),
-        max_partners_per_segment=cap_n,
-        min_partners_named=named,
-        min_partners_default=default,
-        type_mix=tuple(mix),
-        tier2_needs_distributor=needs,
-    )
-
-
-def _tiers(config: Mapping[str, Any], file: str) -> TierRule:
-    raw = config.get("tiers", {})
-    if not isinstance(raw, Mapping) or set(raw) - {"gold", "silver", "exit", "exclude_exit"}:
-        raise ScenarioError(
-            "[tiers] accepts gold, silver, exit (shares 0..1) and exclude_exit (true/false)",
-            file=file,
-        )
-    exclude_exit = raw.get("exclude_exit", False)
-    if not isinstance(exclude_exit, bool):
-        raise ScenarioError(
-            f"tiers.exclude_exit is {exclude_exit!r}; accepted: true or false", file=file
-        )
-    rule = TierRule(
-        gold=_number(raw.get("gold", 0.10), "tiers.gold", file),
-        silver=_number(raw.get("silver", 0.30), "tiers.silver", file),
-        exit=_number(raw.get("exit", 0.10), "tiers.exit", file),
-        exclude_exit=exclude_exit,
-    )
-    if not (rule.gold <= rule.silver <= 1.0 and rule.silver + rule.exit <= 1.0):
-        raise ScenarioError(
-            f"tiers: gold {rule.gold:g}, silver {rule.silver:g}, exit {rule.exit:g}; accepted: "
-            "gold <= silver <= 1 (silver is the cumulative top share) and silver + exit <= 1",
-            file=file,
-        )
-    return rule
-
-
-def _importance(config: Mapping[str, Any], file: str, partners: pd.DataFrame) -> str | None:
-    raw = config.get("positioning", {})
-    if not isinstance(raw, Mapping) or set(raw) - {"importance_to_partner"}:
-        raise ScenarioError("[positioning] accepts importance_to_partner = \"COLUMN\"", file=file)
-    column = raw.get("importance_to_partner")
-    if column is None:
-        return "importance_to_partner" if "importance_to_partner" in partners.columns else None
-    if column not in partners.columns or partners[column].dtype != float:
-        raise ScenarioError(
-            f"positioning.importance_to_partner names column '{column}', which the partner "
-            "table does not have as numbers",
-            file=file,
-        )
-    return str(column)
-
-
-def _solve_options(config: Mapping[str, Any], file: str) -> dict[str, Any]:
-    raw = config.get("solve", {})
-    if not isinstance(raw, Mapping) or set(raw) - {"solver", "time_limit", "gap"}:
-        raise ScenarioError("[solve] accepts solver, time_limit and gap", file=file)
-    out: dict[str, Any] = {}
-    if "solver" in raw:
-        if raw["solver"] not in SOLVERS:
-            raise ScenarioError(
-                f"solve.solver is {raw['solver']!r}; accepted: {', '.join(SOLVERS)}", file=file
-            )
-        out["solver"] = raw["solver"]
-    if "time_limit" in raw:
-        out["time_limit"] = _number(raw["time_limit"], "solve.time_limit", file, minimum=0.001)
-    if "gap" in raw:
-        out["gap"] = _number(raw["gap"], "solve.gap", file)
+    channel = channel_columns(text, file, programme)
+    if channel is None:
+        return partners
+    out = partners.copy()
+    for col, values in channel.items():
+        out[col] = values
+    if programme is not None:
+        try:
+            tier_costs(programme, out)
+        except ScenarioError as exc:
+            raise ScenarioError(exc.detail, file=file, row=exc.row, column=exc.column) from None
     return out
 
 
@@ -1007,4 +499,3 @@ def describe(scenario: Scenario) -> dict[str, Any]:
         "conflicts": [list(c) for c in scenario.constraints.conflicts],
         "problems": list(scenario.problems),
     }
-

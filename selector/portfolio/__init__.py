@@ -7,8 +7,24 @@ heuristics (greedy plus local search), bounds, the MIP model and its solver adap
 (HiGHS directly, CBC through PuLP).
 """
 
-from selector.portfolio.optimize import *  # noqa: F403
-from selector.portfolio.optimize import DEFAULT_SEED
-from selector.portfolio.optimize import __all__ as _all
+from selector.portfolio.explain import explain_partners
+from selector.portfolio.model import MipModel, build_model
+from selector.portfolio.optimizer import DEFAULT_SEED, SOLVERS, STATUSES, heuristic_solve, solve
+from selector.portfolio.quality import partner_quality
+from selector.portfolio.result import PartnerReason, PortfolioResult
+from selector.portfolio.solvers import to_pulp
 
-__all__ = [*_all, "DEFAULT_SEED"]
+__all__ = [
+    "DEFAULT_SEED",
+    "SOLVERS",
+    "STATUSES",
+    "MipModel",
+    "PartnerReason",
+    "PortfolioResult",
+    "build_model",
+    "explain_partners",
+    "heuristic_solve",
+    "partner_quality",
+    "solve",
+    "to_pulp",
+]

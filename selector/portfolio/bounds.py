@@ -57,14 +57,23 @@ def submodular_bound(inst: PortfolioInstance, selected: np.ndarray) -> float | N
     free = useful[inst.cost[useful] <= 0]
     total = float(gain[free].sum())
     paid = useful[inst.cost[useful] > 0]
-    if not math.isfinite(inst.budget):
+    # Net costs below 0 (a plan: keeping a partner costs less than its exit) in OPT pay
+    # for more of OPT's other members: widen the capacity by the most any one option of
+    # each partner can give back (a partner has at most one option in OPT).
+    refund = np.where(inst.fixed_out, 0.0, np.maximum(-inst.cost, 0.0))
+    if inst.option_partner is not None and len(refund):
+        per = np.zeros(int(inst.option_partner.max()) + 1)
+        np.maximum.at(per, inst.option_partner, refund)
+        refund = per
+    capacity = inst.budget + float(refund.sum())
+    if not math.isfinite(capacity):
         return base + total + float(gain[paid].sum())
     order = paid[np.argsort(-gain[paid] / inst.cost[paid], kind="stable")]
     spent = np.cumsum(inst.cost[order])
-    whole = spent <= inst.budget
+    whole = spent <= capacity
     total += float(gain[order[whole]].sum())
     k = int(whole.sum())
     if k < len(order):
-        room = inst.budget - (float(spent[k - 1]) if k else 0.0)
+        room = capacity - (float(spent[k - 1]) if k else 0.0)
         total += float(gain[order[k]]) * max(room, 0.0) / float(inst.cost[order[k]])
     return base + total

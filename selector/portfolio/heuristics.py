@@ -21,7 +21,7 @@ from selector.portfolio.instance import (
     violations,
 )
 
-__all__ = ["HeuristicResult", "entry_costs", "greedy_portfolio"]
+__all__ = ["HeuristicResult", "entry_costs", "greedy_portfolio", "repair_plan"]
 
 
 @dataclass(frozen=True)
@@ -132,6 +132,20 @@ class _State:
                 room = hi - int((self.sel & mask).sum())
                 adds = mask.astype(np.int64) + (brings & mask[partner_of_extra]).astype(np.int64)
                 ok &= adds <= room
+        if inst.quotas:
+            # Tier quotas are shares of the active partners: one more at a tier needs
+            # room for it among one more active partner.
+            active = int(self.sel.sum())
+            for _name, mask, share, count in inst.quotas:
+                k = int((self.sel & mask).sum())
+                fits = (share is None or k + 1 <= share * (active + 1) + 1e-9) and (
+                    count is None or k + 1 <= count
+                )
+                if not fits:
+                    ok &= ~mask
+        if inst.current is not None and inst.max_recruits is not None:
+            if int((self.sel & ~inst.current).sum()) >= inst.max_recruits:
+                ok &= inst.current
         return np.asarray(ok, dtype=bool)
 
     def bundle(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -469,3 +483,57 @@ def greedy_portfolio(
         seconds=time.perf_counter() - t0,
         problems=problems,
     )
+
+
+def repair_plan(inst: PortfolioInstance, x: np.ndarray) -> np.ndarray:
+    """Bring a plan (e.g. today's channel) within the budget, pools and tier quotas.
+
+    Over a quota: the lowest-quality partner at that tier moves one tier down. Over
+    the budget or a pool: the option that loses least value per cost saved moves one
+    tier down, or out when it is at the lowest tier. What is left to fix (limits on
+    exits, named accounts) is for the solver; the result may still break rules.
+    """
+    sel = np.asarray(x, dtype=bool).copy()
+    if inst.option_partner is None or inst.option_level is None:
+        return sel
+
+    def lower(o: int) -> int:
+        """The option one tier below ``o`` (-1: out)."""
+        assert inst.option_level is not None
+        return o - 1 if inst.option_level[o] > 0 else -1
+
+    for _ in range(4 * inst.n_partners):
+        active = int(sel.sum())
+        over = [
+            mask for _n, mask, share, count in inst.quotas
+            if (share is not None and (sel & mask).sum() > share * active + 1e-9)
+            or (count is not None and (sel & mask).sum() > count)
+        ]
+        if over:
+            cands = np.flatnonzero(sel & over[0] & ~inst.fixed_in)
+            if not len(cands):
+                break
+            o = int(cands[np.argmin(inst.quality[cands])])
+        else:
+            spent = float(inst.cost[sel].sum())
+            short = spent > inst.budget + 1e-9 * max(1.0, abs(inst.budget))
+            pool = None
+            for _key, mask, cap in inst.pools:
+                if float(inst.cost[sel & mask].sum()) > cap + 1e-9 * max(1.0, abs(cap)):
+                    pool = mask
+            if not short and pool is None:
+                break
+            cands = np.flatnonzero(sel & ~inst.fixed_in & (pool if pool is not None else True))
+            down = np.array([lower(int(o)) for o in cands], dtype=np.int64)
+            saving = inst.cost[cands] - np.where(down >= 0, inst.cost[np.maximum(down, 0)], 0.0)
+            useful = saving > 0
+            if not useful.any():
+                break
+            cands, down, saving = cands[useful], down[useful], saving[useful]
+            losses = removal_losses(inst, sel)[cands]
+            o = int(cands[np.argmin(losses / saving)])
+        sel[o] = False
+        d = lower(o)
+        if d >= 0:
+            sel[d] = True
+    return sel

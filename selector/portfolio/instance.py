@@ -57,10 +57,42 @@ class PortfolioInstance:
     fixed_in: np.ndarray
     fixed_out: np.ndarray
     out_reason: tuple[tuple[str, str], ...]
+    # --- plans from today's channel (see selector.portfolio.levels) ---------------------
+    # With a programme, a column is an *option*: one partner at one level. Every array
+    # above is then per option; these say which partner and level each option is.
+    option_partner: np.ndarray | None = None  # partner position per column (None: identity)
+    option_level: np.ndarray | None = None  # level position per column
+    level_names: tuple[str, ...] = ()
+    partner_names: np.ndarray | None = None  # one id per partner (None: partner_ids)
+    partner_conflicts: np.ndarray | None = None  # conflict pairs as partner positions
+    group_required: np.ndarray | None = None  # partners that must be active at some level
+    quotas: tuple[tuple[str, np.ndarray, float | None, int | None], ...] = ()
+    current: np.ndarray | None = None  # per column: an option of a current partner
+    reference: np.ndarray | None = None  # per column: the level of the reference plan
+    n_current: int = 0
+    max_exits: int | None = None
+    max_recruits: int | None = None
+    continuity: sp.csr_matrix | None = None  # named accounts x columns (current partners)
+    continuity_ids: tuple[str, ...] = ()
+    fixed_cost: float = 0.0  # exit costs of every current partner, netted out of the costs
+    exit_band: np.ndarray | None = None  # per partner: in the score ranking's exit tier
 
     @property
     def n_partners(self) -> int:
+        """Columns of the model: partners, or partner options when there are levels."""
         return len(self.partner_ids)
+
+    @property
+    def has_levels(self) -> bool:
+        return self.option_partner is not None
+
+    def active_partners(self, x: np.ndarray) -> np.ndarray:
+        """Per partner (not option): active in selection ``x``."""
+        sel = np.asarray(x, dtype=bool)
+        if self.option_partner is None:
+            return sel
+        n = len(self.partner_names) if self.partner_names is not None else 0
+        return np.bincount(self.option_partner[sel], minlength=n) > 0
 
     @property
     def n_rows(self) -> int:
@@ -92,6 +124,7 @@ def build_instance(
     *,
     exclude: np.ndarray | None = None,
     merge: bool = True,
+    prune: bool = True,
 ) -> PortfolioInstance:
     """Turn a scenario into arrays.
 
@@ -107,6 +140,10 @@ def build_instance(
         Extra partners fixed out (boolean mask), e.g. the exit programme tier.
     merge
         Merge segments with identical coverage and rules into one weighted row.
+    prune
+        Fix out partners that cost more than the budget or never help. A plan from
+        today's channel turns this off: exiting a partner costs money too, so keeping
+        an idle one can be the cheaper choice.
     """
     partners = scenario.partners
     n = len(partners)
@@ -133,7 +170,7 @@ def build_instance(
                 reasons[str(ids[pos])] = "in the exit programme tier (tiers.exclude_exit)"
             fixed_out[pos] = True
     budget = np.inf if scenario.budget.total is None else float(scenario.budget.total)
-    too_dear = (cost > budget) & ~fixed_out & ~fixed_in
+    too_dear = (cost > budget) & ~fixed_out & ~fixed_in & prune
     for pos in np.flatnonzero(too_dear):
         reasons[str(ids[pos])] = f"costs {cost[pos]:,.0f}, more than the whole budget {budget:,.0f}"
     fixed_out |= too_dear
@@ -141,7 +178,7 @@ def build_instance(
     for key, pool_cap in scenario.budget.pools:
         mask = scenario.pool_members(key)
         pools.append((key, mask, float(pool_cap)))
-        dear = mask & (cost > pool_cap) & ~fixed_out & ~fixed_in
+        dear = mask & (cost > pool_cap) & ~fixed_out & ~fixed_in & prune
         for pos in np.flatnonzero(dear):
             reasons[str(ids[pos])] = f"costs {cost[pos]:,.0f}, more than budget pool {key} ({pool_cap:,.0f})"
         fixed_out |= dear
@@ -190,7 +227,7 @@ def build_instance(
         helps |= np.asarray(suppliers.sum(axis=0)).ravel() > 0
     mix_types = {t for t, lo, _hi in _type_mix(scenario) if lo}
     helps |= np.isin(partners["type"].to_numpy(), list(mix_types))
-    idle = ~helps & ~fixed_in & ~fixed_out
+    idle = ~helps & ~fixed_in & ~fixed_out & prune
     for pos in np.flatnonzero(idle):
         reasons[str(ids[pos])] = "covers no segment with value or a requirement"
     fixed_out |= idle
@@ -294,11 +331,13 @@ def violations(inst: PortfolioInstance, x: np.ndarray, *, tol: float = 1e-6) -> 
     out: list[str] = []
     ids = inst.partner_ids
     cost = float(inst.cost[sel].sum())
-    if cost > inst.budget * (1 + tol) + tol:
-        out.append(f"cost {cost:,.0f} exceeds the budget {inst.budget:,.0f}")
+    if cost > inst.budget + tol * (abs(inst.budget) + inst.fixed_cost + 1):
+        out.append(
+            f"cost {cost + inst.fixed_cost:,.0f} exceeds the budget {inst.budget + inst.fixed_cost:,.0f}"
+        )
     for key, mask, cap in inst.pools:
         used = float(inst.cost[sel & mask].sum())
-        if used > cap * (1 + tol) + tol:
+        if used > cap + tol * (abs(cap) + inst.fixed_cost + 1):
             out.append(f"pool {key} uses {used:,.0f} of {cap:,.0f}")
     bad_in = np.flatnonzero(inst.fixed_in & ~sel)
     if len(bad_in):
@@ -306,8 +345,10 @@ def violations(inst: PortfolioInstance, x: np.ndarray, *, tol: float = 1e-6) -> 
     bad_out = np.flatnonzero(inst.fixed_out & sel)
     if len(bad_out):
         out.append(f"excluded partners selected: {', '.join(map(str, ids[bad_out]))}")
+    if inst.option_partner is not None:
+        out += _level_violations(inst, sel, tol)
     for a, b in inst.conflicts:
-        if sel[a] and sel[b]:
+        if sel[a] and sel[b] and ids[a] != ids[b]:
             out.append(f"conflicting partners both selected: {ids[a]}, {ids[b]}")
     counts = np.asarray(inst.cover.T @ sel.astype(np.int64)).ravel()
     short = np.flatnonzero(counts < inst.required)
@@ -332,3 +373,40 @@ def violations(inst: PortfolioInstance, x: np.ndarray, *, tol: float = 1e-6) -> 
             )
     return out
 
+
+
+def _level_violations(inst: PortfolioInstance, sel: np.ndarray, tol: float) -> list[str]:
+    """The rules of a plan from today's channel that selection ``sel`` breaks."""
+    out: list[str] = []
+    assert inst.option_partner is not None and inst.partner_names is not None
+    names = inst.partner_names
+    per = np.bincount(inst.option_partner[sel], minlength=len(names))
+    twice = np.flatnonzero(per > 1)
+    if len(twice):
+        out.append(f"partners at more than one level: {', '.join(map(str, names[twice[:5]]))}")
+    active = per > 0
+    if inst.group_required is not None:
+        missing = np.flatnonzero(inst.group_required & ~active)
+        if len(missing):
+            out.append(f"must-include partners not selected: {', '.join(map(str, names[missing[:5]]))}")
+    n_active = int(active.sum())
+    for name, mask, share, count in inst.quotas:
+        k = int((sel & mask).sum())
+        if share is not None and k > share * n_active + tol:
+            out.append(f"{k} {name} partners, above {share:.0%} of the {n_active} active")
+        if count is not None and k > count:
+            out.append(f"{k} {name} partners, above the quota of {count}")
+    if inst.current is not None:
+        exits = inst.n_current - int((sel & inst.current).sum())
+        if inst.max_exits is not None and exits > inst.max_exits:
+            out.append(f"{exits} exits, above the limit of {inst.max_exits}")
+        recruits = int((sel & ~inst.current).sum())
+        if inst.max_recruits is not None and recruits > inst.max_recruits:
+            out.append(f"{recruits} recruits, above the limit of {inst.max_recruits}")
+    if inst.continuity is not None:
+        kept = np.asarray(inst.continuity @ sel.astype(np.int64)).ravel()
+        lost = np.flatnonzero(kept < 1)
+        if len(lost):
+            who = ", ".join(inst.continuity_ids[i] for i in lost[:5])
+            out.append(f"named accounts left without any of their current partners: {who}")
+    return out

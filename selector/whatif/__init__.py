@@ -6,23 +6,30 @@ robustness (how often each partner is picked) and scenario sweeps, run serially,
 local process pool or on a Dask cluster.
 """
 
-from selector.whatif.robustness import (
-    FrontierPoint,
-    FrontierResult,
+from selector.whatif.budget_frontier import FrontierPoint, FrontierResult, frontier
+from selector.whatif.engines import Progress, run_tasks
+from selector.whatif.montecarlo import (
+    SAATY_SCALE,
     RobustnessResult,
     RunRecord,
+    perturb_scenario,
+    robustness,
+)
+from selector.whatif.sweeps import (
+    SWEEP_KEYS,
     SweepResult,
     SweepRow,
-    frontier,
     load_sweep,
-    perturb_scenario,
-    run_tasks,
     sweep,
+    write_csv,
 )
 
 __all__ = [
+    "SAATY_SCALE",
+    "SWEEP_KEYS",
     "FrontierPoint",
     "FrontierResult",
+    "Progress",
     "RobustnessResult",
     "RunRecord",
     "SweepResult",
@@ -30,6 +37,8 @@ __all__ = [
     "frontier",
     "load_sweep",
     "perturb_scenario",
+    "robustness",
     "run_tasks",
     "sweep",
+    "write_csv",
 ]

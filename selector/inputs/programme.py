@@ -1,0 +1,370 @@
+"""Today's channel and the partner programme: the data a plan starts from.
+
+Two optional parts of a scenario describe the channel the team has today, so that the
+optimizer can answer the yearly question (keep, promote, demote or exit each partner;
+recruit which prospects) instead of picking a portfolio from a blank sheet.
+
+Partner columns (all optional, so scenarios without them load as before):
+
+``status``
+    ``current`` (a partner today) or ``prospect`` (a candidate to recruit).
+``tier``
+    Today's programme tier of a current partner (one of ``[programme] tiers``); empty
+    for a prospect. Required for current partners when the programme has tiers.
+``recruit_cost``
+    One-off cost of recruiting a prospect (signing, enablement, certification); >= 0.
+``exit_cost``
+    One-off cost of exiting a current partner (termination, moving its customers); >= 0.
+
+The ``[programme]`` table::
+
+    [programme]
+    tiers = ["registered", "silver", "gold"]    # lowest to highest
+    max_exits = 40                              # onboarding / offboarding capacity
+    max_recruits = 25
+    keep_named_accounts = true                  # a named account keeps a current partner
+    exit_band = "flag"                          # or "force": score-rank exit tier goes
+    stability = "fewest_changes"                # or "none": no second stage
+
+    [programme.registered]
+    cost = { share = 1.0 }                      # annual cost: share x the partner's cost
+    multiplier = 1.0                            # on quality in weighted_coverage
+    [programme.silver]
+    cost = { fixed = 20_000, share = 1.0 }      # fixed fund + share of the partner's cost
+    multiplier = 1.15
+    max_share = 0.20                            # at most 20 % of active partners
+    [programme.gold]
+    cost = { column = "gold_cost" }             # or a partner column per tier
+    multiplier = 1.3
+    max_share = 0.10
+
+A tier's ``cost`` is ``{ column = "NAME" }`` (a numeric partner column), or
+``{ fixed = F, share = S }`` (``F + S x cost``; either may be left out: fixed 0, share 1).
+``multiplier`` scales the partner's quality (0..1) in ``weighted_coverage``; the product
+is capped at 1, since a segment cannot yield more than its value. Quotas are
+``max_share`` (of the partners active in the plan) and ``max_count``.
+
+Without a ``[programme]`` table, a scenario with a ``status`` column has one level:
+a current partner is kept or exited, a prospect recruited or left out.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from selector.errors import ScenarioError
+from selector.inputs.tables import parse_number_column, sheet_row
+
+__all__ = [
+    "CHANNEL_COLUMNS",
+    "EXIT_BANDS",
+    "STABILITY",
+    "STATUSES",
+    "Programme",
+    "ProgrammeTier",
+    "channel_columns",
+    "parse_programme",
+    "tier_costs",
+]
+
+STATUSES = ("current", "prospect")
+CHANNEL_COLUMNS = ("status", "tier", "recruit_cost", "exit_cost")
+EXIT_BANDS = ("flag", "force")
+STABILITY = ("fewest_changes", "none")
+_TOP_KEYS = frozenset(
+    {"tiers", "max_exits", "max_recruits", "keep_named_accounts", "exit_band", "stability"}
+)
+_TIER_KEYS = frozenset({"cost", "multiplier", "max_share", "max_count"})
+_COST_KEYS = frozenset({"column", "fixed", "share"})
+#: The level name used when a scenario has a ``status`` column but no programme tiers.
+SINGLE_LEVEL = "partner"
+
+
+@dataclass(frozen=True)
+class ProgrammeTier:
+    """One programme tier: how its annual cost is made, what it adds, its quota."""
+
+    name: str
+    cost_column: str | None = None
+    fixed: float = 0.0
+    share: float = 1.0
+    multiplier: float = 1.0
+    max_share: float | None = None
+    max_count: int | None = None
+
+
+@dataclass(frozen=True)
+class Programme:
+    """The partner programme: tiers lowest to highest and the yearly-change rules."""
+
+    tiers: tuple[ProgrammeTier, ...] = (ProgrammeTier(SINGLE_LEVEL),)
+    max_exits: int | None = None
+    max_recruits: int | None = None
+    keep_named_accounts: bool = True
+    exit_band: str = "flag"
+    stability: str = "fewest_changes"
+
+    @property
+    def tier_names(self) -> tuple[str, ...]:
+        return tuple(t.name for t in self.tiers)
+
+    @property
+    def has_tiers(self) -> bool:
+        return self.tier_names != (SINGLE_LEVEL,)
+
+
+def _whole(value: Any, name: str, file: str, *, minimum: int = 0) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ScenarioError(f"{name} is {value!r}; accepted: a whole number >= {minimum}", file=file)
+    return int(value)
+
+
+def _real(value: Any, name: str, file: str, *, low: float, high: float = math.inf) -> float:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or not low <= value <= high
+    ):
+        upper = "" if high == math.inf else f" and <= {high:g}"
+        raise ScenarioError(
+            f"{name} is {value!r}; accepted: a number >= {low:g}{upper}", file=file
+        )
+    return float(value)
+
+
+def _tier(name: str, raw: Any, file: str, partner_columns: pd.Index | None) -> ProgrammeTier:
+    where = f"programme.{name}"
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, Mapping):
+        raise ScenarioError(f"[{where}] must be a table with {', '.join(sorted(_TIER_KEYS))}", file=file)
+    unknown = sorted(set(raw) - _TIER_KEYS)
+    if unknown:
+        raise ScenarioError(
+            f"unknown key(s) {', '.join(unknown)} in [{where}]; accepted: "
+            f"{', '.join(sorted(_TIER_KEYS))}",
+            file=file,
+        )
+    cost = raw.get("cost", {})
+    if not isinstance(cost, Mapping) or set(cost) - _COST_KEYS:
+        raise ScenarioError(
+            f"{where}.cost is {cost!r}; accepted: {{ column = \"NAME\" }} or "
+            "{ fixed = F, share = S }",
+            file=file,
+        )
+    column = cost.get("column")
+    if column is not None:
+        if set(cost) != {"column"}:
+            raise ScenarioError(f"{where}.cost: give either column, or fixed and share", file=file)
+        if not isinstance(column, str) or not column:
+            raise ScenarioError(f"{where}.cost.column is {column!r}; accepted: a column name", file=file)
+        if partner_columns is not None and column not in partner_columns:
+            raise ScenarioError(
+                f"{where}.cost.column names '{column}', which the partner table does not have",
+                file=file,
+            )
+    max_share = raw.get("max_share")
+    max_count = raw.get("max_count")
+    return ProgrammeTier(
+        name=name,
+        cost_column=column,
+        fixed=_real(cost.get("fixed", 0.0), f"{where}.cost.fixed", file, low=0.0),
+        share=_real(cost.get("share", 0.0 if column else 1.0), f"{where}.cost.share", file, low=0.0),
+        multiplier=_real(raw.get("multiplier", 1.0), f"{where}.multiplier", file, low=0.0),
+        max_share=None
+        if max_share is None
+        else _real(max_share, f"{where}.max_share", file, low=0.0, high=1.0),
+        max_count=None if max_count is None else _whole(max_count, f"{where}.max_count", file),
+    )
+
+
+def parse_programme(
+    config: Mapping[str, Any], file: str, partner_columns: pd.Index | None = None
+) -> Programme | None:
+    """The ``[programme]`` table of a scenario's settings (``None`` when absent).
+
+    Raises
+    ------
+    ScenarioError
+        Naming the key and what is accepted: unknown keys, tier names that are not
+        unique, costs or multipliers below 0, shares outside 0..1, and quotas that can
+        never hold together (every tier capped, the shares adding up to less than 1).
+    """
+    raw = config.get("programme")
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping):
+        raise ScenarioError("[programme] must be a table (see the scenario format)", file=file)
+    tier_names = raw.get("tiers", [SINGLE_LEVEL])
+    if (
+        not isinstance(tier_names, list)
+        or not tier_names
+        or not all(isinstance(t, str) and t.strip() for t in tier_names)
+    ):
+        raise ScenarioError(
+            f"programme.tiers is {tier_names!r}; accepted: a list of tier names, lowest first, "
+            'e.g. ["registered", "silver", "gold"]',
+            file=file,
+        )
+    if len(set(tier_names)) != len(tier_names):
+        raise ScenarioError(f"programme.tiers names a tier twice: {tier_names}", file=file)
+    unknown = sorted(set(raw) - _TOP_KEYS - set(tier_names))
+    if unknown:
+        raise ScenarioError(
+            f"unknown key(s) {', '.join(unknown)} in [programme]; accepted: "
+            f"{', '.join(sorted(_TOP_KEYS))} and a table per tier named in programme.tiers "
+            f"({', '.join(tier_names)})",
+            file=file,
+        )
+    tiers = tuple(_tier(t, raw.get(t), file, partner_columns) for t in tier_names)
+    shares = [t.max_share for t in tiers]
+    if all(s is not None for s in shares) and sum(s for s in shares if s is not None) < 1 - 1e-9:
+        raise ScenarioError(
+            "programme quotas cannot hold: every tier has a max_share and they add up to "
+            f"{sum(s for s in shares if s is not None):g} < 1, so no partner could be active; "
+            "leave the lowest tier without a max_share",
+            file=file,
+        )
+    keep = raw.get("keep_named_accounts", True)
+    if not isinstance(keep, bool):
+        raise ScenarioError(f"programme.keep_named_accounts is {keep!r}; accepted: true or false", file=file)
+    band = raw.get("exit_band", "flag")
+    if band not in EXIT_BANDS:
+        raise ScenarioError(f"programme.exit_band is {band!r}; accepted: {', '.join(EXIT_BANDS)}", file=file)
+    stability = raw.get("stability", "fewest_changes")
+    if stability not in STABILITY:
+        raise ScenarioError(
+            f"programme.stability is {stability!r}; accepted: {', '.join(STABILITY)}", file=file
+        )
+    return Programme(
+        tiers=tiers,
+        max_exits=None if raw.get("max_exits") is None else _whole(raw["max_exits"], "programme.max_exits", file),
+        max_recruits=None
+        if raw.get("max_recruits") is None
+        else _whole(raw["max_recruits"], "programme.max_recruits", file),
+        keep_named_accounts=keep,
+        exit_band=str(band),
+        stability=str(stability),
+    )
+
+
+def channel_columns(
+    raw: pd.DataFrame, file: str, programme: Programme | None
+) -> dict[str, np.ndarray] | None:
+    """Read ``status``, ``tier``, ``recruit_cost`` and ``exit_cost`` from a partner table.
+
+    Returns ``None`` when the table has none of them and there is no programme (a
+    scenario from before plans). Otherwise every partner gets a status (default
+    ``prospect`` when the column is missing: a blank sheet), a tier (``""`` for
+    prospects) and both one-off costs (default 0).
+
+    Raises
+    ------
+    ScenarioError
+        Naming file, row and column: an unknown status or tier name, a current partner
+        without a tier when the programme has tiers, a prospect with a tier, a negative
+        or non-numeric cost.
+    """
+    present = [c for c in CHANNEL_COLUMNS if c in raw.columns]
+    if not present and programme is None:
+        return None
+    prog = programme or Programme()
+    n = len(raw)
+    if "status" in raw.columns:
+        status = raw["status"].astype(str).str.strip().str.lower().to_numpy(dtype=object)
+        bad = ~np.isin(status, STATUSES)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            found = raw["status"].iloc[i]
+            raise ScenarioError(
+                f"'{found}' is not a partner status; accepted: current (a partner today) or "
+                "prospect (a candidate to recruit)"
+                if found
+                else "the cell is empty; accepted: current or prospect",
+                file=file,
+                row=sheet_row(i),
+                column="status",
+            )
+    else:
+        status = np.full(n, "prospect", dtype=object)
+    current = status == "current"
+    if "tier" in raw.columns:
+        tier = raw["tier"].astype(str).str.strip().to_numpy(dtype=object)
+    else:
+        tier = np.full(n, "", dtype=object)
+    names = prog.tier_names
+    if prog.has_tiers:
+        missing = current & (tier == "")
+        if missing.any():
+            i = int(np.flatnonzero(missing)[0])
+            raise ScenarioError(
+                f"a current partner needs today's programme tier; accepted: {', '.join(names)}",
+                file=file,
+                row=sheet_row(i),
+                column="tier",
+            )
+    else:
+        # One level: a tier column, if any, is informational for current partners.
+        tier = np.where(current, SINGLE_LEVEL, "")
+    unknown = current & ~np.isin(tier, names)
+    if unknown.any():
+        i = int(np.flatnonzero(unknown)[0])
+        raise ScenarioError(
+            f"'{tier[i]}' is not a programme tier; accepted: {', '.join(names)}",
+            file=file,
+            row=sheet_row(i),
+            column="tier",
+        )
+    tiered_prospect = ~current & (tier != "")
+    if tiered_prospect.any():
+        i = int(np.flatnonzero(tiered_prospect)[0])
+        raise ScenarioError(
+            f"a prospect has no programme tier today (found '{tier[i]}'); leave the cell "
+            "empty, or set status to current",
+            file=file,
+            row=sheet_row(i),
+            column="tier",
+        )
+    out: dict[str, np.ndarray] = {"status": status, "tier": tier}
+    for col in ("recruit_cost", "exit_cost"):
+        if col in raw.columns:
+            values = parse_number_column(raw, col, file=file, allow_missing=True, minimum=0.0)
+            out[col] = np.nan_to_num(values, nan=0.0)
+        else:
+            out[col] = np.zeros(n)
+    return out
+
+
+def tier_costs(programme: Programme, partners: pd.DataFrame) -> np.ndarray:
+    """Annual cost of every partner at every tier: an array partners x tiers.
+
+    Raises
+    ------
+    ScenarioError
+        When a tier's cost column holds a missing or negative value.
+    """
+    base = partners["cost"].to_numpy(dtype=float)
+    out = np.empty((len(partners), len(programme.tiers)))
+    for k, t in enumerate(programme.tiers):
+        if t.cost_column is not None:
+            col = pd.to_numeric(partners[t.cost_column], errors="coerce").to_numpy(dtype=float)
+            bad = ~np.isfinite(col) | (col < 0)
+            if bad.any():
+                i = int(np.flatnonzero(bad)[0])
+                raise ScenarioError(
+                    f"programme tier {t.name} takes its cost from this column, which holds "
+                    f"{partners[t.cost_column].iloc[i]!r}; accepted: a number >= 0",
+                    row=sheet_row(i),
+                    column=t.cost_column,
+                )
+            out[:, k] = col
+        else:
+            out[:, k] = t.fixed + t.share * base
+    return out

@@ -1,0 +1,175 @@
+"""Explanations: why a scenario is infeasible, and why each partner is in or out.
+
+:func:`explain_infeasible` names obvious causes first (must-include partners over the
+budget, segments fewer partners can cover than they need, ...), then which groups of
+rules conflict, found by dropping one group at a time and re-solving with HiGHS.
+:func:`explain_partners` gives each partner's marginal value, the budget at which it
+would enter, and a reason in words.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from selector.inputs.scenario import Scenario
+from selector.portfolio.heuristics import entry_costs
+from selector.portfolio.instance import (
+    PortfolioInstance,
+    addition_gains,
+    evaluate,
+    removal_losses,
+)
+from selector.portfolio.model import build_model
+from selector.portfolio.quality import _instance
+from selector.portfolio.result import PortfolioResult
+from selector.portfolio.solvers import _solve_highs
+
+__all__ = ["GROUP_WORDS", "explain_infeasible", "explain_partners"]
+
+
+GROUP_WORDS = {
+    "budget": "the total budget",
+    "pools": "the budget pools",
+    "requirements": "the minimum partners per segment (named accounts / min_partners)",
+    "caps": "the cap on partners per segment",
+    "conflicts": "the conflict pairs",
+    "type_mix": "the partner-type mix",
+    "supply": "the rule that tier-2 partners need a selected distributor",
+    "must_include": "the must-include list",
+}
+
+
+def explain_infeasible(scenario: Scenario, inst: PortfolioInstance) -> list[str]:
+    """Sentences a strategist can act on: obvious causes first, then which groups of
+    rules conflict (found by dropping one group at a time and re-solving)."""
+    out: list[str] = []
+    ids = inst.partner_ids
+    must_cost = float(inst.cost[inst.fixed_in].sum())
+    if must_cost > inst.budget:
+        out.append(f"Must-include partners cost {must_cost:,.0f}, above the {inst.budget:,.0f} budget.")
+    for key, mask, cap in inst.pools:
+        used = float(inst.cost[inst.fixed_in & mask].sum())
+        if used > cap:
+            out.append(f"Must-include partners in pool {key} cost {used:,.0f}, above its cap {cap:,.0f}.")
+    for a, b in inst.conflicts:
+        if inst.fixed_in[a] and inst.fixed_in[b]:
+            out.append(f"{ids[a]} and {ids[b]} are both must-include but are declared in conflict.")
+    available = np.asarray(inst.cover.T @ (~inst.fixed_out).astype(np.int64)).ravel()
+    seg_ids = np.asarray(scenario.segments.index)
+    short = np.flatnonzero(available < inst.required)
+    for r in short[:5]:
+        members = seg_ids[inst.row_of_segment == r]
+        who = members[0] if len(members) == 1 else f"{members[0]} (and {len(members) - 1} like it)"
+        out.append(
+            f"Segment {who} needs {inst.required[r]} partners, only {available[r]} available partner(s) cover it."
+        )
+    if len(short) > 5:
+        out.append(f"... and {len(short) - 5} more segment group(s) like that.")
+    contradict = np.flatnonzero((inst.cap >= 0) & (inst.required > inst.cap))
+    for r in contradict[:3]:
+        members = seg_ids[inst.row_of_segment == r]
+        out.append(f"Segment {members[0]} needs {inst.required[r]} partners but allows at most {inst.cap[r]}.")
+    for t, mask, lo, _hi in inst.type_mix:
+        avail = int((mask & ~inst.fixed_out).sum())
+        if lo is not None and lo > avail:
+            out.append(f"The mix asks for at least {lo} {t} partner(s); only {avail} can be selected.")
+    if inst.suppliers is not None:
+        supplied = np.asarray(inst.suppliers @ (~inst.fixed_out).astype(np.int64)).ravel() > 0
+        stuck = np.flatnonzero(inst.fixed_in & (inst.gtm_tier == 2) & ~supplied)
+        for p in stuck[:3]:
+            out.append(f"Must-include {ids[p]} is tier-2 but every distributor supplying it is excluded.")
+    if out:
+        return out
+    # No obvious cause: relax one group at a time.
+    relaxing: list[str] = []
+    for group in ("budget", "pools", "requirements", "caps", "conflicts", "type_mix", "supply", "must_include"):
+        model = build_model(inst, drop=(group,))
+        trial = _solve_highs(model, time_limit=5.0, gap=1.0, seed=0, start=None, threads=1)
+        if trial.state in ("optimal", "time_limit"):
+            relaxing.append(GROUP_WORDS[group])
+    if relaxing:
+        out.append(
+            "The rules conflict; the scenario becomes feasible when any one of these is relaxed: "
+            + "; ".join(relaxing)
+            + "."
+        )
+    else:
+        out.append("The rules conflict in combination: no single group of rules, relaxed alone, makes the scenario feasible.")
+    return out
+
+
+def explain_partners(
+    scenario: Scenario,
+    result: PortfolioResult,
+    *,
+    scores: Mapping[str, float] | pd.Series | None = None,
+) -> pd.DataFrame:
+    """Why each partner is in or out.
+
+    Columns: ``selected``, ``cost``, ``marginal_value`` (for a selected partner, the
+    objective lost if it alone were removed, others kept; for an excluded one, the
+    objective gained if it alone were added), ``entry_budget`` (for an excluded
+    partner: the total budget at which greedy extension of this portfolio first adds
+    it -- an estimate, not a proof), and ``reason`` in words.
+    """
+    inst = _instance(scenario, scores)
+    ids = inst.partner_ids
+    sel = np.isin(ids, list(result.selected))
+    base = evaluate(inst, sel)
+    reasons = dict(inst.out_reason)
+    # Gain if added (excluded partners) and loss if removed (selected ones), all at once;
+    # a selected distributor is re-evaluated whole, as it takes the partners it alone
+    # supplies with it.
+    if inst.maximize:
+        marginal = np.where(sel, removal_losses(inst, sel), addition_gains(inst, sel))
+        if inst.suppliers is not None:
+            for d in np.flatnonzero(sel & (inst.gtm_tier == 1)):
+                trial = sel.copy()
+                trial[d] = False
+                fed = np.asarray(inst.suppliers @ trial.astype(np.int64)).ravel() > 0
+                trial &= (inst.gtm_tier == 1) | fed
+                marginal[d] = base - evaluate(inst, trial)
+    else:
+        marginal = np.where(sel, -inst.cost, 0.0)
+    entry = entry_costs(inst, sel) if inst.maximize else np.full(inst.n_partners, np.inf)
+    conflicts: dict[int, list[int]] = {}
+    for a, b in inst.conflicts:
+        conflicts.setdefault(int(a), []).append(int(b))
+        conflicts.setdefault(int(b), []).append(int(a))
+    words: list[str] = []
+    for p in range(inst.n_partners):
+        pid = str(ids[p])
+        if sel[p]:
+            if inst.fixed_in[p]:
+                words.append("must include")
+            elif inst.maximize:
+                words.append(f"adds {marginal[p]:,.0f} that no other selected partner replaces")
+            else:
+                words.append("needed to meet the segment requirements")
+        elif pid in reasons:
+            words.append(reasons[pid])
+        elif any(sel[q] for q in conflicts.get(p, [])):
+            other = next(str(ids[q]) for q in conflicts[p] if sel[q])
+            words.append(f"in conflict with selected {other}")
+        elif inst.maximize and marginal[p] <= 1e-9:
+            words.append("adds nothing the portfolio does not already cover as well")
+        elif math.isfinite(entry[p]):
+            words.append(f"would enter at a budget of about {entry[p]:,.0f}")
+        else:
+            words.append("less value per cost than the selected partners")
+    return pd.DataFrame(
+        {
+            "name": scenario.partners["name"].to_numpy(),
+            "type": inst.types,
+            "selected": sel,
+            "cost": inst.cost,
+            "marginal_value": marginal,
+            "entry_budget": np.where(sel, np.nan, entry),
+            "reason": words,
+        },
+        index=pd.Index(ids, name="partner_id"),
+    )

@@ -1,0 +1,486 @@
+"""The portfolio optimizer: which partners to select and what it proved.
+
+:func:`solve` builds the array instance and the MIP (:mod:`selector.portfolio.model`),
+starts from the greedy-plus-local-search portfolio of
+:mod:`selector.portfolio.heuristics`, and solves with HiGHS or CBC
+(:mod:`selector.portfolio.solvers`); :func:`heuristic_solve` gives the heuristic
+portfolio alone. Both assemble a :class:`~selector.portfolio.result.PortfolioResult`. A
+solve never raises for an infeasible scenario: the status says so and ``explanation``
+says why (:func:`selector.portfolio.explain.explain_infeasible`).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from selector.errors import ScenarioError
+from selector.inputs.scenario import Scenario
+from selector.portfolio.bounds import submodular_bound
+from selector.portfolio.explain import explain_infeasible
+from selector.portfolio.heuristics import HeuristicResult, greedy_portfolio, repair_plan
+from selector.portfolio.instance import PortfolioInstance, evaluate, violations
+from selector.portfolio.model import GROUPS, MipModel, _start_vector, build_model
+from selector.portfolio.plan import build_plan
+from selector.portfolio.quality import _instance
+from selector.portfolio.result import PortfolioResult
+from selector.portfolio.solvers import _solve_cbc, _solve_highs, _solve_unconstrained
+
+__all__ = [
+    "DEFAULT_GAP",
+    "DEFAULT_SEED",
+    "DEFAULT_TIME_LIMIT",
+    "SOLVERS",
+    "STATUSES",
+    "heuristic_solve",
+    "solve",
+]
+
+SOLVERS = ("highs", "cbc")
+STATUSES = ("optimal", "time_limit", "infeasible", "error")
+DEFAULT_TIME_LIMIT = 60.0
+DEFAULT_GAP = 1e-4
+DEFAULT_SEED = 2027
+
+MSG_TIME_NO_SOLUTION = (
+    "The solver stopped at the time limit before finding any portfolio that keeps every "
+    "rule; allow more time or loosen the rules."
+)
+MSG_OPTIMAL = "Proved optimal (within the relative gap tolerance {gap:.2g})."
+MSG_TIME_LIMIT_NO_BOUND = (
+    "Stopped at the {limit:g} s time limit before proving a bound: the portfolio keeps "
+    "every rule, but how far it is from the best possible is not known; allow more time."
+)
+MSG_TIME_LIMIT = (
+    "Stopped at the {limit:g} s time limit: the portfolio is within {gap:.2%} of the best "
+    "possible (bound {bound:,.0f})."
+)
+
+
+def _relative_gap(objective: float, bound: float, sense: str) -> float:
+    diff = (bound - objective) if sense == "max" else (objective - bound)
+    return max(0.0, diff) / max(abs(objective), abs(bound), 1e-9)
+
+
+def _requirement_cover(inst: PortfolioInstance, *, time_limit: float, seed: int) -> np.ndarray | None:
+    """The cheapest portfolio meeting the segment requirements under every rule, found
+    by a short HiGHS run; the greedy then spends the rest of the budget from there.
+    None when there are no requirements or no such portfolio was found in time."""
+    if not inst.maximize or not inst.required.any():
+        return None
+    from dataclasses import replace
+
+    model = build_model(replace(inst, objective="min_cost"))
+    found = _solve_highs(model, time_limit=time_limit, gap=0.02, seed=seed, start=None, threads=1)
+    return found.x if found.state in ("optimal", "time_limit") else None
+
+
+def _heuristic(
+    inst: PortfolioInstance, *, time_budget: float, seed: int, moves: int | None = None
+) -> HeuristicResult:
+    # With a move count the cover gets time enough to finish (a solve that ends by
+    # itself is deterministic); with a time budget it gets a share of it.
+    cover_time = max(0.2, time_budget) if moves is None else 30.0
+    if inst.has_levels and inst.reference is not None and inst.reference.any():
+        # A plan starts from today's channel (or the reference plan), brought within
+        # the budget and quotas; the greedy then spends what is left.
+        h = greedy_portfolio(
+            inst, time_budget=time_budget, seed=seed, start=repair_plan(inst, inst.reference),
+            moves=moves,
+        )
+        if h.feasible:
+            return h
+    start = _requirement_cover(inst, time_limit=cover_time, seed=seed)
+    h = greedy_portfolio(inst, time_budget=time_budget, seed=seed, start=start, moves=moves)
+    if start is not None and not h.feasible:
+        h = greedy_portfolio(inst, time_budget=time_budget, seed=seed, moves=moves)
+    return h
+
+
+def heuristic_solve(
+    scenario: Scenario,
+    *,
+    scores: Mapping[str, float] | pd.Series | None = None,
+    time_budget: float = 0.5,
+    seed: int = DEFAULT_SEED,
+    moves: int | None = None,
+) -> PortfolioResult:
+    """The greedy-plus-local-search portfolio alone (instant; no proof).
+
+    ``time_budget`` bounds the local search in seconds; ``moves`` bounds it by a count
+    of drop-and-refill trials instead, so that the portfolio depends only on the input
+    and ``seed`` (for reproducible Monte Carlo runs on busy machines).
+
+    Its ``status`` is ``time_limit`` (a portfolio without an optimality proof, ``bound``
+    None) or ``infeasible`` when it found no portfolio keeping every rule (which does
+    not prove that none exists).
+    """
+    t0 = time.perf_counter()
+    inst = _instance(scenario, scores)
+    build = time.perf_counter() - t0
+    h = _heuristic(inst, time_budget=time_budget, seed=seed, moves=moves)
+    bound = submodular_bound(inst, h.selected) if h.feasible else None
+    explanation = [
+        "Greedy portfolio with local search: a good answer, not a proven optimum"
+        + ("." if bound is None else f"; the best possible is at most {bound:,.0f}.")
+    ]
+    if not h.feasible:
+        explanation.append("The heuristic found no portfolio keeping every rule: " + "; ".join(h.problems) + ".")
+    return _result(
+        scenario,
+        inst,
+        status="time_limit" if h.feasible else "infeasible",
+        x=h.selected if h.feasible else None,
+        objective=h.objective if h.feasible else None,
+        bound=bound,
+        solver="greedy",
+        wall=time.perf_counter() - t0,
+        build=build,
+        explanation=explanation,
+        heuristic=h,
+    )
+
+
+def solve(
+    scenario: Scenario,
+    *,
+    solver: str | None = None,
+    time_limit: float | None = None,
+    gap: float | None = None,
+    seed: int = DEFAULT_SEED,
+    scores: Mapping[str, float] | pd.Series | None = None,
+    warm_start: bool = True,
+    threads: int | None = None,
+    explain: bool = True,
+    start: Sequence[str] | None = None,
+    reference: Mapping[str, str] | None = None,
+) -> PortfolioResult:
+    """Choose the partner portfolio.
+
+    Parameters
+    ----------
+    scenario
+        A loaded scenario (:func:`selector.load_scenario`).
+    solver
+        ``"highs"`` (default) or ``"cbc"``; defaults to the scenario's ``[solve]``.
+    time_limit
+        Seconds the solver may run (default: scenario's, else 60).
+    gap
+        Relative optimality gap at which to stop (default: scenario's, else 1e-4).
+    seed
+        Solver random seed: the same input and seed give the same portfolio.
+    scores
+        Partner scores (0..1) to use instead of the criteria model's.
+    warm_start
+        Start the solver from the heuristic portfolio.
+    explain
+        For infeasible scenarios, search for the rules that conflict (extra solves).
+    start
+        Partner ids of a known portfolio (e.g. the previous point of a budget frontier);
+        used as the solver's starting point when it keeps every rule and beats the
+        heuristic's.
+    reference
+        For a scenario with today's channel: the plan to change least from, as partner
+        id -> level (a programme tier or ``"out"``); partners it does not name keep
+        today's level. Default: today's channel. Among plans within ``gap`` of the best
+        value found, the one with the fewest changes from it is returned (a second
+        solve; turn it off with ``[programme] stability = "none"``).
+
+    Returns
+    -------
+    PortfolioResult
+        Never raises for infeasibility: see ``status`` and ``explanation``.
+
+    Examples
+    --------
+    >>> from selector import load_scenario, solve
+    >>> r = solve(load_scenario("scenarios/teaching.toml"))  # doctest: +SKIP
+    >>> r.status, r.selected  # doctest: +SKIP
+    """
+    opts = dict(scenario.solve_options)
+    solver = solver or opts.get("solver", "highs")
+    if solver not in SOLVERS:
+        raise ScenarioError(f"solver {solver!r} is not known; accepted: {', '.join(SOLVERS)}")
+    time_limit = float(time_limit if time_limit is not None else opts.get("time_limit", DEFAULT_TIME_LIMIT))
+    gap = float(gap if gap is not None else opts.get("gap", DEFAULT_GAP))
+    if time_limit <= 0 or gap < 0:
+        raise ScenarioError(f"time_limit must be > 0 and gap >= 0 (got {time_limit}, {gap})")
+    t0 = time.perf_counter()
+    inst = _instance(scenario, scores, reference=reference)
+    # The start matters most where the solver is slow: give the search a share of the time.
+    budget = min(5.0, max(0.5, 0.15 * time_limit), time_limit / 4)
+    heuristic = _heuristic(inst, time_budget=budget, seed=seed) if warm_start else None
+    if start is not None:
+        unknown = sorted(set(start) - set(map(str, inst.partner_ids)))
+        if unknown:
+            raise ScenarioError(f"start portfolio names unknown partners: {', '.join(unknown[:5])}")
+        given = np.isin(inst.partner_ids.astype(str), list(start))
+        if not violations(inst, given) and (
+            heuristic is None or not heuristic.feasible
+            or (evaluate(inst, given) > heuristic.objective) == inst.maximize
+        ):
+            heuristic = HeuristicResult(given, evaluate(inst, given), True, 0.0)
+    model = build_model(inst)
+    build = time.perf_counter() - t0
+    # Keep a margin for the guard and for reading the result back: the caller's limit
+    # is on the whole call, not only on the solver.
+    remaining = max(0.05, time_limit - build - min(2.0, 1.0 + 0.01 * time_limit))
+    if _wants_stability(scenario, inst):
+        remaining *= STAGE_ONE_SHARE  # the rest is for the fewest-changes stage
+    first = _start_vector(model, inst, heuristic.selected) if heuristic is not None and heuristic.feasible else None
+    run = _solve_highs if solver == "highs" else _solve_cbc
+    if model.A.shape[0] == 0:
+        run = _solve_unconstrained
+    solved = run(model, time_limit=remaining, gap=gap, seed=seed, start=first, threads=threads)
+    wall = time.perf_counter() - t0
+
+    if solved.state == "infeasible":
+        explanation = explain_infeasible(scenario, inst) if explain else ["The rules cannot all be met."]
+        return _result(scenario, inst, status="infeasible", x=None, objective=None, bound=None,
+                       solver=solver, wall=wall, build=build, explanation=explanation, heuristic=heuristic)
+    if solved.state == "error":
+        return _result(scenario, inst, status="error", x=None, objective=None, bound=None,
+                       solver=solver, wall=wall, build=build,
+                       explanation=[solved.message or "The solver failed."], heuristic=heuristic)
+    x, obj = solved.x, solved.objective
+    if x is not None:
+        obj = evaluate(inst, x)
+        if violations(inst, x):
+            x, obj = None, None
+    # Keep the better of the solver's incumbent and the heuristic start.
+    if heuristic is not None and heuristic.feasible and (
+        obj is None
+        or (inst.maximize and heuristic.objective > obj)
+        or (not inst.maximize and heuristic.objective < obj)
+    ):
+        x, obj = heuristic.selected, heuristic.objective
+    if x is None or obj is None:
+        return _result(scenario, inst, status="error", x=None, objective=None, bound=solved.bound,
+                       solver=solver, wall=wall, build=build,
+                       explanation=[MSG_TIME_NO_SOLUTION], heuristic=heuristic)
+    stable_note = None
+    if _wants_stability(scenario, inst):
+        left = max(0.0, time_limit - (time.perf_counter() - t0) - min(2.0, 1.0 + 0.01 * time_limit))
+        x, obj, stable_note = _fewest_changes(
+            inst, model, x, obj, gap=gap, time_limit=left, seed=seed, threads=threads,
+            solver=run, what="the reference plan" if reference else "today's channel",
+        )
+        wall = time.perf_counter() - t0
+    bound = _sane_bound(solved.bound, obj, inst)
+    quick = submodular_bound(inst, x)
+    if quick is not None and (bound is None or quick < bound):
+        bound = max(quick, obj)
+    rel = _relative_gap(obj, bound, model.sense) if bound is not None else None
+    status = "optimal" if solved.state == "optimal" and (rel is None or rel <= max(gap, 1e-9) * 1.0001) else "time_limit"
+    if status == "optimal":
+        explanation = [MSG_OPTIMAL.format(gap=gap)]
+    elif bound is None or rel is None:
+        explanation = [MSG_TIME_LIMIT_NO_BOUND.format(limit=time_limit)]
+    else:
+        explanation = [MSG_TIME_LIMIT.format(limit=time_limit, gap=rel, bound=bound)]
+    if stable_note:
+        explanation.append(stable_note)
+    return _result(scenario, inst, status=status, x=x, objective=obj, bound=bound, solver=solver,
+                   wall=wall, build=build, explanation=explanation, heuristic=heuristic)
+
+
+STAGE_ONE_SHARE = 0.7
+MSG_STABLE = (
+    "Among plans within {tol:.2g} of the best value found, this one changes the fewest "
+    "partners from {what} ({changes} change(s); {seconds:.1f} s)."
+)
+MSG_STABLE_STOPPED = (
+    "The fewest-changes stage stopped at the time limit: this plan changes {changes} "
+    "partner(s) from {what}; a plan with fewer changes may exist."
+)
+
+
+def _wants_stability(scenario: Scenario, inst: PortfolioInstance) -> bool:
+    programme = scenario.programme
+    return (
+        inst.has_levels
+        and inst.reference is not None
+        and (programme is None or programme.stability == "fewest_changes")
+    )
+
+
+def _changes(inst: PortfolioInstance, x: np.ndarray) -> int:
+    """Partners whose level in ``x`` differs from the reference plan's."""
+    assert inst.option_partner is not None and inst.reference is not None
+    ref_partner = inst.active_partners(inst.reference)
+    kept = int((np.asarray(x, dtype=bool) & inst.reference).sum())
+    moved_in = inst.active_partners(x) & ~ref_partner
+    return int(ref_partner.sum()) - kept + int(moved_in.sum())
+
+
+def _fewest_changes(
+    inst: PortfolioInstance,
+    model: MipModel,
+    x: np.ndarray,
+    obj: float,
+    *,
+    gap: float,
+    time_limit: float,
+    seed: int,
+    threads: int | None,
+    solver: Any,
+    what: str,
+) -> tuple[np.ndarray, float, str | None]:
+    """Second stage: among plans whose value is within the gap tolerance of ``obj``,
+    the one that changes fewest partners from the reference plan (today's channel by
+    default); ties go to the cheaper plan. Started from ``x``, so it never returns
+    anything worse than ``x`` in changes, nor below the tolerance in value.
+    """
+    assert inst.option_partner is not None and inst.reference is not None
+    before = _changes(inst, x)
+    if before == 0 or time_limit < 0.2:
+        return x, obj, None
+    n = inst.n_partners
+    ref_partner = inst.active_partners(inst.reference)
+    # changes = const - sum(y at the reference level) + sum(y of partners out in the reference)
+    w = np.where(inst.reference, -1.0, 0.0) + np.where(ref_partner[inst.option_partner], 0.0, 1.0)
+    scale = float(np.abs(inst.cost).sum()) or 1.0
+    w += 0.5 * inst.cost / scale  # ties: the cheaper plan (adds less than one change)
+    c = np.zeros(model.n_cols)
+    c[:n] = w
+    v1 = _start_vector(model, inst, x)
+    level = float(model.c @ v1)
+    tol = max(gap, 1e-9) * max(abs(level), 1.0)
+    row = sp.csc_matrix(model.c.reshape(1, -1))
+    lo, hi = (level - tol, np.inf) if model.sense == "max" else (-np.inf, level + tol)
+    stage = replace(
+        model,
+        sense="min",
+        c=c,
+        A=sp.csc_matrix(sp.vstack([model.A, row])),
+        row_lo=np.append(model.row_lo, lo),
+        row_hi=np.append(model.row_hi, hi),
+        row_group=np.append(model.row_group, GROUPS.index("objective_link")),
+    )
+    t0 = time.perf_counter()
+    solved = solver(stage, time_limit=time_limit, gap=1e-6, seed=seed, start=v1, threads=threads)
+    seconds = time.perf_counter() - t0
+    x2 = solved.x
+    if x2 is None or violations(inst, x2):
+        return x, obj, None
+    obj2 = evaluate(inst, x2)
+    after = _changes(inst, x2)
+    if after > before or (obj2 < obj - tol if inst.maximize else obj2 > obj + tol):
+        return x, obj, None
+    if solved.state == "optimal":
+        note = MSG_STABLE.format(tol=max(gap, 1e-9), what=what, changes=after, seconds=seconds)
+    else:
+        note = MSG_STABLE_STOPPED.format(changes=after, what=what)
+    return np.asarray(x2, dtype=bool), obj2, note
+
+
+def _sane_bound(bound: float | None, objective: float, inst: PortfolioInstance) -> float | None:
+    """Read the solver's bound defensively: a sign flip and a bound on the wrong side
+    of the incumbent have both been seen through solver interfaces."""
+    if bound is None or not math.isfinite(bound):
+        return None
+    if inst.maximize:
+        if bound < objective - 1e-6 * max(1.0, abs(objective)) and -bound >= objective:
+            bound = -bound
+        return max(bound, objective)
+    return min(bound, objective)
+
+
+def _result(
+    scenario: Scenario,
+    inst: PortfolioInstance,
+    *,
+    status: str,
+    x: np.ndarray | None,
+    objective: float | None,
+    bound: float | None,
+    solver: str,
+    wall: float,
+    build: float,
+    explanation: Sequence[str],
+    heuristic: HeuristicResult | None,
+) -> PortfolioResult:
+    sel = np.zeros(inst.n_partners, dtype=bool) if x is None else np.asarray(x, dtype=bool)
+    ids = inst.partner_ids
+    # Plans net each current partner's exit cost out of its options and the budget;
+    # the totals shown add it back.
+    cost = float(inst.cost[sel].sum()) + inst.fixed_cost
+    given_caps = dict(scenario.budget.pools)
+    pools = tuple(
+        (key, float(inst.cost[sel & mask].sum()) + given_caps.get(key, cap) - cap, given_caps.get(key, cap))
+        for key, mask, cap in inst.pools
+    )
+    # Per partner: selected, and the quality it counts at (its option's, in a plan).
+    active = inst.active_partners(sel)
+    quality = np.zeros(len(active))
+    if inst.option_partner is None:
+        quality = inst.quality
+    else:
+        quality[inst.option_partner[sel]] = inst.quality[sel]
+    # Coverage per original segment.
+    seg = scenario.segments
+    cover = scenario.coverage_matrix
+    counts = np.asarray(cover.T @ active.astype(np.int64)).ravel()
+    best = np.zeros(len(seg))
+    cov = cover.tocsc()
+    rows = np.repeat(np.arange(cov.shape[1]), np.diff(cov.indptr))
+    on = active[cov.indices]
+    np.maximum.at(best, rows[on], quality[cov.indices[on]])
+    coverage = pd.DataFrame(
+        {
+            "region": seg["region"].to_numpy(),
+            "industry": seg["industry"].to_numpy(),
+            "size": seg["size"].to_numpy(),
+            "named": seg["named"].to_numpy(),
+            "value": seg["value"].to_numpy(dtype=float),
+            "partners": counts,
+            "fraction": best if inst.objective == "weighted_coverage" else (counts > 0).astype(float),
+        },
+        index=seg.index,
+    )
+    coverage["counted_value"] = coverage["value"] * coverage["fraction"]
+    selectable = inst.active_partners(~inst.fixed_out)
+    stats = {
+        "partners": inst.n_partners,
+        "segments": len(seg),
+        "segment_rows_after_merge": inst.n_rows,
+        "partners_fixed_out": int((~selectable).sum()),
+        "heuristic_seconds": None if heuristic is None else heuristic.seconds,
+    }
+    notes = list(explanation)
+    if (~selectable).any() and status != "infeasible":
+        notes.append(
+            f"{int((~selectable).sum())} partner(s) could not be selected; the partner "
+            "table says why for each."
+        )
+    plan, plan_summary = (None, None)
+    if inst.has_levels and x is not None:
+        plan, plan_summary = build_plan(scenario, inst, sel, exit_band=inst.exit_band)
+    return PortfolioResult(
+        status=status,
+        selected=tuple(sorted({str(i) for i in ids[sel]})),
+        objective=objective,
+        bound=bound,
+        gap=None if objective is None or bound is None else _relative_gap(objective, bound, "max" if inst.maximize else "min"),
+        cost=cost,
+        budget=None if not math.isfinite(inst.budget) else inst.budget + inst.fixed_cost,
+        pools=pools,
+        coverage=coverage,
+        solver=solver,
+        wall_seconds=wall,
+        build_seconds=build,
+        objective_kind=inst.objective,
+        scenario=scenario.name,
+        explanation=tuple(notes),
+        heuristic_objective=None if heuristic is None or not heuristic.feasible else heuristic.objective,
+        stats=stats,
+        plan=plan,
+        plan_summary=plan_summary,
+    )

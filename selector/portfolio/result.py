@@ -1,0 +1,147 @@
+"""What the optimizer answers: the portfolio, what was proved, and why a partner is in or out.
+
+:class:`PortfolioResult` is returned by :func:`selector.portfolio.solve` and
+:func:`selector.portfolio.heuristic_solve`; it serialises to the ``selector solve --json``
+contract (:meth:`PortfolioResult.to_dict`) and to tables (:meth:`PortfolioResult.to_frame`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["PartnerReason", "PortfolioResult"]
+
+
+@dataclass(frozen=True)
+class PortfolioResult:
+    """What the optimizer found and proved.
+
+    ``status`` is one of ``optimal``, ``time_limit`` (stopped by a limit, with a
+    portfolio), ``infeasible`` or ``error``; never ``optimal`` when a limit stopped the
+    solver. ``gap`` is the relative distance between ``objective`` and ``bound``.
+    """
+
+    status: str
+    selected: tuple[str, ...]
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    cost: float
+    budget: float | None
+    pools: tuple[tuple[str, float, float], ...]
+    coverage: pd.DataFrame
+    solver: str
+    wall_seconds: float
+    build_seconds: float
+    objective_kind: str
+    scenario: str
+    explanation: tuple[str, ...] = ()
+    heuristic_objective: float | None = None
+    stats: Mapping[str, Any] = field(default_factory=dict)
+    plan: pd.DataFrame | None = None
+    plan_summary: Mapping[str, Any] | None = None
+
+    @property
+    def feasible(self) -> bool:
+        return self.status in ("optimal", "time_limit")
+
+    @property
+    def covered_value(self) -> float:
+        """Segment value reached by at least one selected partner."""
+        return float((self.coverage["value"] * (self.coverage["partners"] > 0)).sum())
+
+    @property
+    def total_value(self) -> float:
+        """Value of every segment of the scenario."""
+        return float(self.coverage["value"].sum())
+
+    @property
+    def covered_share(self) -> float | None:
+        """Share of the segment value reached (None when there is no value)."""
+        total = self.total_value
+        return self.covered_value / total if total else None
+
+    @property
+    def weighted_share(self) -> float | None:
+        """Share of the segment value counted at the best selected partner's score."""
+        total = self.total_value
+        return float(self.coverage["counted_value"].sum()) / total if total else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe summary (the ``selector solve --json`` output)."""
+
+        def num(v: float | None) -> float | None:
+            return None if v is None or not math.isfinite(v) else float(v)
+
+        total_value = self.total_value
+        return {
+            "scenario": self.scenario,
+            "status": self.status,
+            "objective_kind": self.objective_kind,
+            "selected": list(self.selected),
+            "objective": num(self.objective),
+            "bound": num(self.bound),
+            "gap": num(self.gap),
+            "cost": float(self.cost),
+            "budget": num(self.budget),
+            "pools": [{"pool": k, "used": float(u), "cap": float(c)} for k, u, c in self.pools],
+            "covered_value": self.covered_value,
+            "total_value": total_value,
+            "covered_share": self.covered_share,
+            "weighted_share": self.weighted_share,
+            "solver": self.solver,
+            "wall_seconds": float(self.wall_seconds),
+            "build_seconds": float(self.build_seconds),
+            "heuristic_objective": num(self.heuristic_objective),
+            "explanation": list(self.explanation),
+            "stats": {k: (num(v) if isinstance(v, float) else v) for k, v in self.stats.items()},
+            "plan": None if self.plan is None else _records(self.plan),
+            "plan_summary": None if self.plan_summary is None else dict(self.plan_summary),
+        }
+
+    def to_frame(self) -> dict[str, pd.DataFrame]:
+        """Tables: ``summary``, ``selected``, ``pools``, ``coverage``."""
+        d = self.to_dict()
+        summary = pd.DataFrame(
+            [
+                {k: d[k] for k in ("scenario", "status", "objective", "bound", "gap", "cost",
+                                   "budget", "covered_value", "total_value", "solver",
+                                   "wall_seconds")}
+            ]
+        )
+        pools = pd.DataFrame(d["pools"], columns=["pool", "used", "cap"])
+        frames = {
+            "summary": summary,
+            "selected": pd.DataFrame({"partner_id": list(self.selected)}),
+            "pools": pools,
+            "coverage": self.coverage.reset_index(),
+        }
+        if self.plan is not None:
+            frames["plan"] = self.plan.reset_index()
+        return frames
+
+
+@dataclass(frozen=True)
+class PartnerReason:
+    """Why a partner is in or out of the portfolio."""
+
+    partner_id: str
+    selected: bool
+    cost: float
+    marginal_value: float
+    removal_loss: float | None
+    entry_budget: float | None
+    reason: str
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as JSON-safe dicts, the index as the first field."""
+    out = []
+    for rec in frame.reset_index().to_dict(orient="records"):
+        out.append({str(k): (v.item() if hasattr(v, "item") else v) for k, v in rec.items()})
+    return out

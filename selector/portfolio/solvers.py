@@ -1,0 +1,283 @@
+"""Solver adapters: the matrix model to HiGHS (``highspy``) or to CBC through PuLP.
+
+Each adapter takes a :class:`~selector.portfolio.model.MipModel`, a time limit, a gap,
+a seed and an optional start vector, and answers a :class:`_Solved` (state, selection,
+objective, bound). HiGHS runs in a guard thread that cancels it at the time limit (it
+has been seen to overrun its own); CBC runs through PuLP's ``COIN_CMD`` and its log is
+read for the result line and the bound. :func:`to_pulp` gives the same model as a PuLP
+problem, for analysts and for the CBC path.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from selector.errors import SolverError
+from selector.portfolio.model import MipModel
+
+__all__ = ["to_pulp"]
+
+
+@dataclass(frozen=True)
+class _Solved:
+    state: str  # optimal | time_limit | infeasible | no_solution | error
+    x: np.ndarray | None
+    objective: float | None
+    bound: float | None
+    message: str = ""
+
+
+def _quiet_highs(highspy: Any) -> Any:
+    """A HiGHS instance whose start-up banner does not reach stdout (it would corrupt
+    ``--json`` output): the banner is written by C++ on the first construction."""
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError):
+        h = highspy.Highs()
+    else:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, 1)
+            h = highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+            os.close(devnull)
+    h.setOptionValue("output_flag", False)
+    return h
+
+
+def _solve_highs(
+    model: MipModel,
+    *,
+    time_limit: float,
+    gap: float,
+    seed: int,
+    start: np.ndarray | None,
+    threads: int | None,
+    presolve: str = "off",
+) -> _Solved:
+    import highspy
+
+    h = _quiet_highs(highspy)
+    h.setOptionValue("time_limit", float(time_limit))
+    h.setOptionValue("mip_rel_gap", float(gap))
+    h.setOptionValue("random_seed", int(seed) % 2_147_483_647)
+    if threads is not None:
+        h.setOptionValue("threads", int(threads))
+    # HiGHS presolve was seen spending the whole time limit on these coverage models
+    # (10 s on the 604-partner vendor scenario) for little reduction; the model is
+    # already reduced (merged segments, fixed partners) before it gets here.
+    h.setOptionValue("presolve", presolve)
+    lp = highspy.HighsLp()
+    lp.num_col_ = model.n_cols
+    lp.num_row_ = int(model.A.shape[0])
+    lp.col_cost_ = model.c
+    lp.col_lower_ = model.col_lo
+    lp.col_upper_ = model.col_hi
+    inf = highspy.kHighsInf
+    lp.row_lower_ = np.where(np.isinf(model.row_lo), -inf, model.row_lo)
+    lp.row_upper_ = np.where(np.isinf(model.row_hi), inf, model.row_hi)
+    lp.sense_ = highspy.ObjSense.kMaximize if model.sense == "max" else highspy.ObjSense.kMinimize
+    A = model.A
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = A.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = A.indices.astype(np.int32)
+    lp.a_matrix_.value_ = A.data.astype(float)
+    lp.a_matrix_.num_col_ = model.n_cols
+    lp.a_matrix_.num_row_ = lp.num_row_
+    lp.integrality_ = [highspy.HighsVarType.kInteger] * model.n_x + [
+        highspy.HighsVarType.kContinuous
+    ] * (model.n_cols - model.n_x)
+    status = h.passModel(lp)
+    if status == highspy.HighsStatus.kError:
+        return _Solved("error", None, None, None, "HiGHS rejected the model")
+    if start is not None:
+        sol = highspy.HighsSolution()
+        sol.col_value = list(start)
+        sol.value_valid = True
+        h.setSolution(sol)
+    h.HandleUserInterrupt = True
+    # HiGHS has been seen to overrun its own time limit: guard it from outside too.
+    result: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            result["status"] = h.run()
+        except Exception as exc:
+            result["error"] = exc
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(timeout=time_limit)
+    if worker.is_alive():
+        h.cancelSolve()
+        worker.join(timeout=1.0)
+        if worker.is_alive():
+            # Still deaf to the interrupt: leave the daemon thread and answer without it.
+            return _Solved("no_solution", None, None, None, "HiGHS did not stop at its time limit")
+    if "error" in result:
+        raise SolverError(f"HiGHS failed: {result['error']}")
+    ms = h.getModelStatus()
+    info = h.getInfo()
+    MS = highspy.HighsModelStatus
+    has_solution = int(info.primal_solution_status) == 2
+    x = None
+    obj = None
+    if has_solution:
+        values = np.asarray(h.getSolution().col_value)
+        x = values[: model.n_x] > 0.5
+        obj = float(info.objective_function_value)
+    bound = float(info.mip_dual_bound) if math.isfinite(info.mip_dual_bound) else None
+    if ms == MS.kOptimal:
+        return _Solved("optimal", x, obj, bound if bound is not None else obj)
+    if ms in (MS.kInfeasible, MS.kUnboundedOrInfeasible):
+        return _Solved("infeasible", None, None, None)
+    if ms in (MS.kTimeLimit, MS.kInterrupt, MS.kIterationLimit, MS.kSolutionLimit, MS.kObjectiveBound, MS.kObjectiveTarget):
+        return _Solved("time_limit" if has_solution else "no_solution", x, obj, bound)
+    return _Solved("error", x, obj, bound, f"HiGHS ended with status {h.modelStatusToString(ms)}")
+
+
+def to_pulp(model: MipModel, *, name: str = "portfolio") -> tuple[Any, list[Any]]:
+    """The same model as a PuLP problem (for analysts and the CBC path).
+
+    Returns the problem and its variables (the first ``model.n_x`` are the partners').
+    """
+    import pulp
+
+    sense = pulp.LpMaximize if model.sense == "max" else pulp.LpMinimize
+    prob = pulp.LpProblem(re.sub(r"\W", "_", name) or "portfolio", sense)
+    # PuLP 3.3 deprecates constructing LpVariable directly; 4.x needs prob.add_variable.
+    make = getattr(prob, "add_variable", None)
+
+    def var(name: str, lo: float, hi: float, cat: str) -> Any:
+        if make is not None:
+            return make(name, lowBound=lo, upBound=hi, cat=cat)
+        return pulp.LpVariable(name, lowBound=lo, upBound=hi, cat=cat)
+
+    xs = [
+        var(f"x{j}", float(model.col_lo[j]), float(model.col_hi[j]), pulp.LpInteger)
+        for j in range(model.n_x)
+    ]
+    aux = [var(f"a{j}", 0.0, 1.0, pulp.LpContinuous) for j in range(model.n_cols - model.n_x)]
+    variables = xs + aux
+    nz = np.flatnonzero(model.c)
+    prob += pulp.LpAffineExpression([(variables[j], float(model.c[j])) for j in nz])
+    A = model.A.tocsr()
+    for i in range(A.shape[0]):
+        cols = A.indices[A.indptr[i] : A.indptr[i + 1]]
+        vals = A.data[A.indptr[i] : A.indptr[i + 1]]
+        expr = pulp.LpAffineExpression([(variables[j], float(v)) for j, v in zip(cols, vals, strict=True)])
+        lo, hi = model.row_lo[i], model.row_hi[i]
+        if math.isfinite(lo) and math.isfinite(hi) and lo == hi:
+            prob += expr == float(lo), f"r{i}"
+        else:
+            if math.isfinite(hi):
+                prob += expr <= float(hi), f"r{i}_hi"
+            if math.isfinite(lo):
+                prob += expr >= float(lo), f"r{i}_lo"
+    return prob, variables
+
+
+_CBC_RESULT = re.compile(r"^Result - (.*)$", re.M)
+_CBC_OBJ = re.compile(r"^Objective value:\s+(\S+)", re.M)
+_CBC_BOUND = re.compile(r"^(?:Lower|Upper) bound:\s+(\S+)", re.M)
+
+
+def _cbc_path() -> str | None:
+    """The CBC binary: PuLP 3's bundled one, else ``cbc`` on the PATH (PuLP 4 with
+    ``pulp[cbc]`` installs it there)."""
+    import shutil
+
+    try:
+        from pulp.apis import coin_api
+    except ImportError:  # pragma: no cover - layout of another PuLP release
+        coin_api = None
+    bundled = getattr(coin_api, "pulp_cbc_path", None)
+    if bundled and os.path.exists(bundled):
+        return str(bundled)
+    found = shutil.which("cbc")
+    if found is None:
+        raise SolverError("CBC is not installed: pip install 'pulp[cbc]' or use solver='highs'")
+    return found
+
+
+def _solve_cbc(
+    model: MipModel,
+    *,
+    time_limit: float,
+    gap: float,
+    seed: int,
+    start: np.ndarray | None,
+    threads: int | None,
+) -> _Solved:
+    import pulp
+
+    prob, variables = to_pulp(model)
+    if start is not None:
+        for var, value in zip(variables, np.clip(start, 0.0, 1.0), strict=True):
+            var.setInitialValue(float(round(value)) if var.cat != pulp.LpContinuous else float(value))
+    with tempfile.TemporaryDirectory() as tmp:
+        log = Path(tmp) / "cbc.log"
+        solver = pulp.COIN_CMD(
+            path=_cbc_path(),
+            msg=False,
+            timeLimit=float(time_limit),
+            gapRel=float(gap),
+            warmStart=start is not None,
+            threads=threads,
+            logPath=str(log),
+            options=[f"randomCbcSeed {max(1, int(seed) % 2_147_483_647)}"],
+        )
+        try:
+            prob.solve(solver)
+        except pulp.PulpSolverError as exc:
+            raise SolverError(f"CBC failed: {exc}") from None
+        text = log.read_text(errors="replace") if log.exists() else ""
+    result = _CBC_RESULT.search(text)
+    state_text = result.group(1).strip().lower() if result else ""
+    sol_status = int(getattr(prob, "sol_status", 0))
+    values = np.array([v.varValue if v.varValue is not None else 0.0 for v in variables[: model.n_x]])
+    x = values > 0.5
+    obj_m = _CBC_OBJ.search(text)
+    obj = float(obj_m.group(1)) if obj_m else None
+    bound_m = _CBC_BOUND.search(text)
+    bound = float(bound_m.group(1)) if bound_m else None
+    if "infeasible" in state_text or pulp.LpStatus.get(prob.status) == "Infeasible":
+        return _Solved("infeasible", None, None, None)
+    if "optimal" in state_text and sol_status == 1:
+        return _Solved("optimal", x, obj, obj if bound is None else bound)
+    if sol_status in (1, 2) or ("stopped" in state_text and sol_status != 0):
+        return _Solved("time_limit", x, obj, bound)
+    if sol_status == 0 or "stopped" in state_text:
+        # PuLP reports the LP relaxation's value here: it is not a portfolio.
+        return _Solved("no_solution", None, None, bound)
+    return _Solved("error", None, None, None, f"CBC ended with '{state_text or 'no result line'}'")
+
+
+def _solve_unconstrained(
+    model: MipModel,
+    *,
+    time_limit: float,
+    gap: float,
+    seed: int,
+    start: np.ndarray | None,
+    threads: int | None,
+) -> _Solved:
+    """A model without constraint rows: every column at its best bound (exact)."""
+    del time_limit, gap, seed, start, threads
+    better = model.c > 0 if model.sense == "max" else model.c < 0
+    v = np.where(better, model.col_hi, model.col_lo)
+    obj = float(model.c @ v)
+    return _Solved("optimal", v[: model.n_x] > 0.5, obj, obj)

@@ -1,0 +1,86 @@
+"""Helpers shared by the what-if studies (internal to :mod:`selector.whatif`).
+
+Option checks that name the option and what is accepted, and :class:`_Outcome`, the
+picklable summary of one solve that every study's task returns.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from selector.errors import ScenarioError
+from selector.inputs.scenario import Scenario
+from selector.portfolio import DEFAULT_SEED, PortfolioResult, solve
+
+__all__ = [
+    "_Outcome",
+    "_check_count",
+    "_check_number",
+    "_exact",
+    "_num",
+    "_outcome",
+    "_total_value",
+]
+
+
+def _check_number(value: Any, name: str, *, minimum: float = 0.0, above: bool = False) -> float:
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if not ok or value < minimum or (above and value == minimum):
+        rel = ">" if above else ">="
+        raise ScenarioError(f"{name} is {value!r}; accepted: a number {rel} {minimum:g}")
+    return float(value)
+
+
+def _check_count(value: Any, name: str, *, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ScenarioError(f"{name} is {value!r}; accepted: a whole number >= {minimum}")
+    return int(value)
+
+
+def _num(value: float | None) -> float | None:
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
+def _total_value(scenario: Scenario) -> float:
+    return float(scenario.segments["value"].sum())
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    status: str
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    cost: float
+    covered_value: float
+    covered_share: float | None
+    selected: tuple[str, ...]
+    seconds: float = field(default=0.0, compare=False)
+
+
+def _outcome(result: PortfolioResult, total_value: float) -> _Outcome:
+    feasible = result.feasible
+    covered = result.covered_value if feasible else 0.0
+    return _Outcome(
+        status=result.status,
+        objective=_num(result.objective),
+        bound=_num(result.bound),
+        gap=_num(result.gap),
+        cost=float(result.cost) if feasible else 0.0,
+        covered_value=float(covered),
+        covered_share=covered / total_value if feasible and total_value > 0 else None,
+        selected=tuple(result.selected) if feasible else (),
+        seconds=float(result.wall_seconds),
+    )
+
+
+def _exact(scenario: Scenario, time_limit: float, gap: float) -> PortfolioResult:
+    # warm_start=False: solve()'s heuristic start runs until its time budget, so the
+    # start (and with it the MIP's path) would depend on machine speed; HiGHS alone
+    # with a fixed seed on one thread is reproducible whenever it ends by the gap.
+    return solve(
+        scenario, time_limit=time_limit, gap=gap, seed=DEFAULT_SEED, threads=1,
+        explain=False, warm_start=False,
+    )

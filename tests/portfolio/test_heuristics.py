@@ -1,0 +1,198 @@
+"""Tests for selector/portfolio/heuristics.py: the greedy + local-search portfolio.
+
+Random small scenarios come from the generator in ``portfolio_cases`` (plain data with
+an independent rule checker, ``Spec.broken``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from portfolio_cases import OBJECTIVES, PHASES, Spec, each_objective, specs
+
+from selector.portfolio import heuristic_solve, partner_quality
+from selector.portfolio.heuristics import entry_costs, greedy_portfolio
+from selector.portfolio.instance import build_instance, evaluate, violations
+
+SETTINGS = settings(
+    max_examples=30, deadline=None, phases=PHASES, suppress_health_check=[HealthCheck.too_slow]
+)
+
+
+def _instance(scenario: Any) -> Any:
+    return build_instance(scenario, partner_quality(scenario))
+
+
+@SETTINGS
+@given(spec=specs())
+def test_greedy_feasible_means_no_rule_broken(spec: Spec) -> None:
+    for variant, scenario in each_objective(spec):
+        inst = _instance(scenario)
+        h = greedy_portfolio(inst, time_budget=5.0, seed=3)
+        assert h.selected.dtype == bool and h.selected.shape == (len(spec.ids),)
+        assert h.objective == pytest.approx(evaluate(inst, h.selected))
+        assert h.objective == pytest.approx(variant.objective_of(h.selected), abs=1e-9)
+        assert list(h.problems) == violations(inst, h.selected)
+        if h.feasible:
+            assert violations(inst, h.selected) == []
+            # supply rule, caps, conflicts, budget, pools... by the independent checker
+            assert variant.broken(h.selected) == [], (variant.broken(h.selected), variant)
+        # Same seed, same portfolio.
+        again = greedy_portfolio(inst, time_budget=5.0, seed=3)
+        assert np.array_equal(again.selected, h.selected)
+        assert again.feasible == h.feasible
+
+
+@SETTINGS
+@given(spec=specs())
+def test_greedy_is_feasible_when_nothing_is_required(spec: Spec) -> None:
+    """With no must-include, no required partners and no type minimum, selecting no
+    one keeps every rule; the heuristic must not return a rule-breaking portfolio."""
+    spec.must_include = []
+    spec.named_need = None
+    spec.default_need = 0
+    spec.type_mix = {t: (None, hi) for t, (_lo, hi) in spec.type_mix.items() if hi is not None}
+    # Without the supply table: the distributor the greedy bundles with a tier-2
+    # partner breaks rules in four ways, each recorded by a test below
+    # (test_bundled_distributor_*, test_dead_reseller_*).
+    spec.supply = None
+    for variant, scenario in each_objective(spec):
+        assert variant.broken(np.zeros(len(spec.ids), dtype=bool)) == []
+        h = greedy_portfolio(_instance(scenario), time_budget=5.0, seed=0)
+        assert h.feasible, (h.problems, variant)
+        assert variant.broken(h.selected) == []
+
+
+@SETTINGS
+@given(spec=specs())
+def test_heuristic_solve_result(spec: Spec) -> None:
+    for variant, scenario in each_objective(spec):
+        r = heuristic_solve(scenario, seed=5)
+        assert r.status in ("time_limit", "infeasible")
+        assert r.solver == "greedy"
+        if r.status != "time_limit" or variant.objective == "min_cost":
+            assert r.bound is None
+        else:
+            # The submodular bound: never below the portfolio itself.
+            assert r.bound is not None and r.bound >= r.objective - 1e-9
+        if r.status == "time_limit":
+            sel = variant.selection(r.selected)
+            assert variant.broken(sel) == []
+            assert r.objective == pytest.approx(variant.objective_of(sel), abs=1e-9)
+            assert r.cost == pytest.approx(float(np.array(spec.cost)[sel].sum()))
+        else:
+            assert r.selected == () and r.objective is None
+
+
+def test_greedy_on_teaching_keeps_every_rule(teaching: Any) -> None:
+    inst = _instance(teaching)
+    h = greedy_portfolio(inst, seed=1)
+    assert h.feasible
+    assert violations(inst, h.selected) == []
+    ids = list(inst.partner_ids)
+    sel = {ids[i] for i in np.flatnonzero(h.selected)}
+    assert not {"R02", "R10"} <= sel
+    assert float(inst.cost[h.selected].sum()) <= 600_000
+    # Every selected tier-2 partner has a selected distributor that supplies it.
+    supply = teaching.supply
+    for pid in sel:
+        if teaching.partners.loc[pid, "gtm_tier"] == 2:
+            assert set(supply.loc[supply["reseller_id"] == pid, "distributor_id"]) & sel, pid
+    # Deterministic for a seed.
+    assert np.array_equal(greedy_portfolio(inst, seed=1).selected, h.selected)
+
+
+def test_entry_costs_are_budgets_above_the_selection(teaching: Any) -> None:
+    inst = _instance(teaching)
+    h = greedy_portfolio(inst, seed=1)
+    entry = entry_costs(inst, h.selected)
+    spent = float(inst.cost[h.selected].sum())
+    assert np.isinf(entry[h.selected]).all()
+    finite = np.isfinite(entry)
+    assert (entry[finite] > spent).all()
+    assert (entry[inst.fixed_out] == np.inf).all()
+
+
+@pytest.mark.parametrize("objective", OBJECTIVES)
+def test_must_include_and_their_distributor_are_selected(teaching: Any, objective: str) -> None:
+    scenario = teaching.with_changes(
+        {"objective": {"kind": objective}, "constraints": {"must_include": ["R04"]}}
+    )
+    inst = _instance(scenario)
+    h = greedy_portfolio(inst, seed=0)
+    ids = list(inst.partner_ids)
+    assert h.selected[ids.index("R04")]
+    assert h.selected[ids.index("D02")]  # R04's only distributor
+    if h.feasible:
+        assert violations(inst, h.selected) == []
+
+
+# --- the supplier bundled with a tier-2 partner must keep the rules too ------------
+# Each case: reseller R (tier 2, covers the only valuable segment) whose only
+# distributor is D. Selecting no one keeps every rule, so a correct heuristic returns
+# a feasible portfolio (possibly empty); the greedy adds the bundle (R with D) and
+# only checks the rule for R.
+
+
+def _bundle_spec(**changes: Any) -> Spec:
+    base = dict(
+        objective="coverage",
+        ids=["D", "R", "X"],
+        types=["distributor", "reseller", "reseller"],
+        tier=[1, 2, 1],
+        cost=[10, 10, 10],
+        score=[0.5, 0.5, 0.5],
+        seg_ids=["S0", "S1"],
+        value=[0, 100],
+        named=[False, False],
+        covers=[(0, 0), (1, 1), (2, 0)],
+        budget=1000,
+        pools={},
+        must_include=[],
+        must_exclude=[],
+        conflicts=[],
+        cap=None,
+        named_need=None,
+        default_need=None,
+        supply=[(0, 1)],
+        type_mix={},
+    )
+    base.update(changes)
+    return Spec(**base)  # type: ignore[arg-type]
+
+
+def _check_bundle(spec: Spec) -> None:
+    for variant, scenario in each_objective(spec):
+        if variant.objective == "min_cost":
+            continue
+        h = greedy_portfolio(_instance(scenario), seed=0)
+        assert h.feasible, h.problems
+        assert variant.broken(h.selected) == []
+
+
+def test_bundled_distributor_respects_type_mix_max() -> None:
+    _check_bundle(_bundle_spec(type_mix={"distributor": (None, 0)}))
+
+
+def test_dead_reseller_not_added_under_unlimited_budget() -> None:
+    _check_bundle(_bundle_spec(budget=None, must_exclude=[0]))
+
+
+def test_dead_reseller_not_added_under_finite_budget() -> None:
+    _check_bundle(_bundle_spec(must_exclude=[0]))
+
+
+def test_bundled_distributor_not_in_conflict_with_its_reseller() -> None:
+    _check_bundle(_bundle_spec(conflicts=[(0, 1)]))
+
+
+def test_bundled_distributor_respects_segment_cap() -> None:
+    # X already works S0 (valuable), cap 1: adding D with R would put 2 on S0.
+    _check_bundle(_bundle_spec(value=[50, 100], cap=1, cost=[10, 10, 1]))
+
+
+def test_bundled_distributor_respects_its_pool() -> None:
+    _check_bundle(_bundle_spec(pools={"type:distributor": 5}))

@@ -1,0 +1,187 @@
+"""Tests for selector/portfolio/optimizer.py: statuses under time limits, bounds,
+determinism, and the rules an optimal portfolio keeps."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from portfolio_cases import CONTRACT_KEYS, coverage_pairs, tiny_frames
+
+from selector.inputs.scenario import scenario_from_frames
+from selector.portfolio import heuristic_solve, partner_quality, solve
+
+# --- time limits, determinism --------------------------------------------------------
+
+
+def _large_scenario(seed: int = 7, n: int = 300, m: int = 3000) -> Any:
+    rng = np.random.default_rng(seed)
+    partners = pd.DataFrame(
+        {
+            "id": [f"P{i:03d}" for i in range(n)],
+            "name": [f"Partner {i}" for i in range(n)],
+            "type": "reseller",
+            "gtm_tier": 1,
+            "cost": rng.integers(10, 100, n),
+            "regions": "*",
+            "industries": "*",
+            "sizes": "*",
+            "score": np.round(rng.uniform(0.05, 1.0, n), 3),
+        }
+    )
+    segments = pd.DataFrame(
+        {
+            "id": [f"S{j:04d}" for j in range(m)],
+            "region": "R",
+            "industry": "I",
+            "size": "S",
+            "value": rng.integers(1, 1000, m),
+            "named": "false",
+        }
+    )
+    k = 5
+    p = rng.integers(0, n, (m, k))
+    pairs = pd.DataFrame(
+        {
+            "partner_id": partners["id"].to_numpy()[p.ravel()],
+            "segment_id": np.repeat(segments["id"].to_numpy(), k),
+        }
+    ).drop_duplicates()
+    return scenario_from_frames(
+        partners,
+        segments,
+        coverage=pairs,
+        settings={"budget": {"total": int(partners["cost"].sum() * 0.08)}},
+    )
+
+
+@pytest.fixture(scope="module")
+def large_scenario() -> Any:
+    return _large_scenario()
+
+
+@pytest.mark.parametrize("solver", ["highs", "cbc"])
+def test_time_limited_solve_is_not_reported_optimal(large_scenario: Any, solver: str) -> None:
+    result = solve(large_scenario, solver=solver, time_limit=0.5)
+    assert result.status in ("time_limit", "optimal"), result.explanation
+    assert result.selected
+    if result.status == "time_limit":
+        assert result.bound is None or (result.gap is not None and result.gap > 0), (
+            result.bound,
+            result.gap,
+            result.objective,
+        )
+    else:
+        assert result.gap is not None and result.gap <= 1e-4 * 1.001
+    if result.bound is not None:
+        assert result.bound >= result.objective - 1e-6 * abs(result.objective)
+    d = result.to_dict()
+    text = json.dumps(d, allow_nan=False)
+    assert CONTRACT_KEYS <= set(json.loads(text))
+    assert d["selected"] == sorted(d["selected"])
+
+
+def test_time_limit_without_solver_bound_reports_the_submodular_one(
+    teaching: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # HiGHS stopped by its limit before it had a bound (seen on the 300 x 3000 instance
+    # with time_limit=0.5); simulated here so the case is deterministic. The result
+    # then carries the submodular bound of its own portfolio, never a made-up one.
+    import numpy as np
+
+    # solve looks _solve_highs up in selector.portfolio.optimizer: patch it there.
+    from selector.portfolio import optimizer, solvers
+    from selector.portfolio.bounds import submodular_bound
+    from selector.portfolio.instance import build_instance
+
+    def stopped(model: Any, **_kw: Any) -> Any:
+        return solvers._Solved("time_limit", None, None, None)
+
+    monkeypatch.setattr(optimizer, "_solve_highs", stopped)
+    result = solve(teaching, solver="highs", time_limit=1.0)
+    assert result.status == "time_limit"  # the heuristic portfolio, no proof
+    inst = build_instance(teaching, partner_quality(teaching))
+    expected = submodular_bound(inst, np.isin(inst.partner_ids, list(result.selected)))
+    assert result.bound == pytest.approx(expected)
+    assert result.objective is not None and result.bound >= result.objective
+    assert result.gap == pytest.approx((result.bound - result.objective) / result.bound)
+    text = " ".join(result.explanation)
+    assert "(bound 0)" not in text and f"{result.bound:,.0f}" in text, text
+
+
+def test_time_limit_message_without_any_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    # min_cost has no quick bound: a limit-stopped solve must not claim a gap.
+    # solve looks _solve_highs up in selector.portfolio.optimizer: patch it there.
+    from selector.portfolio import optimizer, solvers
+
+    def stopped(model: Any, **_kw: Any) -> Any:
+        return solvers._Solved("time_limit", None, None, None)
+
+    monkeypatch.setattr(optimizer, "_solve_highs", stopped)
+    partners, segments = tiny_frames(3, 2, cost=[7, 5, 1])
+    cov = coverage_pairs([("P0", "S0"), ("P1", "S1"), ("P2", "S0"), ("P2", "S1")])
+    scenario = scenario_from_frames(
+        partners, segments, coverage=cov, settings={"objective": {"kind": "min_cost"}}
+    )
+    result = solve(scenario, time_limit=1.0)
+    assert result.status == "time_limit"
+    assert result.bound is None and result.gap is None
+    text = " ".join(result.explanation)
+    assert "0.00%" not in text and "(bound 0)" not in text, text
+
+
+def test_same_input_and_seed_same_portfolio(teaching: Any) -> None:
+    medium = _large_scenario(seed=3, n=40, m=300)
+    for scenario in (teaching, medium):
+        a = solve(scenario, seed=11)
+        b = solve(scenario, seed=11)
+        assert a.status == b.status == "optimal"
+        assert a.selected == b.selected
+        assert a.objective == b.objective
+        ha = heuristic_solve(scenario, seed=11)
+        hb = heuristic_solve(scenario, seed=11)
+        assert ha.selected == hb.selected
+
+
+def test_teaching_solution_keeps_its_rules(teaching: Any) -> None:
+    r = solve(teaching)
+    assert r.status == "optimal"
+    assert r.cost <= 600_000
+    sel = set(r.selected)
+    assert not {"R02", "R10"} <= sel
+    partners = teaching.partners
+    supply = teaching.supply
+    for pid in sel:
+        if partners.loc[pid, "gtm_tier"] == 2:
+            ds = set(supply.loc[supply["reseller_id"] == pid, "distributor_id"])
+            assert ds & sel, pid
+    dist = sum(partners.loc[p, "cost"] for p in sel if partners.loc[p, "type"] == "distributor")
+    assert dist <= 350_000
+    cov = r.coverage
+    assert (cov["partners"] <= 3).all()
+    assert (cov.loc[cov["named"], "partners"] >= 1).all()
+    assert r.objective == pytest.approx(float(cov["counted_value"].sum()))
+
+
+def test_conflict_shared_value_turns_shared_business_into_conflicts(teaching: Any) -> None:
+    from selector.gtm import conflict_graph, conflict_pairs_above
+
+    threshold = 1_500_000
+    scenario = teaching.with_changes({"constraints": {"conflict_shared_value": threshold}})
+    assert scenario.constraints.conflict_shared_value == threshold
+    pairs = conflict_pairs_above(teaching, threshold)
+    assert pairs, "the teaching scenario has partners sharing more than the threshold"
+    result = solve(scenario)
+    assert result.status == "optimal"
+    chosen = set(result.selected)
+    graph = conflict_graph(teaching, selected=result.selected)
+    for a, b in pairs:
+        assert not (a in chosen and b in chosen), (a, b)
+    for a, b, data in graph.edges(data=True):
+        if a in chosen and b in chosen:
+            assert data["weight"] <= threshold
+    # Without the rule the unconstrained optimum is at least as good.
+    assert solve(teaching).objective >= result.objective - 1e-6
