@@ -7,12 +7,14 @@ status 2 and one line naming the file, row and column; a solver failure exits 3.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
-from selector.cli.output import emit_json
-from selector.errors import SelectorError, SolverError
+from selector.cli.output import emit_json, print_plan
+from selector.errors import ScenarioError, SelectorError, SolverError
 
 __all__ = ["main"]
 
@@ -85,6 +87,11 @@ def _cmd_solve(args: argparse.Namespace) -> int:
             gap=args.gap,
             seed=args.seed,
         )
+    for path in (args.csv, args.xlsx):
+        if path and Path(path).exists() and not args.force:
+            raise ScenarioError("the file exists; pass --force to replace it", file=path)
+    if args.csv or args.xlsx:
+        _export(result, csv=args.csv, xlsx=args.xlsx)
     if args.json:
         emit_json(result.to_dict())
     else:
@@ -107,7 +114,9 @@ def _cmd_solve(args: argparse.Namespace) -> int:
             print(f"Selected   {len(d['selected'])} partner(s): {', '.join(d['selected'])}")
         for line in d["explanation"]:
             print(f"  - {line}")
-        if args.why and result.feasible:
+        if result.plan is not None and result.plan_summary is not None:
+            print_plan(result.plan, result.plan_summary, every=args.why)
+        if args.why and result.feasible and result.plan is None:
             table = explain_partners(scenario, result)
             print()
             print(table[["type", "selected", "cost", "marginal_value", "reason"]].to_string())
@@ -124,7 +133,33 @@ def _add_solve(sub: Any) -> None:
     p.add_argument("--seed", type=int, default=2027)
     p.add_argument("--heuristic", action="store_true", help="greedy + local search only (instant)")
     p.add_argument("--why", action="store_true", help="explain why each partner is in or out")
+    p.add_argument("--csv", metavar="FILE", help="write the plan (or the selected partners) as CSV")
+    p.add_argument("--xlsx", metavar="FILE", help="write every result table to an Excel workbook")
+    p.add_argument("--force", action="store_true", help="replace --csv / --xlsx files that exist")
     p.set_defaults(func=_cmd_solve)
+
+
+def _export(result: Any, *, csv: str | None, xlsx: str | None) -> None:
+    """Write the result's tables, each through a temporary file moved into place, so an
+    interrupted run never leaves half a file."""
+    from selector.report import to_csv_bytes, to_xlsx_bytes
+
+    tables = result.to_frame()
+    for path, data in (
+        (csv, lambda: to_csv_bytes(tables.get("plan", tables["selected"]), index=False)),
+        (xlsx, lambda: to_xlsx_bytes(tables, index=False)),
+    ):
+        if not path:
+            continue
+        target = Path(path)
+        tmp = target.with_name(f".{target.name}.part")
+        try:
+            tmp.write_bytes(data())
+            os.replace(tmp, target)
+        except OSError as exc:
+            raise ScenarioError(f"cannot write the file: {exc.strerror or exc}", file=path) from None
+        finally:
+            tmp.unlink(missing_ok=True)
 
 
 # --- weights and scores --------------------------------------------------------------

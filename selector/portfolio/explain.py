@@ -116,6 +116,8 @@ def explain_partners(
     partner: the total budget at which greedy extension of this portfolio first adds
     it -- an estimate, not a proof), and ``reason`` in words.
     """
+    if result.plan is not None:
+        return _from_plan(result.plan)
     inst = _instance(scenario, scores)
     ids = inst.partner_ids
     sel = np.isin(ids, list(result.selected))
@@ -172,4 +174,23 @@ def explain_partners(
             "reason": words,
         },
         index=pd.Index(ids, name="partner_id"),
+    )
+
+
+def _from_plan(plan: pd.DataFrame) -> pd.DataFrame:
+    """The same columns for a plan from today's channel, read off its plan table:
+    ``marginal_value`` is the value the partner adds at its proposed level; the reason
+    is the plan's (the budget at which an option would enter is not estimated)."""
+    active = (plan["proposed"] != "out").to_numpy()
+    return pd.DataFrame(
+        {
+            "name": plan["name"].to_numpy(),
+            "type": plan["type"].to_numpy(),
+            "selected": active,
+            "cost": plan["annual_cost"].to_numpy(dtype=float) + plan["one_off_cost"].to_numpy(dtype=float),
+            "marginal_value": plan["value_added"].to_numpy(dtype=float),
+            "entry_budget": np.full(len(plan), np.nan),
+            "reason": plan["reason"].to_numpy(dtype=object),
+        },
+        index=plan.index,
     )

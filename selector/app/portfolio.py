@@ -1,0 +1,380 @@
+"""Page "Portfolio": budget and rules in, the best portfolio out, with its proof and why.
+
+A quick (greedy) answer shows at once; the exact solve follows by itself for a small
+scenario or on request for a large one. The portfolio shown is remembered for the map.
+Streamlit runs this file as the page (``st.Page`` in ``app.py``); importing it only
+defines :func:`page`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import cast
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from selector import PortfolioResult, Scenario
+from selector.app.shared import (
+    AUTO_SOLVE_MAX_PARTNERS,
+    base_scenario,
+    bound,
+    coverage_share,
+    current_scenario,
+    explain_cached,
+    heuristic_cached,
+    money,
+    result_key,
+    scores_cached,
+    solve_cached,
+    state,
+    status_line,
+    weighted_share,
+)
+from selector.report import portfolio_table, scenario_toml_bytes, to_csv_bytes, to_xlsx_bytes
+
+__all__ = ["EXACT_TIME_LIMITS", "page", "render_result"]
+
+EXACT_TIME_LIMITS = (5, 10, 30, 60)
+
+
+def page() -> None:
+    st.title("Portfolio")
+    st.caption(
+        "Set the budget and rules: a quick answer appears at once, then the optimizer proves "
+        "how good it is."
+    )
+    base = base_scenario()
+    if base is None:
+        return
+    portfolio_controls(base)
+    s = current_scenario()
+    if s is None:
+        return
+    fp = s.fingerprint
+    small = len(s.partners) <= AUTO_SOLVE_MAX_PARTNERS
+    c1, c2, c3 = st.columns([2, 2, 1], vertical_alignment="bottom")
+    auto = bound(
+        c1.toggle, "Prove the best portfolio after each change", f"{base.fingerprint}:auto", small
+    )
+    limit = bound(
+        c2.select_slider, "Solver time limit (s)", "time_limit", 10, options=EXACT_TIME_LIMITS
+    )
+    requested = fp in state()["solve_requested"]
+    c3.button(
+        "Solve exactly",
+        type="primary",
+        on_click=_request_solve,
+        args=(fp,),
+        disabled=auto or requested,
+        icon=":material/calculate:",
+    )
+    status_slot = st.empty()
+    slot = st.empty()
+    quick = heuristic_cached(s, fp)
+    with slot.container():
+        render_result(s, quick)
+    final = quick
+    if auto or requested:
+        with status_slot.status(
+            f"Proving the best portfolio (up to {limit} s)…", expanded=False
+        ) as status:
+            exact = solve_cached(s, fp, float(limit))
+            status.update(
+                label=f"Exact solve: {status_line(exact)} ({exact.wall_seconds:.1f} s)",
+                state="complete" if exact.status in ("optimal", "time_limit") else "error",
+            )
+        with slot.container():
+            render_result(s, exact)
+        final = exact
+    else:
+        status_slot.info(
+            "Quick answer shown. Press **Solve exactly** to prove how close it is to the best.",
+            icon=":material/info:",
+        )
+    state()["last_result"][fp] = final
+    st.divider()
+    st.subheader("Keep and share")
+    d1, d2, d3 = st.columns(3)
+    if final.feasible:
+        scores = scores_cached(s, fp)
+        reasons = explain_cached(s, final, fp, result_key(final))
+        table = portfolio_table(s, final, scores=scores.score, tiers=scores.tier, reasons=reasons)
+        frames = final.to_frame()
+        d1.download_button(
+            "Portfolio (CSV)",
+            to_csv_bytes(table),
+            file_name="portfolio.csv",
+            mime="text/csv",
+            icon=":material/download:",
+        )
+        d2.download_button(
+            "Portfolio (Excel)",
+            to_xlsx_bytes(
+                {
+                    "Portfolio": table,
+                    "Why in or out": reasons,
+                    "Coverage": final.coverage,
+                    "Budget": frames["pools"],
+                    "Summary": frames["summary"],
+                }
+            ),
+            file_name="portfolio.xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            icon=":material/download:",
+        )
+    d3.download_button(
+        "Scenario with these settings (TOML)",
+        scenario_toml_bytes(s),
+        file_name="scenario-whatif.toml",
+        mime="application/toml",
+        icon=":material/download:",
+    )
+    with st.form("save_variant", border=False):
+        f1, f2 = st.columns([3, 1], vertical_alignment="bottom")
+        name = f1.text_input(
+            "Save these settings as a what-if for Compare",
+            value=f"{s.name} · budget {money(s.budget.total)}",
+        )
+        if f2.form_submit_button("Save what-if", icon=":material/bookmark_add:"):
+            state()["variants"][name.strip() or s.name] = s
+            st.toast(f"Saved '{name}' for Compare.")
+
+
+# --- budget and rules ----------------------------------------------------------------------
+
+
+def portfolio_controls(base: Scenario) -> None:
+    fp = base.fingerprint
+    p = base.partners
+    total_cost = float(p["cost"].sum())
+    budget0 = base.budget.total if base.budget.total is not None else total_cost
+    top = max(total_cost, budget0)
+    step = 10 ** max(0, int(math.log10(max(top, 1))) - 2)
+    with st.container(border=True):
+        c1, c2 = st.columns([3, 1])
+        bound(
+            c1.slider,
+            "Total budget",
+            f"{fp}:budget",
+            int(round(budget0 / step) * step),
+            min_value=0,
+            max_value=int(math.ceil(top / step) * step),
+            step=int(step),
+            format="localized",
+        )
+        bound(
+            c2.number_input,
+            "Max partners per segment",
+            f"{fp}:max_per_segment",
+            int(base.constraints.max_partners_per_segment or 0),
+            min_value=0,
+            max_value=50,
+            step=1,
+            help="0 = no cap",
+        )
+        ids = list(p.index)
+
+        def fmt(pid: str) -> str:
+            return f"{pid} · {p.at[pid, 'name']}"
+
+        c3, c4 = st.columns(2)
+        bound(
+            c3.multiselect,
+            "Must include",
+            f"{fp}:include",
+            list(base.constraints.must_include),
+            options=ids,
+            format_func=fmt,
+            placeholder="No partner forced in",
+        )
+        bound(
+            c4.multiselect,
+            "Must exclude",
+            f"{fp}:exclude",
+            list(base.constraints.must_exclude),
+            options=ids,
+            format_func=fmt,
+            placeholder="No partner ruled out",
+        )
+
+
+def _request_solve(fp: str) -> None:
+    state()["solve_requested"].add(fp)
+
+
+# --- the answer: status, metrics, partners, coverage, budget, reasons ------------------
+
+
+def render_result(s: Scenario, r: PortfolioResult) -> None:
+    """The portfolio answer (no widgets: this may be drawn twice in one run)."""
+    if r.feasible:
+        icon = ":material/verified:" if r.status == "optimal" else ":material/bolt:"
+        st.success(f"**{status_line(r)}** · {r.wall_seconds:.1f} s · {r.solver}", icon=icon)
+    else:
+        st.warning(f"**{status_line(r)}**", icon=":material/block:")
+        for sentence in r.explanation:
+            st.markdown(f"- {sentence}")
+        return
+    result_metrics(r)
+    scores = scores_cached(s, s.fingerprint)
+    reasons = explain_cached(s, r, s.fingerprint, result_key(r))
+    table = portfolio_table(s, r, scores=scores.score, tiers=scores.tier, reasons=reasons)
+    st.subheader("Selected partners")
+    st.dataframe(
+        table,
+        width="stretch",
+        column_config={
+            "_index": "ID",
+            "name": "Partner",
+            "type": "Type",
+            "tier": "Programme tier",
+            "cost": st.column_config.NumberColumn("Cost", format="localized"),
+            "score": st.column_config.ProgressColumn(
+                "Score", min_value=0.0, max_value=1.0, format="%.2f"
+            ),
+            "reason": st.column_config.TextColumn("Why it is in", width="large"),
+        },
+    )
+    left, right = st.columns([3, 2])
+    with left:
+        st.subheader("Coverage by region × industry")
+        st.caption(
+            "Share of each cell's segment value reached, counted at the best selected "
+            "partner's score."
+        )
+        st.altair_chart(coverage_heatmap(r), width="content")
+    with right:
+        st.subheader("Budget use")
+        st.dataframe(
+            pools_frame(r),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "pool": "Pool",
+                "used": st.column_config.NumberColumn("Used", format="localized"),
+                "cap": st.column_config.NumberColumn("Cap", format="localized"),
+                "share": st.column_config.ProgressColumn(
+                    "Use", min_value=0.0, max_value=1.0, format="percent"
+                ),
+            },
+        )
+        for sentence in r.explanation:
+            st.caption(sentence)
+    st.subheader("Why each partner is in or out")
+    why = reasons.sort_values(["selected", "marginal_value"], ascending=[False, False]).copy()
+    why["marginal_value"] = why["marginal_value"].round(0)
+    why["entry_budget"] = (
+        why["entry_budget"].where(why["entry_budget"].abs() < float("inf")).round(-3)
+    )
+    st.dataframe(
+        why,
+        width="stretch",
+        column_config={
+            "_index": "ID",
+            "name": "Partner",
+            "type": "Type",
+            "selected": st.column_config.CheckboxColumn("In"),
+            "cost": st.column_config.NumberColumn("Cost", format="localized"),
+            "marginal_value": st.column_config.NumberColumn("Value it adds", format="localized"),
+            "entry_budget": st.column_config.NumberColumn("Enters at budget", format="localized"),
+            "reason": st.column_config.TextColumn("Reason", width="large"),
+        },
+    )
+
+
+def result_metrics(r: PortfolioResult) -> None:
+    share = coverage_share(r)
+    weighted = weighted_share(r)
+    c1, c0, c2, c3, c4 = st.columns(5)
+    c1.metric(
+        "Coverage",
+        "n/a" if share is None or not r.feasible else f"{share:.1%}",
+        help="Share of segment value reached by at least one selected partner.",
+        border=True,
+    )
+    c0.metric(
+        "Score-weighted value",
+        "n/a" if weighted is None or not r.feasible else f"{weighted:.1%}",
+        help="Segment value reached, each segment counted at the score of its best selected partner "
+        "(what the optimizer maximizes).",
+        border=True,
+    )
+    budget_help = "Total partner cost against the budget."
+    c2.metric(
+        "Cost",
+        money(r.cost),
+        delta=None if r.budget is None else f"{money(r.budget - r.cost)} left of {money(r.budget)}",
+        delta_color="off",
+        delta_arrow="off",
+        help=budget_help,
+        border=True,
+    )
+    c3.metric("Partners selected", f"{len(r.selected)}", border=True)
+    c4.metric(
+        "Optimality gap",
+        gap_text(r),
+        help="Relative distance to the best possible portfolio the solver could prove.",
+        border=True,
+    )
+
+
+def gap_text(r: PortfolioResult) -> str:
+    if r.solver == "greedy":
+        return "not proven"
+    if r.gap is None or not math.isfinite(r.gap):
+        return "n/a"
+    return f"{max(r.gap, 0.0):.2%}"
+
+
+def coverage_heatmap(r: PortfolioResult) -> alt.LayerChart:
+    cov = r.coverage
+    grid = cov.groupby(["region", "industry"], as_index=False)[["counted_value", "value"]].sum()
+    grid["reached"] = (grid["counted_value"] / grid["value"]).where(grid["value"] > 0, 0.0)
+    base = alt.Chart(grid).encode(
+        x=alt.X(
+            "industry:N",
+            title="Industry",
+            axis=alt.Axis(labelAngle=0, orient="top", labelOverlap=False, labelLimit=120),
+        ),
+        y=alt.Y("region:N", title="Region"),
+    )
+    rect = base.mark_rect(stroke="white").encode(
+        color=alt.Color(
+            "reached:Q",
+            title="Score-weighted value",
+            scale=alt.Scale(domain=[0, 1], scheme="greens"),
+            legend=None,
+        ),
+        tooltip=[
+            "region",
+            "industry",
+            alt.Tooltip("reached:Q", format=".0%", title="score-weighted value reached"),
+            alt.Tooltip("value:Q", format=",.0f", title="segment value"),
+        ],
+    )
+    text = base.mark_text(fontSize=12).encode(
+        text=alt.Text("reached:Q", format=".0%"),
+        color=alt.condition("datum.reached > 0.6", alt.value("white"), alt.value("#333")),
+    )
+    return cast(alt.LayerChart, (rect + text).properties(width=alt.Step(84), height=alt.Step(40)))
+
+
+def pool_label(key: str) -> str:
+    field_, _, value = key.partition(":")
+    return f"{field_.capitalize()} {value}" if value else key
+
+
+def pools_frame(r: PortfolioResult) -> pd.DataFrame:
+    rows = []
+    if r.budget is not None:
+        rows.append({"pool": "Total budget", "used": r.cost, "cap": r.budget})
+    rows += [{"pool": pool_label(k), "used": u, "cap": c} for k, u, c in r.pools]
+    df = pd.DataFrame(rows, columns=["pool", "used", "cap"])
+    df["share"] = (df["used"] / df["cap"]).where(df["cap"] > 0, 0.0)
+    return df
+
+
+if __name__ == "__main__":  # run by Streamlit as the page
+    page()

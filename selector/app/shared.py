@@ -1,0 +1,350 @@
+"""What every page shares: the scenario being worked on, widget state, cached selector calls.
+
+The scenario a page shows is built in three steps: the loaded file (``--scenario`` on the
+command line, a bundled one or an upload), then the strategist's edited criteria
+judgments, then the what-if settings from the Portfolio page. Widgets made with
+:func:`bound` keep their value in ``session_state.store``, so a setting survives page
+switches and any page can read it with :func:`setting`. The selector calls are cached on
+scenario fingerprints, so moving between pages does not solve again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import math
+import sys
+import tomllib
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, cast
+
+import pandas as pd
+import streamlit as st
+
+from selector import (
+    CriteriaModel,
+    JudgmentSet,
+    ModelWeights,
+    PartnerScores,
+    PortfolioResult,
+    Scenario,
+    SelectorError,
+    explain_partners,
+    heuristic_solve,
+    load_scenario,
+    model_weights,
+    score_partners,
+    solve,
+)
+
+__all__ = [
+    "AUTO_SOLVE_MAX_PARTNERS",
+    "DEFAULT_SCENARIO",
+    "MODELS_DIR",
+    "ROOT",
+    "SCENARIO_DIR",
+    "STATUS_WORDS",
+    "apply_judgments",
+    "base_scenario",
+    "bound",
+    "bundled_scenarios",
+    "cli_scenario",
+    "coverage_share",
+    "current_portfolio",
+    "current_scenario",
+    "explain_cached",
+    "heuristic_cached",
+    "judgment_key",
+    "judgment_store",
+    "label_of",
+    "load_source",
+    "money",
+    "portfolio_changes",
+    "result_key",
+    "scores_cached",
+    "setting",
+    "sidebar_summary",
+    "solve_cached",
+    "state",
+    "status_line",
+    "variant_cached",
+    "weighted_scenario",
+    "weighted_share",
+    "weights_cached",
+]
+
+# The checkout the app runs from: app.py, scenarios/ and models/ live here.
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIO_DIR = ROOT / "scenarios"
+MODELS_DIR = ROOT / "models"
+DEFAULT_SCENARIO = SCENARIO_DIR / "teaching.toml"
+AUTO_SOLVE_MAX_PARTNERS = 200
+
+STATUS_WORDS = {
+    "optimal": "Proven optimal",
+    "time_limit": "Best found in the time limit",
+    "infeasible": "No portfolio keeps every rule",
+    "error": "Solver error",
+}
+
+
+# --- command line and session state ------------------------------------------------------
+
+
+def cli_scenario(argv: list[str] | None = None) -> Path:
+    """The ``--scenario`` given after ``--`` on the command line (default: teaching)."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--scenario", default=None)
+    args, _ = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
+    if not args.scenario:
+        return DEFAULT_SCENARIO
+    path = Path(args.scenario)
+    if not path.is_absolute() and not path.exists():
+        path = ROOT / path
+    return path.resolve()
+
+
+def state() -> Any:
+    ss = st.session_state
+    ss.setdefault("source", str(cli_scenario()))
+    ss.setdefault("store", {})
+    ss.setdefault("variants", {})
+    ss.setdefault("solve_requested", set())
+    ss.setdefault("last_result", {})
+    return ss
+
+
+def _sync(name: str, wkey: str) -> None:
+    st.session_state["store"][name] = st.session_state[wkey]
+
+
+def bound(widget: Callable[..., Any], label: str, name: str, default: Any, **kw: Any) -> Any:
+    """A widget whose value lives in ``session_state.store[name]``, so it survives page
+    switches and other pages can read it."""
+    store = state()["store"]
+    wkey = f"w:{name}"
+    if wkey not in st.session_state:
+        st.session_state[wkey] = store.get(name, default)
+    value = widget(label, key=wkey, on_change=_sync, args=(name, wkey), **kw)
+    store[name] = value
+    return value
+
+
+def setting(name: str, default: Any) -> Any:
+    return state()["store"].get(name, default)
+
+
+def money(x: float | None) -> str:
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "unlimited"
+    if abs(x) >= 1e6:
+        return f"{x / 1e6:,.2f} M"
+    if abs(x) >= 1e3:
+        return f"{x / 1e3:,.0f} k"
+    return f"{x:,.0f}"
+
+
+# --- cached selector calls (keyed on fingerprints; _args are not hashed) -----------------
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def load_cached(path: str, mtime: float) -> Scenario:
+    return load_scenario(path)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def with_model_cached(
+    _base: Scenario, base_fp: str, overrides: tuple[tuple[str, float], ...]
+) -> Scenario:
+    assert _base.model is not None
+    model = apply_judgments(_base.model, dict(overrides))
+    return dataclasses.replace(_base, model=model)
+
+
+@st.cache_resource(show_spinner=False, max_entries=128)
+def variant_cached(_base: Scenario, base_fp: str, changes_json: str) -> Scenario:
+    return _base.with_changes(json.loads(changes_json))
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def weights_cached(_model: CriteriaModel, key: str) -> ModelWeights:
+    return model_weights(_model)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def scores_cached(_s: Scenario, fp: str) -> PartnerScores:
+    return score_partners(_s)
+
+
+@st.cache_resource(show_spinner=False, max_entries=128)
+def heuristic_cached(_s: Scenario, fp: str) -> PortfolioResult:
+    return heuristic_solve(_s)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def solve_cached(_s: Scenario, fp: str, time_limit: float) -> PortfolioResult:
+    return solve(_s, time_limit=time_limit)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def explain_cached(_s: Scenario, _r: PortfolioResult, fp: str, key: str) -> pd.DataFrame:
+    return explain_partners(_s, _r)
+
+
+def result_key(r: PortfolioResult) -> str:
+    return f"{r.solver}|{r.status}|{','.join(sorted(r.selected))}"
+
+
+# --- scenario pipeline: loaded -> judgments applied -> what-if settings ------------------
+
+
+def bundled_scenarios() -> list[Path]:
+    return sorted(SCENARIO_DIR.glob("*.toml"))
+
+
+def label_of(path: str) -> str:
+    p = Path(path)
+    try:
+        return p.resolve().relative_to(ROOT).as_posix()
+    except ValueError:
+        return f"uploaded: {p.name}"
+
+
+def load_source(path: str) -> Scenario:
+    return load_cached(path, Path(path).stat().st_mtime)
+
+
+def base_scenario() -> Scenario | None:
+    """The loaded scenario, or None after showing why it could not be loaded."""
+    source = state()["source"]
+    try:
+        return load_source(source)
+    except (SelectorError, OSError, tomllib.TOMLDecodeError) as exc:
+        st.error(f"Could not load the scenario {label_of(source)}: {exc}")
+        return None
+
+
+def judgment_key(k: int, a: str, b: str) -> str:
+    return f"{k}|{a}|{b}"
+
+
+def judgment_store(model: CriteriaModel) -> dict[str, float]:
+    return cast(dict[str, float], state()["store"].setdefault(f"judgments:{model.name}", {}))
+
+
+def apply_judgments(model: CriteriaModel, overrides: Mapping[str, float]) -> CriteriaModel:
+    sets: list[JudgmentSet] = []
+    for k, js in enumerate(model.judgments):
+        pairs = tuple(
+            (a, b, float(overrides.get(judgment_key(k, a, b), v))) for a, b, v in js.pairs
+        )
+        sets.append(dataclasses.replace(js, pairs=pairs))
+    return dataclasses.replace(model, judgments=tuple(sets))
+
+
+def weighted_scenario(base: Scenario) -> Scenario:
+    """The scenario with the strategist's edited judgments applied."""
+    if base.model is None:
+        return base
+    overrides = judgment_store(base.model)
+    if not overrides:
+        return base
+    return with_model_cached(base, base.fingerprint, tuple(sorted(overrides.items())))
+
+
+def portfolio_changes(base: Scenario) -> dict[str, Any]:
+    """What-if settings from the Portfolio page controls, in the scenario-file shape."""
+    fp = base.fingerprint
+    changes: dict[str, Any] = {}
+    budget = setting(f"{fp}:budget", None)
+    if budget is not None and budget != base.budget.total:
+        changes["budget"] = {"total": int(budget)}
+    constraints: dict[str, Any] = {}
+    cap = setting(f"{fp}:max_per_segment", None)
+    if cap is not None and cap != (base.constraints.max_partners_per_segment or 0):
+        constraints["max_partners_per_segment"] = int(cap)
+    include = setting(f"{fp}:include", None)
+    if include is not None and tuple(include) != base.constraints.must_include:
+        constraints["must_include"] = list(include)
+    exclude = setting(f"{fp}:exclude", None)
+    if exclude is not None and tuple(exclude) != base.constraints.must_exclude:
+        constraints["must_exclude"] = list(exclude)
+    if constraints:
+        changes["constraints"] = constraints
+    return changes
+
+
+def current_scenario(*, quiet: bool = False) -> Scenario | None:
+    """Loaded scenario + edited judgments + what-if settings (None if it cannot be built)."""
+    base = base_scenario()
+    if base is None:
+        return None
+    weighted = weighted_scenario(base)
+    changes = portfolio_changes(base)
+    if not changes:
+        return weighted
+    try:
+        return variant_cached(weighted, weighted.fingerprint, json.dumps(changes, sort_keys=True))
+    except SelectorError as exc:
+        if not quiet:
+            st.error(f"These settings do not make a valid scenario: {exc}")
+        return None
+
+
+def current_portfolio(s: Scenario) -> PortfolioResult:
+    """The portfolio last shown on the Portfolio page for these settings; else the proven
+    one for a small scenario, the quick one for a large."""
+    shown = state()["last_result"].get(s.fingerprint)
+    if shown is not None:
+        return cast(PortfolioResult, shown)
+    if len(s.partners) <= AUTO_SOLVE_MAX_PARTNERS:
+        return solve_cached(s, s.fingerprint, float(setting("time_limit", 10)))
+    return heuristic_cached(s, s.fingerprint)
+
+
+# --- words and numbers for a portfolio -----------------------------------------------------
+
+
+def coverage_share(r: PortfolioResult) -> float | None:
+    share = r.to_dict()["covered_share"]
+    return None if share is None else float(share)
+
+
+def weighted_share(r: PortfolioResult) -> float | None:
+    """Share of segment value reached, each segment counted at its best partner's score."""
+    total = float(r.coverage["value"].sum())
+    return float(r.coverage["counted_value"].sum()) / total if total else None
+
+
+def status_line(r: PortfolioResult) -> str:
+    if r.solver == "greedy":
+        if r.feasible:
+            return "Quick answer (greedy heuristic): good, not yet proven"
+        return (
+            "The quick answer found no portfolio keeping every rule; solve exactly to know for sure"
+        )
+    words = STATUS_WORDS.get(r.status, r.status)
+    if r.status == "time_limit" and r.gap is not None and math.isfinite(r.gap):
+        words += f", within {r.gap:.2%} of the best possible"
+    return words
+
+
+# --- sidebar (under the page navigation, on every page) ------------------------------------
+
+
+def sidebar_summary() -> None:
+    """The app's name and the scenario being worked on."""
+    ss = state()
+    with st.sidebar:
+        st.markdown("## :material/handshake: Partner selector")
+        try:
+            base = load_source(ss["source"])
+            st.caption(
+                f"**{base.name}**  \n{len(base.partners):,} partners · {len(base.segments):,} segments"
+            )
+            if base.model is not None and judgment_store(base.model):
+                st.caption(":orange[Criteria judgments edited]")
+        except (SelectorError, OSError, tomllib.TOMLDecodeError):
+            st.caption(":red[Scenario not loaded]")
