@@ -145,10 +145,11 @@ def _export(result: Any, *, csv: str | None, xlsx: str | None) -> None:
     from selector.report import to_csv_bytes, to_xlsx_bytes
 
     tables = result.to_frame()
-    for path, data in (
+    outputs: list[tuple[str | None, Callable[[], bytes]]] = [
         (csv, lambda: to_csv_bytes(tables.get("plan", tables["selected"]), index=False)),
         (xlsx, lambda: to_xlsx_bytes(tables, index=False)),
-    ):
+    ]
+    for path, data in outputs:
         if not path:
             continue
         target = Path(path)

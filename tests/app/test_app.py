@@ -11,8 +11,16 @@ import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
+PAGE_TITLES = {
+    "scenario": "Scenario",
+    "criteria": "Criteria (AHP)",
+    "partners": "Partners",
+    "portfolio": "Portfolio",
+    "map": "Go-to-market map",
+    "compare": "Compare",
+}
 
 
 def start(monkeypatch: pytest.MonkeyPatch, scenario: str = "scenarios/teaching.toml") -> AppTest:
@@ -25,8 +33,10 @@ def start(monkeypatch: pytest.MonkeyPatch, scenario: str = "scenarios/teaching.t
 
 
 def go(at: AppTest, page: str) -> AppTest:
-    at.sidebar.radio[0].set_value(page).run()
+    """Open a page as its sidebar link does: ``page`` is its URL path (``portfolio``)."""
+    at.switch_page(f"selector/app/{page}.py").run()
     assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == PAGE_TITLES[page]
     return at
 
 
@@ -223,3 +233,14 @@ def test_vendor_scale_stays_responsive(monkeypatch) -> None:
     at.slider[0].set_value(9_000_000).run()
     assert not at.exception
     assert time.perf_counter() - t0 < 10
+
+
+def test_old_page_links_still_open_the_page(monkeypatch) -> None:
+    # The one-page app kept the page in the URL as ?page=<slug>; such links still work.
+    monkeypatch.setattr(sys, "argv", ["app.py", "--scenario", "scenarios/teaching.toml"])
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["page"] = "criteria"
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == "Criteria (AHP)"
+    assert "page" not in at.query_params
