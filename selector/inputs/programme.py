@@ -299,6 +299,16 @@ def channel_columns(
         tier = raw["tier"].astype(str).str.strip().to_numpy(dtype=object)
     else:
         tier = np.full(n, "", dtype=object)
+    tiered_prospect = ~current & (tier != "")
+    if tiered_prospect.any():
+        i = int(np.flatnonzero(tiered_prospect)[0])
+        raise ScenarioError(
+            f"a prospect has no programme tier today (found '{tier[i]}'); leave the cell "
+            "empty, or set status to current",
+            file=file,
+            row=sheet_row(i),
+            column="tier",
+        )
     names = prog.tier_names
     if prog.has_tiers:
         missing = current & (tier == "")
@@ -318,16 +328,6 @@ def channel_columns(
         i = int(np.flatnonzero(unknown)[0])
         raise ScenarioError(
             f"'{tier[i]}' is not a programme tier; accepted: {', '.join(names)}",
-            file=file,
-            row=sheet_row(i),
-            column="tier",
-        )
-    tiered_prospect = ~current & (tier != "")
-    if tiered_prospect.any():
-        i = int(np.flatnonzero(tiered_prospect)[0])
-        raise ScenarioError(
-            f"a prospect has no programme tier today (found '{tier[i]}'); leave the cell "
-            "empty, or set status to current",
             file=file,
             row=sheet_row(i),
             column="tier",

@@ -321,7 +321,7 @@ def evaluate(inst: PortfolioInstance, x: np.ndarray) -> float:
     """Objective value of selection ``x`` (boolean per partner)."""
     sel = np.asarray(x, dtype=bool)
     if inst.objective == "min_cost":
-        return float(inst.cost[sel].sum())
+        return float(inst.cost[sel].sum()) + inst.fixed_cost
     return float(inst.value @ segment_quality(inst, sel))
 
 

@@ -273,7 +273,10 @@ def solve(
             solver=run, what="the reference plan" if reference else "today's channel",
         )
         wall = time.perf_counter() - t0
-    bound = _sane_bound(solved.bound, obj, inst)
+    raw_bound = solved.bound
+    if raw_bound is not None and not inst.maximize:
+        raw_bound += inst.fixed_cost  # the model's costs are net of every exit cost
+    bound = _sane_bound(raw_bound, obj, inst)
     quick = submodular_bound(inst, x)
     if quick is not None and (bound is None or quick < bound):
         bound = max(quick, obj)
