@@ -141,6 +141,12 @@ def _reason(
 ) -> str:
     flag = " It is in the exit band of the score ranking." if band else ""
     if action == "keep":
+        if value <= 0:
+            return (
+                f"Kept at {proposed}: others of the plan reach its customers as well, but "
+                f"keeping it ({_money(annual)} a year) fits the budget and avoids a change."
+                f"{flag}"
+            )
         return f"Kept at {proposed}: adds {_money(value)} of value for {_money(annual)} a year.{flag}"
     if action == "promote":
         extra = annual - annual_all[order[today]]
