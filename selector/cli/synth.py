@@ -32,6 +32,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--named", type=int, default=300, help="named accounts among them (default 300)"
     )
     parser.add_argument(
+        "--prospects", type=int, default=150,
+        help="candidates to recruit; above 0 the partners are today's channel in programme "
+        "tiers and the scenario gets a [programme] table (default 150; 0: no plan columns)",
+    )  # fmt: skip
+    parser.add_argument(
         "--name", default=None, help="scenario name (default: 'Synthetic channel (seed N)')"
     )
     parser.add_argument(
@@ -55,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
         granularity=args.granularity,
         accounts=args.accounts,
         named=args.named,
+        prospects=args.prospects,
     )
     path = write_scenario(
         channel,
@@ -64,7 +70,8 @@ def run(args: argparse.Namespace) -> int:
         overwrite=args.force,
     )
     print(
-        f"wrote {len(channel.partners):,} partners, {len(channel.segments):,} segments, "
+        f"wrote {len(channel.partners):,} partners ({channel.prospects:,} of them prospects), "
+        f"{len(channel.segments):,} segments, "
         f"{len(channel.coverage):,} coverage pairs, {len(channel.supply):,} supply pairs "
         f"to {args.out_dir}; scenario {path} (budget {channel.budget_total:,})"
     )
@@ -72,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m selector.cli.synth OUT_DIR [--seed N] [--scale X] ...``; return the exit status."""
+    """``python -m selector.cli.synth OUT_DIR [--seed N] [--scale X] [--prospects N] ...``; return the exit status."""
     parser = argparse.ArgumentParser(
         prog="python -m selector.cli.synth", description="Write a synthetic channel scenario."
     )

@@ -83,14 +83,24 @@ suppliers.
 Code layout: this module holds :class:`SyntheticChannel` and :func:`generate_channel`,
 which checks the options and runs the stages, each in its own module beside this one:
 :mod:`selector.inputs.synth_partners` (partners, criteria, cost, names; supply),
-:mod:`selector.inputs.synth_segments` (customers, segments, coverage) and
+:mod:`selector.inputs.synth_segments` (customers, segments, coverage),
+:mod:`selector.inputs.synth_prospects` (today's channel: status, programme tiers,
+prospects, one-off costs, the programme and its budget; from a fifth stream, so the
+current partners' rows, coverage and supply are those drawn with ``prospects=0``) and
 :mod:`selector.inputs.synth_write` (:func:`write_scenario`, re-exported here), with the
 market they share (regions, industries, sizes and their weights) in
 :mod:`selector.inputs.synth_common`.
 
->>> channel = generate_channel(seed=7)
+The bundled ``scenarios/vendor.toml`` is
+``selector synth scenarios/vendor --name "FY27 vendor baseline" --force`` (seed 2027,
+150 prospects).
+
+>>> channel = generate_channel(seed=7, prospects=0)
 >>> channel.partners.groupby("gtm_tier").size().to_dict()
 {1: 36, 2: 568}
+>>> today = generate_channel(seed=7)
+>>> today.partners["status"].value_counts().to_dict()
+{'current': 604, 'prospect': 150}
 >>> len(channel.segments), int(channel.segments["named"].sum())
 (510, 300)
 """
@@ -109,6 +119,7 @@ import scipy.sparse as sp
 from selector.errors import ScenarioError
 from selector.inputs.synth_common import INDUSTRIES, REGIONS, SIZES, TABLES, pairs_frame
 from selector.inputs.synth_partners import KIND_BASE, KIND_MIN, draw_partners, draw_supply
+from selector.inputs.synth_prospects import add_prospects, programme_budget
 from selector.inputs.synth_segments import account_level, draw_customers, segment_level
 from selector.inputs.synth_write import _DEFAULT_MODEL as _DEFAULT_MODEL  # for the CLI
 from selector.inputs.synth_write import write_scenario
@@ -140,11 +151,12 @@ class SyntheticChannel:
     partners, segments, coverage, supply
         The tables, partners sorted by id.
     budget_total
-        Suggested total budget: 35 % of the total partner cost, rounded to 10,000.
+        Suggested total budget, rounded to 10,000: 35 % of the total partner cost; with
+        prospects, what today's channel costs at today's programme tiers.
     distributor_budget
-        Suggested cap of the ``type:distributor`` pool: 40 % of ``budget_total``,
-        rounded to 10,000.
-    seed, scale, granularity, accounts, named
+        Suggested cap of the ``type:distributor`` pool, rounded to 10,000: 40 % of
+        ``budget_total``; with prospects, 102 % of today's distributors' cost.
+    seed, scale, granularity, accounts, named, prospects
         The arguments the channel was generated from.
     """
 
@@ -159,6 +171,7 @@ class SyntheticChannel:
     granularity: Granularity
     accounts: int
     named: int
+    prospects: int = 0
 
     def coverage_matrix(self) -> sp.csr_array:
         """Partners x segments 0/1 matrix, rows and columns in table order.
@@ -180,13 +193,14 @@ class SyntheticChannel:
             return False
         same_frames = all(getattr(self, name).equals(getattr(other, name)) for name in TABLES)
         settings = ("budget_total", "distributor_budget", "seed", "scale", "granularity",
-                    "accounts", "named")  # fmt: skip
+                    "accounts", "named", "prospects")  # fmt: skip
         return same_frames and all(getattr(self, k) == getattr(other, k) for k in settings)
 
     def __repr__(self) -> str:
         return (
             f"SyntheticChannel(seed={self.seed}, scale={self.scale:g}, "
             f"granularity={self.granularity!r}, partners={len(self.partners)}, "
+            f"prospects={self.prospects}, "
             f"segments={len(self.segments)}, coverage={len(self.coverage)}, "
             f"supply={len(self.supply)}, budget_total={self.budget_total})"
         )
@@ -214,9 +228,15 @@ def _check_int(value: object, name: str, *, minimum: int) -> int:
 
 
 def _check_options(
-    seed: object, scale: object, granularity: object, accounts: object, named: object
-) -> tuple[int, float, Granularity, int, int]:
+    seed: object,
+    scale: object,
+    granularity: object,
+    accounts: object,
+    named: object,
+    prospects: object,
+) -> tuple[int, float, Granularity, int, int, int]:
     seed_i = _check_int(seed, "seed", minimum=0)
+    prospects_i = _check_int(prospects, "prospects", minimum=0)
     if (
         isinstance(scale, bool)
         or not isinstance(scale, int | float | np.floating | np.integer)
@@ -240,7 +260,7 @@ def _check_options(
             f"named + {cells} at segment granularity"
         )
     gran: Granularity = "segment" if granularity == "segment" else "account"
-    return seed_i, float(scale), gran, accounts_i, named_i
+    return seed_i, float(scale), gran, accounts_i, named_i, prospects_i
 
 
 # --- the generator -----------------------------------------------------------------------
@@ -253,6 +273,7 @@ def generate_channel(
     granularity: Granularity = "segment",
     accounts: int = 14_000,
     named: int = 300,
+    prospects: int = 150,
 ) -> SyntheticChannel:
     """Draw a synthetic channel shaped like the 604-partner, 14,000-customer one.
 
@@ -272,6 +293,12 @@ def generate_channel(
         Customers in all (named ones included).
     named
         Named (key) accounts among them.
+    prospects
+        Candidates to recruit. Above 0 the channel is today's: every generated partner
+        is ``current`` in a programme tier, the prospects are added (ids ``N001``...)
+        and the partner table has ``status``, ``tier``, ``recruit_cost`` and
+        ``exit_cost`` (see :mod:`selector.inputs.synth_prospects`); 0 gives the channel
+        without them, identical to what earlier versions drew.
 
     Returns
     -------
@@ -288,11 +315,12 @@ def generate_channel(
     >>> len(ch.segments), int(ch.segments["named"].sum())
     (2000, 300)
     """
-    seed, scale, granularity, accounts, named = _check_options(
-        seed, scale, granularity, accounts, named
+    seed, scale, granularity, accounts, named, prospects = _check_options(
+        seed, scale, granularity, accounts, named, prospects
     )
-    streams = np.random.SeedSequence(seed).spawn(4)
-    rng_partners, rng_customers, rng_coverage, rng_supply = (
+    # Five streams; the first four are what SeedSequence(seed).spawn(4) gave before.
+    streams = np.random.SeedSequence(seed).spawn(5)
+    rng_partners, rng_customers, rng_coverage, rng_supply, rng_channel = (
         np.random.default_rng(s) for s in streams
     )
     counts = tuple(
@@ -309,20 +337,30 @@ def generate_channel(
         p_idx, s_idx, partners.frame["id"], segments["id"], ("partner_id", "segment_id")
     )
     supply = draw_supply(rng_supply, partners)
-    total_cost = float(partners.frame["cost"].sum())
-    budget = _round_to(total_cost * _BUDGET_SHARE, 10_000)
+    frame = partners.frame
+    if prospects:
+        frame, coverage, supply = add_prospects(
+            rng_channel, partners, segments, coverage, supply, prospects, granularity
+        )
+        total, pool = programme_budget(frame)
+        budget = _round_to(total, 10_000)
+        distributor_budget = _round_to(pool, 10_000)
+    else:
+        budget = _round_to(float(frame["cost"].sum()) * _BUDGET_SHARE, 10_000)
+        distributor_budget = _round_to(budget * _DISTRIBUTOR_POOL_SHARE, 10_000)
     return SyntheticChannel(
-        partners=partners.frame,
+        partners=frame,
         segments=segments,
         coverage=coverage,
         supply=supply,
         budget_total=budget,
-        distributor_budget=_round_to(budget * _DISTRIBUTOR_POOL_SHARE, 10_000),
+        distributor_budget=distributor_budget,
         seed=seed,
         scale=scale,
         granularity=granularity,
         accounts=accounts,
         named=named,
+        prospects=prospects,
     )
 
 

@@ -35,11 +35,16 @@ __all__ = [
     "INDUSTRY_PARTNER",
     "KIND_BASE",
     "KIND_MIN",
+    "PARTNER_COLUMNS",
     "REGIONAL_DISTRIBUTOR",
     "RESELLER",
     "Partners",
+    "draw_criteria",
+    "draw_names",
     "draw_partners",
     "draw_supply",
+    "list_cells",
+    "with_extras",
 ]
 
 
@@ -58,7 +63,7 @@ _CRITERIA: Final = (
     "overdue_ratio", "annual_revenue", "vendor_share", "dedicated_staff",
     "target_attainment", "satisfaction", "compliance_incidents", "market_share",
 )  # fmt: skip
-_PARTNER_COLUMNS: Final = (
+PARTNER_COLUMNS: Final = (
     "id", "name", "type", "gtm_tier", "cost", "regions", "industries", "sizes",
     *_CRITERIA, "importance_to_partner",
 )  # fmt: skip
@@ -82,6 +87,8 @@ _NAME_SUFFIX: Final = {
     "si": ("Integration", "Solutions", "Consulting"),
     "isv": ("Software", "Labs", "Applications"),
     "reseller": ("Systems", "Computer", "Technology", "IT Services", "Networks"),
+    "csp": ("Cloud", "Cloud Services", "Hosting"),
+    "msp": ("Managed Services", "Services", "Support"),
 }
 
 
@@ -158,8 +165,8 @@ def draw_partners(rng: np.random.Generator, counts: tuple[int, ...]) -> Partners
     n_industries = rng.choice([1, 2], n_p, p=[0.65, 0.35])
     with_midmarket = rng.random(n_p) < 0.30
     for j, row in enumerate(p_rows):
-        regions[row] = _with_extras(rng, home_region[j], n_regions[j], region_w)
-        industries[row] = _with_extras(rng, home_industry[j], n_industries[j], enterprise_w)
+        regions[row] = with_extras(rng, home_region[j], n_regions[j], region_w)
+        industries[row] = with_extras(rng, home_industry[j], n_industries[j], enterprise_w)
     sizes[p_rows, 0] = True
     sizes[p_rows, 1] = with_midmarket
     is_isv = rng.random(n_p) < 0.35
@@ -179,7 +186,7 @@ def draw_partners(rng: np.random.Generator, counts: tuple[int, ...]) -> Partners
     )
     r_sizes = rng.choice(len(size_options), n_r, p=[0.30, 0.50, 0.12, 0.08])
     for j, row in enumerate(r_rows):
-        regions[row] = _with_extras(rng, r_home[j], 2 if r_two[j] else 1, region_w)
+        regions[row] = with_extras(rng, r_home[j], 2 if r_two[j] else 1, region_w)
         chosen = rng.choice(len(INDUSTRIES), r_n_ind[j], replace=False, p=customer_w)
         industries[row, chosen] = True
     sizes[r_rows] = size_options[r_sizes]
@@ -187,7 +194,7 @@ def draw_partners(rng: np.random.Generator, counts: tuple[int, ...]) -> Partners
     quality = rng.standard_normal(n)
     types = np.array(["distributor", "distributor", "si", "reseller"], dtype=object)[kind]
     types[p_rows[is_isv]] = "isv"
-    criteria, cost = _draw_criteria(rng, kind, quality, types == "si", types == "isv")
+    criteria, cost = draw_criteria(rng, kind, quality, types == "si", types == "isv")
     ids = np.concatenate(
         [
             [f"{_KIND_PREFIX[k]}{i:0{max(_KIND_WIDTH[k], len(str(c)))}d}" for i in range(1, c + 1)]
@@ -199,20 +206,20 @@ def draw_partners(rng: np.random.Generator, counts: tuple[int, ...]) -> Partners
     frame = pd.DataFrame(
         {
             "id": ids,
-            "name": _draw_names(rng, label),
+            "name": draw_names(rng, label),
             "type": types.astype(str),
             "gtm_tier": np.where(kind <= INDUSTRY_DISTRIBUTOR, 1, 2).astype(np.int64),
             "cost": cost,
-            "regions": _list_cells(regions, REGIONS),
-            "industries": _list_cells(industries, INDUSTRIES),
-            "sizes": _list_cells(sizes, SIZES),
+            "regions": list_cells(regions, REGIONS),
+            "industries": list_cells(industries, INDUSTRIES),
+            "sizes": list_cells(sizes, SIZES),
             **criteria,
         }
     )
-    return Partners(frame[list(_PARTNER_COLUMNS)], kind, quality, regions, industries, sizes)
+    return Partners(frame[list(PARTNER_COLUMNS)], kind, quality, regions, industries, sizes)
 
 
-def _with_extras(rng: np.random.Generator, home: int, total: int, weights: FloatArray) -> BoolArray:
+def with_extras(rng: np.random.Generator, home: int, total: int, weights: FloatArray) -> BoolArray:
     """A mask with ``home`` and ``total - 1`` more members drawn by ``weights``."""
     mask = np.zeros(len(weights), dtype=bool)
     mask[home] = True
@@ -223,7 +230,7 @@ def _with_extras(rng: np.random.Generator, home: int, total: int, weights: Float
     return mask
 
 
-def _list_cells(mask: BoolArray, names: Sequence[str]) -> list[str]:
+def list_cells(mask: BoolArray, names: Sequence[str]) -> list[str]:
     return [
         "*" if row.all() else ";".join(n for n, m in zip(names, row, strict=True) if m)
         for row in mask
@@ -234,7 +241,7 @@ def _expit(x: FloatArray) -> FloatArray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def _draw_criteria(
+def draw_criteria(
     rng: np.random.Generator,
     kind: npt.NDArray[np.int8],
     q: FloatArray,
@@ -296,13 +303,16 @@ def _draw_criteria(
     return criteria, (np.rint(cost / 100) * 100).astype(np.int64)
 
 
-def _draw_names(rng: np.random.Generator, label: npt.NDArray[np.object_]) -> list[str]:
-    """Unique company-like names: First+second word and a suffix by kind."""
+def draw_names(
+    rng: np.random.Generator, label: npt.NDArray[np.object_], taken: Sequence[str] = ()
+) -> list[str]:
+    """Unique company-like names: First+second word and a suffix by kind (numbered when
+    the name is among ``taken`` or drawn before)."""
     n_combo = len(_NAME_FIRST) * len(_NAME_SECOND)
     combo = np.concatenate([rng.permutation(n_combo) for _ in range(-(-len(label) // n_combo))])
     pick = rng.random(len(label))
     names: list[str] = []
-    seen: dict[str, int] = {}
+    seen: dict[str, int] = dict.fromkeys(taken, 1)
     for c, lab, u in zip(combo[: len(label)], label, pick, strict=True):
         first, second = divmod(int(c), len(_NAME_SECOND))
         suffixes = _NAME_SUFFIX[str(lab)]

@@ -17,6 +17,7 @@ import pandas as pd
 
 from selector.errors import ScenarioError
 from selector.inputs.synth_common import INDUSTRIES, SIZES, TABLES
+from selector.inputs.synth_prospects import PROGRAMME_TIERS, programme_limits
 
 if TYPE_CHECKING:  # synth imports this module to re-export write_scenario
     from selector.inputs.synth import SyntheticChannel
@@ -166,14 +167,28 @@ def _scenario_toml(
     description: str | None,
     model: str | None,
 ) -> str:
+    partners = channel.partners
+    has_plan = "status" in partners.columns
     if description is None:
-        kinds = channel.partners["id"].str[0].value_counts()
+        kinds = partners["id"].str[0].value_counts()
         d, i, r, p = (int(kinds.get(k, 0)) for k in "DIRP")
+        n_current = len(partners) - int(kinds.get("N", 0))
         description = (
             f"Synthetic channel from selector.inputs.synth (seed {channel.seed}, scale "
-            f"{channel.scale:g}): {len(channel.partners):,} partners ({d:,} regional and {i:,} "
-            f"industry distributors, {r:,} resellers, {p:,} industry partners); "
-            f"{channel.accounts:,} customers, {channel.named:,} of them named accounts, "
+            f"{channel.scale:g}): {n_current:,} partners ({d:,} regional and {i:,} "
+            f"industry distributors, {r:,} resellers, {p:,} industry partners)"
+        )
+        if has_plan:
+            prospects = partners.loc[partners["status"] == "prospect", "type"].value_counts()
+            listed = ", ".join(f"{int(v):,} {k}" for k, v in sorted(prospects.items()))
+            tiers = partners["tier"].value_counts()
+            description += (
+                " in programme tiers ("
+                + ", ".join(f"{int(tiers.get(t.name, 0)):,} {t.name}" for t in PROGRAMME_TIERS[::-1])
+                + f") and {int(prospects.sum()):,} prospects ({listed})"
+            )
+        description += (
+            f"; {channel.accounts:,} customers, {channel.named:,} of them named accounts, "
             f"in {len(channel.segments):,} segments."
         )
     pair = _conflict_pair(channel)
@@ -197,7 +212,30 @@ def _scenario_toml(
         "must_include = []",
         "must_exclude = []",
         f"conflicts = {conflicts}",
-        "max_partners_per_segment = 6",
+        # Today's channel has dozens of partners in a busy segment: no cap with a plan.
+        *([] if has_plan else ["max_partners_per_segment = 6"]),
         "min_partners = { named = 1 }",
     ]
+    if has_plan:
+        lines += _programme_lines(partners)
     return "\n".join(lines) + "\n"
+
+
+def _programme_lines(partners: pd.DataFrame) -> list[str]:
+    max_exits, max_recruits = programme_limits(partners)
+    lines = [
+        "",
+        "[programme]",
+        f"tiers = [{', '.join(_toml_string(t.name) for t in PROGRAMME_TIERS)}]",
+        f"max_exits = {max_exits}",
+        f"max_recruits = {max_recruits}",
+        "keep_named_accounts = true",
+        'exit_band = "flag"',
+        'stability = "fewest_changes"',
+    ]
+    for t in PROGRAMME_TIERS:
+        cost = f"fixed = {t.fixed:_}, share = {t.share:g}" if t.fixed else f"share = {t.share:g}"
+        lines += ["", f"[programme.{t.name}]", f"cost = {{ {cost} }}", f"multiplier = {t.multiplier:g}"]
+        if t.max_share is not None:
+            lines.append(f"max_share = {t.max_share:g}")
+    return lines

@@ -281,12 +281,12 @@ def test_scenario_from_frames_with_missing_cells():
 
 def test_scenario_from_frames_errors_name_the_table_and_row(expect_error):
     f = _frames()
-    f["partners"].loc[3, "satisfaction"] = np.nan
+    f["partners"].loc[3, "market_share"] = np.nan
     expect_error(
         lambda: scenario_from_frames(f["partners"], f["segments"], supply=f["supply"],
                                      model=load_model(MODEL), settings=teaching_settings()),
-        file="partners table", row=5, column="satisfaction",
-        contains=["no value for criterion 'satisfaction'"],
+        file="partners table", row=5, column="market_share",
+        contains=["no value for criterion 'market_share'"],
     )
 
 

@@ -111,11 +111,13 @@ def test_non_numeric_cell_names_the_spreadsheet_row(make_scenario, expect_error,
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_empty_criterion_cell_is_an_error(make_scenario, expect_error, fmt):
-    path = make_scenario(partners=lambda df: set_cell(df, "R06", "satisfaction", ""), fmt=fmt)
+    # market_share has no missing-value rule in the model (the history criteria do:
+    # prospects have none, and are scored at the mean).
+    path = make_scenario(partners=lambda df: set_cell(df, "R06", "market_share", ""), fmt=fmt)
     expect_error(
         load_scenario, path,
-        file=data_file(path, "partners", fmt), row=partners_row("R06"), column="satisfaction",
-        contains=["no value for criterion 'satisfaction'", "missing ="],
+        file=data_file(path, "partners", fmt), row=partners_row("R06"), column="market_share",
+        contains=["no value for criterion 'market_share'", "missing ="],
     )
 
 
@@ -237,13 +239,13 @@ def test_criterion_column_other_than_its_id(make_scenario, expect_error, tmp_pat
 
 def test_empty_criterion_cell_allowed_when_model_says_so(make_scenario, tmp_path):
     text = MODEL.read_text().replace(
-        'id = "satisfaction"\n', 'id = "satisfaction"\nmissing = "worst"\n')
+        'id = "market_share"\n', 'id = "market_share"\nmissing = "worst"\n')
     model = tmp_path / "model.toml"
     model.write_text(text)
     s = load_scenario(make_scenario(
-        model=model, partners=lambda df: set_cell(df, "R06", "satisfaction", "")))
-    assert np.isnan(s.partners.loc["R06", "satisfaction"])
-    assert s.partners["satisfaction"].notna().sum() == 11
+        model=model, partners=lambda df: set_cell(df, "R06", "market_share", "")))
+    assert np.isnan(s.partners.loc["R06", "market_share"])
+    assert s.partners["market_share"].notna().sum() == 11
 
 
 def test_non_numeric_criterion_cell(make_scenario, expect_error):

@@ -33,12 +33,13 @@ TABLES = ("partners", "segments", "coverage", "supply")
 
 @pytest.fixture(scope="module")
 def vendor() -> SyntheticChannel:
-    return generate_channel(seed=2027)
+    """The vendor-shape channel without prospects (the shape tests below)."""
+    return generate_channel(seed=2027, prospects=0)
 
 
 @pytest.fixture(scope="module")
 def small_accounts() -> SyntheticChannel:
-    return generate_channel(seed=5, scale=0.3, granularity="account", accounts=2000)
+    return generate_channel(seed=5, scale=0.3, granularity="account", accounts=2000, prospects=0)
 
 
 def members(cell: str, universe: tuple[str, ...]) -> set[str]:
@@ -66,19 +67,19 @@ def covered_by(channel: SyntheticChannel) -> dict[str, set[str]]:
 
 
 def test_same_seed_gives_identical_tables(vendor: SyntheticChannel) -> None:
-    again = generate_channel(seed=2027)
+    again = generate_channel(seed=2027, prospects=0)
     assert vendor.equals(again)
     for table in TABLES:
         pd.testing.assert_frame_equal(getattr(vendor, table), getattr(again, table))
 
 
 def test_same_seed_gives_identical_account_tables(small_accounts: SyntheticChannel) -> None:
-    again = generate_channel(seed=5, scale=0.3, granularity="account", accounts=2000)
+    again = generate_channel(seed=5, scale=0.3, granularity="account", accounts=2000, prospects=0)
     assert small_accounts.equals(again)
 
 
 def test_different_seed_gives_different_tables(vendor: SyntheticChannel) -> None:
-    other = generate_channel(seed=2028)
+    other = generate_channel(seed=2028, prospects=0)
     assert not vendor.equals(other)
     assert not vendor.partners.equals(other.partners)
     assert not vendor.segments.equals(other.segments)
@@ -86,7 +87,7 @@ def test_different_seed_gives_different_tables(vendor: SyntheticChannel) -> None
 
 
 def test_partners_do_not_depend_on_granularity(vendor: SyntheticChannel) -> None:
-    accounts = generate_channel(seed=2027, granularity="account")
+    accounts = generate_channel(seed=2027, granularity="account", prospects=0)
     pd.testing.assert_frame_equal(vendor.partners, accounts.partners)
     pd.testing.assert_frame_equal(vendor.supply, accounts.supply)
 
@@ -114,7 +115,7 @@ def test_partner_counts_by_kind_type_and_tier(vendor: SyntheticChannel) -> None:
 
 
 def test_scale_multiplies_partner_counts() -> None:
-    ch = generate_channel(seed=1, scale=2.0, named=10, accounts=500)
+    ch = generate_channel(seed=1, scale=2.0, named=10, accounts=500, prospects=0)
     kinds = ch.partners["id"].str[0].value_counts().to_dict()
     assert kinds == {"D": 52, "I": 20, "P": 264, "R": 872}
 
@@ -203,7 +204,7 @@ def test_segments_shape(vendor: SyntheticChannel) -> None:
 
 
 def test_segment_values_aggregate_the_customers(vendor: SyntheticChannel) -> None:
-    accounts = generate_channel(seed=2027, granularity="account")
+    accounts = generate_channel(seed=2027, granularity="account", prospects=0)
     a, s = accounts.segments, vendor.segments
     assert len(a) == 14_000 == vendor.accounts
     assert a["value"].sum() == s["value"].sum()
@@ -221,7 +222,7 @@ def test_value_split_follows_the_channel_volume(vendor: SyntheticChannel) -> Non
     total = s["value"].sum()
     enterprise = s.loc[s["size"] == "enterprise", "value"].sum() / total
     assert 0.58 < enterprise < 0.72  # 60 : 30 industry : commercial
-    accounts = generate_channel(seed=2027, granularity="account").segments
+    accounts = generate_channel(seed=2027, granularity="account", prospects=0).segments
     per_size = accounts.groupby("size")["value"].mean()
     assert per_size["enterprise"] > 3 * per_size["midmarket"] > 9 * per_size["smb"]
 
@@ -328,7 +329,7 @@ def test_account_coverage_is_sparse_within_territories(small_accounts: Synthetic
 
 
 def test_account_coverage_density_at_benchmark_shape() -> None:
-    ch = generate_channel(seed=3, granularity="account")
+    ch = generate_channel(seed=3, granularity="account", prospects=0)
     per_account = len(ch.coverage) / len(ch.segments)
     assert 20 <= per_account <= 40
     assert ch.coverage["segment_id"].nunique() == 14_000
@@ -347,6 +348,8 @@ def test_account_coverage_density_at_benchmark_shape() -> None:
         ({"accounts": 400, "named": 300}, "segment granularity"),
         ({"seed": -1}, "seed"),
         ({"named": True}, "named"),
+        ({"prospects": -1}, "prospects"),
+        ({"prospects": 2.5}, "prospects"),
     ],
 )
 def test_bad_options_are_rejected(options: dict[str, object], message: str) -> None:

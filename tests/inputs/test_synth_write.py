@@ -27,7 +27,7 @@ def vendor() -> SyntheticChannel:
 
 
 def test_write_scenario_writes_a_loadable_scenario(tmp_path: Path) -> None:
-    ch = generate_channel(seed=11, scale=0.3, accounts=1000, named=50)
+    ch = generate_channel(seed=11, scale=0.3, accounts=1000, named=50, prospects=0)
     path = write_scenario(ch, tmp_path / "small", name="Small", model=str(MODEL))
     assert path == tmp_path / "small.toml"
     assert sorted(p.name for p in (tmp_path / "small").iterdir()) == [
@@ -42,6 +42,7 @@ def test_write_scenario_writes_a_loadable_scenario(tmp_path: Path) -> None:
     assert info["problems"] == []
     assert scenario.constraints.max_partners_per_segment == 6
     assert scenario.constraints.min_partners_named == 1
+    assert scenario.programme is None and "status" not in scenario.partners.columns
     (pair,) = scenario.constraints.conflicts
     p = ch.partners.set_index("id")
     assert p.loc[pair[0], "regions"] == p.loc[pair[1], "regions"]
@@ -103,14 +104,20 @@ def test_bundled_overlays(vendor: SyntheticChannel) -> None:
     assert cut["budget"]["total"] == pytest.approx(0.8 * base["budget"]["total"])
     pool = "type:distributor"
     assert cut["budget"]["pools"][pool] == pytest.approx(0.8 * base["budget"]["pools"][pool])
-    # The overlay drops a distributor of the baseline portfolio that supplies partners.
+    # A 20 % cut of a channel that costs the whole budget needs a bigger exit programme.
+    assert cut["programme"]["max_exits"] > base["programme"]["max_exits"]
+    # The overlay drops a current distributor (kept in the baseline plan) that supplies
+    # partners.
     top = "D012"
     assert top in set(vendor.supply["distributor_id"])
+    assert vendor.partners.set_index("id").loc[top, "status"] == "current"
     assert drop["constraints"]["must_exclude"] == [top]
     assert set(drop) <= {"extends", "name", "description", "constraints"}
     loaded = load_scenario(SCENARIOS / "vendor-drop-distributor.toml")
     assert loaded.constraints.must_exclude == (top,)
-    assert loaded.constraints.max_partners_per_segment == 6  # inherited
-    assert (
-        load_scenario(SCENARIOS / "vendor-budget-cut.toml").budget.total == cut["budget"]["total"]
-    )
+    assert loaded.constraints.min_partners_named == 1  # inherited
+    assert loaded.programme is not None and loaded.programme.max_exits == base["programme"]["max_exits"]
+    cut_loaded = load_scenario(SCENARIOS / "vendor-budget-cut.toml")
+    assert cut_loaded.budget.total == cut["budget"]["total"]
+    assert cut_loaded.programme is not None
+    assert cut_loaded.programme.tier_names == ("registered", "silver", "gold")  # inherited
