@@ -16,7 +16,7 @@ from __future__ import annotations
 import io
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -30,6 +30,7 @@ __all__ = [
     "FORMULA_PREFIXES",
     "neutralize",
     "neutralize_frame",
+    "plan_flow_dot",
     "portfolio_table",
     "scenario_toml_bytes",
     "to_csv_bytes",
@@ -212,3 +213,93 @@ def portfolio_table(
         index=index,
     )
     return table.loc[:, list(PORTFOLIO_COLUMNS)]
+
+
+# --- the plan as a flow: today's levels -> proposed levels ----------------------------------
+
+PLAN_OUT = "out"
+# Edge colour by action (a plan's ``action`` column).
+PLAN_ACTION_COLOURS = {
+    "keep": "#8c8c8c",
+    "promote": "#2e7d32",
+    "demote": "#ef6c00",
+    "exit": "#c62828",
+    "recruit": "#1565c0",
+    "stay out": "#a8a8a8",
+}
+
+
+def _dot_quote(text: Any) -> str:
+    """``text`` as a quoted DOT string (a newline becomes a centred line break)."""
+    escaped = str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\r", "")
+    return '"' + escaped.replace("\n", "\\n") + '"'
+
+
+def plan_flow_dot(plan: pd.DataFrame, levels: Sequence[str] | None = None) -> str:
+    """A Graphviz DOT digraph of a plan: today's levels (left) to proposed levels (right).
+
+    ``plan`` is a ``PortfolioResult.plan`` table (columns ``today``, ``proposed`` and
+    ``action``); ``levels`` the programme tiers, lowest first (default: the levels the
+    plan names, in order of first appearance). Each column lists the tiers highest first
+    and ``out`` last, each node with its partner count; an edge per (today, proposed)
+    pair is labelled with its partner count, drawn wider for more partners and coloured
+    by the action.
+
+    >>> plan = pd.DataFrame({"today": ["gold", "out"], "proposed": ["gold", "silver"],
+    ...                      "action": ["keep", "recruit"]})
+    >>> plan_flow_dot(plan, ["silver", "gold"]).startswith("digraph")
+    True
+    """
+    seen = [str(v) for v in pd.concat([plan["today"], plan["proposed"]]).unique()]
+    tiers = list(levels) if levels is not None else [v for v in seen if v != PLAN_OUT]
+    tiers += [v for v in seen if v not in tiers and v != PLAN_OUT]
+    column = [*reversed(tiers), PLAN_OUT]  # highest tier on top, "out" at the bottom
+    node = {level: k for k, level in enumerate(column)}
+    today = plan["today"].astype(str)
+    proposed = plan["proposed"].astype(str)
+    flows = (
+        pd.DataFrame({"today": today, "proposed": proposed, "action": plan["action"].astype(str)})
+        .groupby(["today", "proposed"], sort=False)
+        .agg(count=("action", "size"), action=("action", "first"))
+        .reset_index()
+    )
+    top = max(int(flows["count"].max()), 1) if len(flows) else 1
+    lines = [
+        "digraph plan {",
+        "  rankdir=LR; nodesep=0.25; ranksep=2.2;",
+        '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=11, '
+        'width=1.6, fillcolor="#f2f5f4", color="#9aa7a3"];',
+        '  edge [fontname="Helvetica", fontsize=10, arrowsize=0.6];',
+    ]
+    for side, prefix, counts, title in (
+        ("today", "t", today.value_counts(), "Today"),
+        ("proposed", "p", proposed.value_counts(), "Proposed"),
+    ):
+        ids = [f"{prefix}{node[level]}" for level in column]
+        lines.append(f"  subgraph {side} {{ rank=same;")
+        lines.append(
+            f'    {prefix}h [label={_dot_quote(title)}, shape=plaintext, style="", '
+            'fontsize=13, fontname="Helvetica-Bold"];'
+        )
+        for level, nid in zip(column, ids, strict=True):
+            n = int(counts.get(level, 0))
+            style = ', style="rounded,dashed", fillcolor=white' if level == PLAN_OUT else ""
+            label = _dot_quote(f"{level}\n{n} partner{'s' if n != 1 else ''}")
+            lines.append(f"    {nid} [label={label}{style}];")
+        # Invisible links keep each column in order, top to bottom.
+        lines.append("    " + " -> ".join([f"{prefix}h", *ids]) + " [style=invis];")
+        lines.append("  }")
+    lines.append("  th -> ph [style=invis, weight=100];  // the two headings level")
+    for row in flows.itertuples(index=False):
+        count = int(row.count)
+        action = str(row.action)
+        colour = PLAN_ACTION_COLOURS.get(action, "#555555")
+        width = 1.0 + 5.0 * count / top
+        dashed = ", style=dashed" if action == "stay out" else ""
+        lines.append(
+            f"  t{node[str(row.today)]} -> p{node[str(row.proposed)]} "
+            f"[label={_dot_quote(f'{count} {action}')}, penwidth={width:.1f}, "
+            f'color="{colour}", fontcolor="{colour}"{dashed}];'
+        )
+    lines.append("}")
+    return "\n".join(lines)

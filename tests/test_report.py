@@ -13,6 +13,7 @@ import pytest
 from selector import heuristic_solve, load_scenario, solve
 from selector.report import (
     neutralize,
+    plan_flow_dot,
     portfolio_table,
     scenario_toml_bytes,
     to_csv_bytes,
@@ -112,3 +113,44 @@ def test_scenario_toml_round_trips(teaching) -> None:
     assert data["budget"]["total"] == teaching.budget.total
     variant = teaching.with_changes({"budget": {"total": 400_000}})
     assert tomllib.loads(scenario_toml_bytes(variant).decode())["budget"]["total"] == 400_000
+
+
+def test_plan_flow_dot_counts_each_move() -> None:
+    plan = pd.DataFrame(
+        {
+            "today": ["gold", "silver", "silver", "out", "out", "registered"],
+            "proposed": ["silver", "silver", "silver", "registered", "out", "out"],
+            "action": ["demote", "keep", "keep", "recruit", "stay out", "exit"],
+        },
+        index=pd.Index(list("ABCDEF"), name="partner_id"),
+    )
+    dot = plan_flow_dot(plan, ["registered", "silver", "gold"])
+    assert dot.startswith("digraph") and dot.rstrip().endswith("}")
+    # Columns: highest tier first, "out" last (t0 = gold, ..., t3 = out).
+    assert 't0 [label="gold\\n1 partner"]' in dot
+    assert 't1 [label="silver\\n2 partners"]' in dot
+    assert 'p1 [label="silver\\n3 partners"]' in dot
+    assert 't1 -> p1 [label="2 keep", penwidth=6.0' in dot
+    assert 't0 -> p1 [label="1 demote", penwidth=3.5' in dot
+    assert 't3 -> p2 [label="1 recruit"' in dot
+    assert 't2 -> p3 [label="1 exit"' in dot
+    edges = [line for line in dot.splitlines() if "-> p" in line and "invis" not in line]
+    assert len(edges) == 5
+    assert sum(int(e.split('label="')[1].split()[0]) for e in edges) == len(plan)
+
+
+def test_plan_flow_dot_of_a_solved_plan_quotes_levels() -> None:
+    scenario = load_scenario(ROOT / "scenarios" / "teaching-plan.toml")
+    result = solve(scenario, time_limit=20)
+    assert result.plan is not None
+    dot = plan_flow_dot(result.plan, scenario.programme.tier_names)
+    for level in (*scenario.programme.tier_names, "out"):
+        assert f'label="{level}\\n' in dot
+    counts = [
+        int(line.split('label="')[1].split()[0])
+        for line in dot.splitlines()
+        if "-> p" in line and "invis" not in line
+    ]
+    assert sum(counts) == len(result.plan)
+    odd = pd.DataFrame({"today": ['a "b"'], "proposed": ["out"], "action": ["exit"]})
+    assert 'label="a \\"b\\"\\n1 partner"' in plan_flow_dot(odd)

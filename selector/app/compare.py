@@ -16,6 +16,7 @@ import streamlit as st
 
 from selector import PortfolioResult, Scenario, SelectorError, heuristic_solve
 from selector.app.shared import (
+    PLAN_ACTIONS,
     STATUS_WORDS,
     bound,
     bundled_scenarios,
@@ -30,8 +31,9 @@ from selector.app.shared import (
     variant_cached,
     weighted_share,
 )
+from selector.portfolio.plan import plan_changes
 
-__all__ = ["compare_options", "page"]
+__all__ = ["compare_options", "page", "plan_actions", "plan_differences"]
 
 
 def page() -> None:
@@ -102,6 +104,30 @@ def page() -> None:
             "dropped": "Dropped vs baseline",
         },
     )
+    actions = plan_actions([(label, r) for label, _scn, r in scenarios])
+    if actions is not None:
+        st.subheader("Plans from today's channel")
+        st.dataframe(
+            actions,
+            width="stretch",
+            column_config={
+                "_index": "Scenario",
+                **{a: st.column_config.NumberColumn(a.capitalize()) for a in PLAN_ACTIONS},
+                "one_off_cost": st.column_config.NumberColumn("One-off cost", format="localized"),
+                "value_change": st.column_config.NumberColumn("Value vs today", format="%+.1f%%"),
+            },
+        )
+    diff = plan_differences([(label, r) for label, _scn, r in scenarios])
+    if diff is not None:
+        st.markdown("**Partners proposed at different levels**")
+        if diff.empty:
+            st.caption("Every plan proposes the same level for every partner.")
+        else:
+            st.caption(
+                f"{len(diff)} partner{'s' if len(diff) != 1 else ''} whose proposed level "
+                "differs between the plans (level · action)."
+            )
+            st.dataframe(diff, width="stretch", column_config={"_index": "ID", "name": "Partner"})
     st.subheader("Partners added and dropped")
     cols = st.columns(len(scenarios) - 1)
     for col, (label, scn, r) in zip(cols, scenarios[1:], strict=True):
@@ -178,6 +204,56 @@ def page() -> None:
             "No portfolio keeping every rule at budget(s): "
             + ", ".join(money(b) for b in missing["budget"])
         )
+
+
+def plan_actions(results: list[tuple[str, PortfolioResult]]) -> pd.DataFrame | None:
+    """Per scenario with a plan: partners per action, one-off cost, value change vs today.
+
+    ``None`` when no result has a plan; a scenario without one gets an empty row.
+    """
+    if all(r.plan is None for _label, r in results):
+        return None
+    rows = []
+    for label, r in results:
+        row: dict[str, object] = {"scenario": label}
+        if r.plan is not None:
+            counts = r.plan["action"].value_counts()
+            summary = dict(r.plan_summary or {})
+            before, after = summary.get("value_before"), summary.get("value_after")
+            row |= {a: int(counts.get(a, 0)) for a in PLAN_ACTIONS}
+            row["one_off_cost"] = float(r.plan["one_off_cost"].sum())
+            row["value_change"] = (
+                100 * (after - before) / abs(before) if before and after is not None else None
+            )
+        rows.append(row)
+    columns = ["scenario", *PLAN_ACTIONS, "one_off_cost", "value_change"]
+    return pd.DataFrame(rows, columns=columns).set_index("scenario")
+
+
+def plan_differences(results: list[tuple[str, PortfolioResult]]) -> pd.DataFrame | None:
+    """Partners whose proposed level differs between the plans, one column per plan.
+
+    ``None`` when fewer than two of the results have a plan. Each cell reads
+    ``"silver · demote"``; ``"—"`` where a plan does not name the partner.
+    """
+    plans = [(label, r.plan) for label, r in results if r.plan is not None]
+    if len(plans) < 2:
+        return None
+    base = plans[0][1]
+    ids: set[str] = set()
+    for _label, plan in plans[1:]:
+        ids |= set(plan_changes(base, plan).index)
+    for k, (_label, a) in enumerate(plans[1:], start=1):  # what-ifs that differ among themselves
+        for _other, b in plans[k + 1 :]:
+            ids |= set(plan_changes(a, b).index)
+    index = pd.Index(sorted(ids), name="partner_id")
+    names = pd.concat([plan["name"] for _, plan in plans])
+    names = names[~names.index.duplicated()]
+    out = pd.DataFrame({"name": names.reindex(index).astype(object)}, index=index)
+    for label, plan in plans:
+        cell = plan["proposed"].astype(str) + " · " + plan["action"].astype(str)
+        out[label] = cell.reindex(index).fillna("—")
+    return out
 
 
 # --- the scenarios to choose from ------------------------------------------------------

@@ -9,7 +9,7 @@ defines :func:`page`.
 from __future__ import annotations
 
 import math
-from typing import cast
+from typing import Any, cast
 
 import altair as alt
 import pandas as pd
@@ -18,6 +18,7 @@ import streamlit as st
 from selector import PortfolioResult, Scenario
 from selector.app.shared import (
     AUTO_SOLVE_MAX_PARTNERS,
+    PLAN_ACTIONS,
     base_scenario,
     bound,
     coverage_share,
@@ -32,11 +33,19 @@ from selector.app.shared import (
     status_line,
     weighted_share,
 )
-from selector.report import portfolio_table, scenario_toml_bytes, to_csv_bytes, to_xlsx_bytes
+from selector.report import (
+    plan_flow_dot,
+    portfolio_table,
+    scenario_toml_bytes,
+    to_csv_bytes,
+    to_xlsx_bytes,
+)
 
-__all__ = ["EXACT_TIME_LIMITS", "page", "render_result"]
+__all__ = ["EXACT_TIME_LIMITS", "page", "render_plan", "render_result"]
 
 EXACT_TIME_LIMITS = (5, 10, 30, 60)
+# Shown open in the plan by action (keep and stay out start closed).
+PLAN_CHANGES = frozenset({"exit", "demote", "promote", "recruit"})
 
 
 def page() -> None:
@@ -102,6 +111,15 @@ def page() -> None:
         reasons = explain_cached(s, final, fp, result_key(final))
         table = portfolio_table(s, final, scores=scores.score, tiers=scores.tier, reasons=reasons)
         frames = final.to_frame()
+        sheets = {
+            "Portfolio": table,
+            "Why in or out": reasons,
+            "Coverage": final.coverage,
+            "Budget": frames["pools"],
+            "Summary": frames["summary"],
+        }
+        if final.plan is not None:
+            sheets["Plan"] = final.plan
         d1.download_button(
             "Portfolio (CSV)",
             to_csv_bytes(table),
@@ -111,15 +129,7 @@ def page() -> None:
         )
         d2.download_button(
             "Portfolio (Excel)",
-            to_xlsx_bytes(
-                {
-                    "Portfolio": table,
-                    "Why in or out": reasons,
-                    "Coverage": final.coverage,
-                    "Budget": frames["pools"],
-                    "Summary": frames["summary"],
-                }
-            ),
+            to_xlsx_bytes(sheets),
             file_name="portfolio.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             icon=":material/download:",
@@ -218,6 +228,8 @@ def render_result(s: Scenario, r: PortfolioResult) -> None:
             st.markdown(f"- {sentence}")
         return
     result_metrics(r)
+    if r.plan is not None:
+        render_plan(s, r)
     scores = scores_cached(s, s.fingerprint)
     reasons = explain_cached(s, r, s.fingerprint, result_key(r))
     table = portfolio_table(s, r, scores=scores.score, tiers=scores.tier, reasons=reasons)
@@ -229,8 +241,10 @@ def render_result(s: Scenario, r: PortfolioResult) -> None:
             "_index": "ID",
             "name": "Partner",
             "type": "Type",
-            "tier": "Programme tier",
-            "cost": st.column_config.NumberColumn("Cost", format="localized"),
+            "tier": "Score tier" if r.plan is not None else "Programme tier",
+            "cost": st.column_config.NumberColumn(
+                "Base cost" if r.plan is not None else "Cost", format="localized"
+            ),
             "score": st.column_config.ProgressColumn(
                 "Score", min_value=0.0, max_value=1.0, format="%.2f"
             ),
@@ -282,6 +296,102 @@ def render_result(s: Scenario, r: PortfolioResult) -> None:
             "reason": st.column_config.TextColumn("Reason", width="large"),
         },
     )
+
+
+def render_plan(s: Scenario, r: PortfolioResult) -> None:
+    """The plan from today's channel: actions, cost of change, flow and partners by action."""
+    plan = r.plan
+    if plan is None:
+        return
+    summary = dict(r.plan_summary or {})
+    counts = plan["action"].value_counts()
+    st.subheader("Plan from today's channel")
+    for col, action in zip(st.columns(len(PLAN_ACTIONS)), PLAN_ACTIONS, strict=True):
+        col.metric(action.capitalize(), f"{int(counts.get(action, 0))}", border=True)
+    before = summary.get("value_before")
+    after = summary.get("value_after")
+    c1, c2, c3, c4 = st.columns([1, 1, 2, 1])
+    c1.metric(
+        "One-off cost",
+        money(summary.get("one_off_cost", float(plan["one_off_cost"].sum()))),
+        help="The cost of change: recruiting and exit costs, paid once.",
+        border=True,
+    )
+    c2.metric(
+        "Annual cost",
+        money(summary.get("annual_cost", float(plan["annual_cost"].sum()))),
+        help="What the proposed channel costs a year at its programme tiers.",
+        border=True,
+    )
+    c3.metric(
+        "Value before → after",
+        f"{money(before)} → {money(after)}" if before is not None and after is not None else "n/a",
+        delta=None if not before or after is None else f"{(after - before) / abs(before):+.1%}",
+        help="Score-weighted segment value reached by today's channel and by the plan.",
+        border=True,
+    )
+    active_before = summary.get("active_before")
+    active_after = summary.get("active_after")
+    c4.metric(
+        "Active partners",
+        f"{active_before} → {active_after}"
+        if active_before is not None and active_after is not None
+        else f"{int((plan['proposed'] != 'out').sum())}",
+        border=True,
+    )
+    levels = s.programme.tier_names if s.programme is not None else None
+    left, right = st.columns([3, 2])
+    with left:
+        st.markdown("**From today's levels to the proposed ones**")
+        st.graphviz_chart(plan_flow_dot(plan, levels), width="stretch")
+    with right:
+        st.markdown("**Reading the flow**")
+        st.caption(
+            "Each arrow is a group of partners moving from today's level (left) to the "
+            "proposed one (right), wider for more partners: :green[promote], :orange[demote], "
+            ":red[exit], :blue[recruit], :gray[keep and stay out]."
+        )
+        changed = list(summary.get("named_accounts_changed") or [])
+        lost = list(summary.get("named_accounts_lost") or [])
+        if lost:
+            st.warning(
+                f"Named accounts losing coverage: {', '.join(map(str, lost))}.",
+                icon=":material/warning:",
+            )
+        if changed:
+            st.caption(
+                f"Named accounts whose coverage changes: {', '.join(map(str, changed[:10]))}"
+                + (f" and {len(changed) - 10} more" if len(changed) > 10 else "")
+                + "."
+            )
+    st.markdown("**Partners by action** (changes first)")
+    shown = plan.drop(columns=["status", "action"]).copy()
+    money_cols = ["one_off_cost", "annual_cost", "value_added"]
+    shown[money_cols] = shown[money_cols].round(0)
+    for action in PLAN_ACTIONS:
+        mask = plan["action"] == action
+        n = int(mask.sum())
+        if not n:
+            continue
+        label = f"{action.capitalize()} · {n} partner{'s' if n != 1 else ''}"
+        with st.expander(label, expanded=action in PLAN_CHANGES):
+            st.dataframe(shown[mask], width="stretch", column_config=PLAN_COLUMN_CONFIG)
+
+
+PLAN_COLUMN_CONFIG: dict[str, Any] = {
+    "_index": "ID",
+    "name": "Partner",
+    "type": "Type",
+    "today": "Today",
+    "proposed": "Proposed",
+    "one_off_cost": st.column_config.NumberColumn("One-off", format="localized"),
+    "annual_cost": st.column_config.NumberColumn("A year", format="localized"),
+    "value_added": st.column_config.NumberColumn("Value it adds", format="localized"),
+    "exit_band": st.column_config.CheckboxColumn(
+        "Exit band", help="In the exit band of the score ranking."
+    ),
+    "reason": st.column_config.TextColumn("Reason", width="large"),
+}
 
 
 def result_metrics(r: PortfolioResult) -> None:

@@ -43,6 +43,7 @@ __all__ = [
     "AUTO_SOLVE_MAX_PARTNERS",
     "DEFAULT_SCENARIO",
     "MODELS_DIR",
+    "PLAN_ACTIONS",
     "ROOT",
     "SCENARIO_DIR",
     "STATUS_WORDS",
@@ -82,6 +83,8 @@ MODELS_DIR = ROOT / "models"
 DEFAULT_SCENARIO = SCENARIO_DIR / "teaching.toml"
 AUTO_SOLVE_MAX_PARTNERS = 200
 
+# A plan's actions as the pages show them: the changes first, then keep and stay out.
+PLAN_ACTIONS = ("exit", "demote", "promote", "recruit", "keep", "stay out")
 STATUS_WORDS = {
     "optimal": "Proven optimal",
     "time_limit": "Best found in the time limit",

@@ -220,8 +220,9 @@ def plan_changes(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
     proposed levels) and ``actions`` (``"keep -> exit"``), sorted by id.
     """
     both = a[["name", "proposed", "action"]].join(
-        b[["proposed", "action"]], lsuffix="_a", rsuffix="_b", how="outer"
-    )
+        b[["proposed", "action"]].rename(columns={"proposed": "proposed_b", "action": "action_b"}),
+        how="outer",
+    ).rename(columns={"proposed": "proposed_a", "action": "action_a"})
     diff = both[both["proposed_a"] != both["proposed_b"]]
     return pd.DataFrame(
         {

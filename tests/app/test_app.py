@@ -76,7 +76,7 @@ def test_switching_scenario_on_the_scenario_page(monkeypatch) -> None:
     vendor = next(o for o in pick.options if o.endswith("vendor.toml"))
     pick.set_value(str(ROOT / vendor)).run()
     assert not at.exception
-    assert metric(at, "Partners") == "604"
+    assert metric(at, "Partners") == "754"  # 604 partners today and 150 prospects
 
 
 def test_missing_scenario_is_an_error_message_not_a_traceback(monkeypatch) -> None:
@@ -217,6 +217,62 @@ def test_compare_saved_what_if(monkeypatch) -> None:
     assert frontier
     weighted = frontier[0][frontier[0]["measure"] == "Score-weighted value"].sort_values("budget")
     assert len(weighted) >= 3 and weighted["share"].is_monotonic_increasing
+
+
+PLAN_SCENARIO = "scenarios/teaching-plan.toml"
+
+
+def test_portfolio_shows_the_plan_from_todays_channel(monkeypatch) -> None:
+    from selector import load_scenario, solve
+
+    at = go(start(monkeypatch, PLAN_SCENARIO), "portfolio")
+    # 12 partners: the exact solve runs by itself and replaces the quick answer.
+    assert "Proven optimal" in texts(at.success)
+    expected = solve(load_scenario(ROOT / PLAN_SCENARIO), time_limit=20)
+    assert expected.plan is not None and expected.plan_summary is not None
+    counts = expected.plan_summary["actions"]
+    for action in ("exit", "demote", "promote", "recruit", "keep", "stay out"):
+        assert metric(at, action.capitalize()) == str(counts.get(action, 0))
+    assert metric(at, "Value before → after").count("→") == 1
+    assert metric(at, "Active partners") == (
+        f"{expected.plan_summary['active_before']} → {expected.plan_summary['active_after']}"
+    )
+    flow = at.get("graphviz_chart")
+    assert flow and "digraph plan" in flow[0].proto.spec
+    # The plan by action: changes first and open, keep and stay out closed.
+    labels = [e.label for e in at.expander]
+    shown = [
+        a for a in ("exit", "demote", "promote", "recruit", "keep", "stay out") if counts.get(a)
+    ]
+    assert [label.split(" · ")[0].lower() for label in labels] == shown
+    for action in shown:
+        box = next(e for e in at.expander if e.label.lower().startswith(action + " "))
+        assert box.proto.expanded == (action not in ("keep", "stay out"))
+        table = box.dataframe[0].value
+        assert "reason" in table.columns and table["reason"].map(bool).all()
+        assert set(table.index) == set(expected.plan.index[expected.plan["action"] == action])
+
+
+def test_compare_shows_plan_actions_and_differences(monkeypatch) -> None:
+    at = go(go(start(monkeypatch, PLAN_SCENARIO), "portfolio"), "compare")
+    scenarios = list(at.dataframe[0].value.index)
+    assert "Plans from today's channel" in texts(at.subheader)
+    actions = at.dataframe[1].value
+    assert list(actions.index) == scenarios
+    assert {"exit", "demote", "promote", "recruit", "keep", "stay out"} <= set(actions.columns)
+    # Every partner has exactly one action in each plan.
+    counts = actions[["exit", "demote", "promote", "recruit", "keep", "stay out"]]
+    assert (counts.sum(axis=1) == 12).all()
+    diff = at.dataframe[2].value
+    assert list(diff.columns) == ["name", *scenarios]
+    assert len(diff) and diff.iloc[:, 1:].nunique(axis=1).gt(1).all()
+
+
+def test_scenario_without_a_plan_shows_no_plan(monkeypatch) -> None:
+    at = go(start(monkeypatch), "portfolio")
+    assert not at.expander and not at.get("graphviz_chart")
+    assert all(m.label not in ("Exit", "Keep") for m in at.metric)
+    assert "Plans from today's channel" not in texts(go(at, "compare").subheader)
 
 
 @pytest.mark.slow
