@@ -497,10 +497,11 @@ def repair_plan(inst: PortfolioInstance, x: np.ndarray) -> np.ndarray:
     if inst.option_partner is None or inst.option_level is None:
         return sel
 
+    levels = inst.option_level
+
     def lower(o: int) -> int:
         """The option one tier below ``o`` (-1: out)."""
-        assert inst.option_level is not None
-        return o - 1 if inst.option_level[o] > 0 else -1
+        return o - 1 if levels[o] > 0 else -1
 
     for _ in range(4 * inst.n_partners):
         active = int(sel.sum())

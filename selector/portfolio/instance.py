@@ -378,7 +378,8 @@ def violations(inst: PortfolioInstance, x: np.ndarray, *, tol: float = 1e-6) -> 
 def _level_violations(inst: PortfolioInstance, sel: np.ndarray, tol: float) -> list[str]:
     """The rules of a plan from today's channel that selection ``sel`` breaks."""
     out: list[str] = []
-    assert inst.option_partner is not None and inst.partner_names is not None
+    if not (inst.option_partner is not None and inst.partner_names is not None):
+        raise ValueError("needs a plan instance (selector.portfolio.levels)")
     names = inst.partner_names
     per = np.bincount(inst.option_partner[sel], minlength=len(names))
     twice = np.flatnonzero(per > 1)

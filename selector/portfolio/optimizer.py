@@ -11,6 +11,7 @@ says why (:func:`selector.portfolio.explain.explain_infeasible`).
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Mapping, Sequence
@@ -236,6 +237,10 @@ def solve(
         remaining *= STAGE_ONE_SHARE  # the rest is for the fewest-changes stage
     first = _start_vector(model, inst, heuristic.selected) if heuristic is not None and heuristic.feasible else None
     run = _solve_highs if solver == "highs" else _solve_cbc
+    if solver == "highs" and inst.has_levels:
+        # Plan models (a column per partner and tier) solve faster with HiGHS's presolve
+        # (bench/plan_bench.py); the blank-sheet coverage models do not.
+        run = functools.partial(_solve_highs, presolve="on")
     if model.A.shape[0] == 0:
         run = _solve_unconstrained
     solved = run(model, time_limit=remaining, gap=gap, seed=seed, start=first, threads=threads)
@@ -294,14 +299,15 @@ def solve(
                    wall=wall, build=build, explanation=explanation, heuristic=heuristic)
 
 
-STAGE_ONE_SHARE = 0.7
+STAGE_ONE_SHARE = 0.85
 MSG_STABLE = (
-    "Among plans within {tol:.2g} of the best value found, this one changes the fewest "
-    "partners from {what} ({changes} change(s); {seconds:.1f} s)."
+    "{undone} change(s) from {what} that bought nothing were undone; the {changes} left are "
+    "the fewest that keep the value within {tol:.2g} of the best found ({seconds:.1f} s)."
 )
-MSG_STABLE_STOPPED = (
-    "The fewest-changes stage stopped at the time limit: this plan changes {changes} "
-    "partner(s) from {what}; a plan with fewer changes may exist."
+MSG_STABLE_GREEDY = (
+    "{undone} change(s) from {what} that bought nothing were undone, one partner at a "
+    "time; {changes} are left, each needed to keep the value within {tol:.2g} of the best "
+    "found ({seconds:.1f} s)."
 )
 
 
@@ -316,11 +322,52 @@ def _wants_stability(scenario: Scenario, inst: PortfolioInstance) -> bool:
 
 def _changes(inst: PortfolioInstance, x: np.ndarray) -> int:
     """Partners whose level in ``x`` differs from the reference plan's."""
-    assert inst.option_partner is not None and inst.reference is not None
-    ref_partner = inst.active_partners(inst.reference)
-    kept = int((np.asarray(x, dtype=bool) & inst.reference).sum())
-    moved_in = inst.active_partners(x) & ~ref_partner
-    return int(ref_partner.sum()) - kept + int(moved_in.sum())
+    if inst.reference is None:
+        return 0
+    sel = np.asarray(x, dtype=bool)
+    moved = inst.active_partners(sel & ~inst.reference) | inst.active_partners(inst.reference & ~sel)
+    return int(moved.sum())
+
+
+#: Up to this many model columns, the undo stage searches every plan exactly; above it,
+#: only the changed partners, and only when at most EXACT_UNDO_PARTNERS are left.
+EXACT_UNDO_COLUMNS = 600
+EXACT_UNDO_PARTNERS = 60
+
+
+def _revert(inst: PortfolioInstance, x: np.ndarray, p: int) -> np.ndarray:
+    """``x`` with partner ``p`` back at its reference level (or out)."""
+    if not (inst.option_partner is not None and inst.reference is not None):
+        raise ValueError("needs a plan instance (selector.portfolio.levels)")
+    mine = inst.option_partner == p
+    out = np.asarray(x, dtype=bool).copy()
+    out[mine] = inst.reference[mine]
+    return out
+
+
+def _undo_greedily(
+    inst: PortfolioInstance, x: np.ndarray, floor: float
+) -> tuple[np.ndarray, float]:
+    """Undo changes one partner at a time, cheapest in value first, while the plan keeps
+    every rule and its value stays at or above ``floor``. Deterministic in ``x``."""
+    if not (inst.option_partner is not None and inst.reference is not None):
+        raise ValueError("needs a plan instance (selector.portfolio.levels)")
+    sel = np.asarray(x, dtype=bool).copy()
+    moved = np.flatnonzero(
+        inst.active_partners(sel & ~inst.reference) | inst.active_partners(inst.reference & ~sel)
+    )
+    if inst.maximize:
+        loss = np.array([-evaluate(inst, _revert(inst, sel, int(p))) for p in moved])
+    else:
+        loss = np.array([evaluate(inst, _revert(inst, sel, int(p))) for p in moved])
+    value = evaluate(inst, sel)
+    for k in np.lexsort((moved, loss)):
+        trial = _revert(inst, sel, int(moved[k]))
+        v = evaluate(inst, trial)
+        ok = v >= floor if inst.maximize else v <= floor
+        if ok and not violations(inst, trial):
+            sel, value = trial, v
+    return sel, value
 
 
 def _fewest_changes(
@@ -336,16 +383,61 @@ def _fewest_changes(
     solver: Any,
     what: str,
 ) -> tuple[np.ndarray, float, str | None]:
-    """Second stage: among plans whose value is within the gap tolerance of ``obj``,
-    the one that changes fewest partners from the reference plan (today's channel by
-    default); ties go to the cheaper plan. Started from ``x``, so it never returns
-    anything worse than ``x`` in changes, nor below the tolerance in value.
+    """Second stage: undo the changes from the reference plan (today's channel by
+    default) that the value does not need, keeping it within the gap tolerance of
+    ``obj``. A greedy pass undoes one partner at a time; when few changes are left, a
+    small MIP over the changed partners finds the fewest. Never more changes than
+    ``x``, never a value below the tolerance, and the same answer for the same ``x``.
     """
-    assert inst.option_partner is not None and inst.reference is not None
-    before = _changes(inst, x)
-    if before == 0 or time_limit < 0.2:
+    if inst.reference is None or inst.option_partner is None:
         return x, obj, None
+    before = _changes(inst, x)
+    if before == 0:
+        return x, obj, None
+    t0 = time.perf_counter()
+    tol = max(gap, 1e-9) * max(abs(obj), 1.0)
+    floor = obj - tol if inst.maximize else obj + tol
+    sel, value = _undo_greedily(inst, x, floor)
+    exact = False
+    # Small models: the fewest changes over every plan within the tolerance (the same
+    # answer whatever plan stage one found). Larger ones: over the changed partners only.
+    whole = inst.n_partners <= EXACT_UNDO_COLUMNS
+    if (whole or _changes(inst, sel) <= EXACT_UNDO_PARTNERS) and (
+        time_limit - (time.perf_counter() - t0) > 0.2
+    ):
+        found = _undo_exactly(
+            inst, model, sel, floor, seed=seed, threads=threads, solver=solver,
+            time_limit=time_limit - (time.perf_counter() - t0), restrict=not whole,
+        )
+        if found is not None:
+            sel, value, exact = found
+    after = _changes(inst, sel)
+    note = (MSG_STABLE if exact else MSG_STABLE_GREEDY).format(
+        tol=max(gap, 1e-9), what=what, changes=after, undone=before - after,
+        seconds=time.perf_counter() - t0,
+    )
+    return sel, value, note
+
+
+def _undo_exactly(
+    inst: PortfolioInstance,
+    model: MipModel,
+    x: np.ndarray,
+    floor: float,
+    *,
+    seed: int,
+    threads: int | None,
+    solver: Any,
+    time_limit: float,
+    restrict: bool,
+) -> tuple[np.ndarray, float, bool] | None:
+    """The fewest changes among plans with a value at ``floor`` or better, started from
+    ``x``. With ``restrict``, only the partners ``x`` changes may move (each keeps its new
+    level, returns to its reference one, or leaves when either is "out")."""
+    if not (inst.option_partner is not None and inst.reference is not None):
+        raise ValueError("needs a plan instance (selector.portfolio.levels)")
     n = inst.n_partners
+    sel = np.asarray(x, dtype=bool)
     ref_partner = inst.active_partners(inst.reference)
     # changes = const - sum(y at the reference level) + sum(y of partners out in the reference)
     w = np.where(inst.reference, -1.0, 0.0) + np.where(ref_partner[inst.option_partner], 0.0, 1.0)
@@ -353,11 +445,16 @@ def _fewest_changes(
     w += 0.5 * inst.cost / scale  # ties: the cheaper plan (adds less than one change)
     c = np.zeros(model.n_cols)
     c[:n] = w
-    v1 = _start_vector(model, inst, x)
-    level = float(model.c @ v1)
-    tol = max(gap, 1e-9) * max(abs(level), 1.0)
+    v1 = _start_vector(model, inst, sel)
     row = sp.csc_matrix(model.c.reshape(1, -1))
-    lo, hi = (level - tol, np.inf) if model.sense == "max" else (-np.inf, level + tol)
+    lo, hi = (floor, np.inf) if model.sense == "max" else (-np.inf, floor)
+    moved = inst.active_partners(sel & ~inst.reference) | inst.active_partners(inst.reference & ~sel)
+    free = moved[inst.option_partner] if restrict else np.ones(n, dtype=bool)
+    allowed = (sel | inst.reference) if restrict else np.ones(n, dtype=bool)
+    col_lo = model.col_lo.copy()
+    col_hi = model.col_hi.copy()
+    col_hi[:n] = np.where(free, np.minimum(col_hi[:n], allowed), np.minimum(col_hi[:n], sel))
+    col_lo[:n] = np.where(free, col_lo[:n], np.maximum(col_lo[:n], sel))
     stage = replace(
         model,
         sense="min",
@@ -366,22 +463,18 @@ def _fewest_changes(
         row_lo=np.append(model.row_lo, lo),
         row_hi=np.append(model.row_hi, hi),
         row_group=np.append(model.row_group, GROUPS.index("objective_link")),
+        col_lo=col_lo,
+        col_hi=col_hi,
     )
-    t0 = time.perf_counter()
     solved = solver(stage, time_limit=time_limit, gap=1e-6, seed=seed, start=v1, threads=threads)
-    seconds = time.perf_counter() - t0
     x2 = solved.x
     if x2 is None or violations(inst, x2):
-        return x, obj, None
-    obj2 = evaluate(inst, x2)
-    after = _changes(inst, x2)
-    if after > before or (obj2 < obj - tol if inst.maximize else obj2 > obj + tol):
-        return x, obj, None
-    if solved.state == "optimal":
-        note = MSG_STABLE.format(tol=max(gap, 1e-9), what=what, changes=after, seconds=seconds)
-    else:
-        note = MSG_STABLE_STOPPED.format(changes=after, what=what)
-    return np.asarray(x2, dtype=bool), obj2, note
+        return None
+    x2 = np.asarray(x2, dtype=bool)
+    value = evaluate(inst, x2)
+    if _changes(inst, x2) > _changes(inst, sel) or (value < floor if inst.maximize else value > floor):
+        return None
+    return x2, value, solved.state == "optimal"
 
 
 def _sane_bound(bound: float | None, objective: float, inst: PortfolioInstance) -> float | None:
