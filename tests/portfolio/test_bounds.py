@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from portfolio_cases import PHASES, Spec, specs
+from portfolio_cases import PHASES, Spec, spec_of, specs
 from scipy.optimize import linprog
 from test_levels import Channel, Tier, random_channel
 
@@ -47,44 +47,6 @@ def _best_by_enumeration(inst) -> float:
     return best
 
 
-def _spec(
-    cost: list[int],
-    value: list[int],
-    covers: list[tuple[int, int]],
-    *,
-    budget: int | None,
-    objective: str = "coverage",
-    score: list[float] | None = None,
-    **over: Any,
-) -> Spec:
-    """A hand-made partner scenario (plain data, as ``portfolio_cases.specs`` draws)."""
-    n, m = len(cost), len(value)
-    base: dict[str, Any] = dict(
-        objective=objective,
-        ids=[f"P{i}" for i in range(n)],
-        types=["reseller"] * n,
-        tier=[1] * n,
-        cost=cost,
-        score=score or [1.0] * n,
-        seg_ids=[f"S{j}" for j in range(m)],
-        value=value,
-        named=[False] * m,
-        covers=sorted(covers),
-        budget=budget,
-        pools={},
-        must_include=[],
-        must_exclude=[],
-        conflicts=[],
-        cap=None,
-        named_need=None,
-        default_need=None,
-        supply=None,
-        type_mix={},
-    )
-    base.update(over)
-    return Spec(**base)
-
-
 def _inst(scenario: Any) -> Any:
     return build_instance(scenario, partner_quality(scenario))
 
@@ -104,9 +66,9 @@ def _assert_valid(bound: float | None, best: float, what: Any) -> None:
 # --- validity: never below the optimum -------------------------------------------------
 
 # The issue's case: the fractional item is what makes the bound valid (10 without it).
-ISSUE_CASE = _spec([10, 100], [10, 99], [(0, 0), (1, 1)], budget=100)
+ISSUE_CASE = spec_of([10, 100], [10, 99], [(0, 0), (1, 1)], budget=100)
 # A required segment, a cap and a free partner at once.
-RULES_CASE = _spec(
+RULES_CASE = spec_of(
     [0, 40, 30, 50], [30, 80, 20], [(0, 0), (1, 0), (1, 1), (2, 1), (3, 2), (2, 2)],
     budget=70, objective="weighted_coverage", score=[0.5, 0.9, 0.6, 1.0],
     named=[True, False, False], named_need=1, cap=1, pools={"type:reseller": 60},
@@ -223,7 +185,7 @@ def modular_specs(draw: st.DrawFn) -> tuple[Spec, list[bool]]:
     score = [draw(st.sampled_from([0.0, 0.25, 0.5, 0.9, 1.0])) for _ in range(n)]
     objective = draw(st.sampled_from(["coverage", "weighted_coverage"]))
     out = draw(st.lists(st.integers(0, n - 1), max_size=1, unique=True))
-    spec = _spec(cost, value, covers, budget=budget, objective=objective, score=score,
+    spec = spec_of(cost, value, covers, budget=budget, objective=objective, score=score,
                  must_exclude=sorted(out))
     start = [draw(st.booleans()) for _ in range(n)]
     return spec, start
@@ -244,9 +206,9 @@ def _relaxation(spec: Spec, start: np.ndarray) -> float:
 @settings(max_examples=80, deadline=None, phases=PHASES)
 @given(case=modular_specs())
 @example(case=(ISSUE_CASE, [False, False]))
-@example(case=(_spec([10, 20, 30], [30, 40, 30], [(0, 0), (1, 1), (2, 2)], budget=30),
+@example(case=(spec_of([10, 20, 30], [30, 40, 30], [(0, 0), (1, 1), (2, 2)], budget=30),
                [False, False, False]))
-@example(case=(_spec([10, 20, 30], [30, 40, 30], [(0, 0), (1, 1), (2, 2)], budget=30),
+@example(case=(spec_of([10, 20, 30], [30, 40, 30], [(0, 0), (1, 1), (2, 2)], budget=30),
                [True, False, False]))
 def test_bound_equals_the_knapsack_relaxation_when_coverage_is_disjoint(
     case: tuple[Spec, list[bool]],
@@ -259,7 +221,7 @@ def test_bound_equals_the_knapsack_relaxation_when_coverage_is_disjoint(
 
 
 def test_single_affordable_partner_bound_is_the_optimum() -> None:
-    spec = _spec([50], [80], [(0, 0)], budget=100)
+    spec = spec_of([50], [80], [(0, 0)], budget=100)
     inst = _inst(spec.scenario())
     for start in (np.zeros(1, dtype=bool), np.ones(1, dtype=bool)):
         assert submodular_bound(inst, start) == pytest.approx(80.0)
@@ -269,7 +231,7 @@ def test_single_affordable_partner_bound_is_the_optimum() -> None:
 def test_bound_is_the_optimum_when_the_greedy_fills_the_budget() -> None:
     """Ratios 3, 2, 1 with budget 30: P0 and P1 fill it exactly, so the relaxation is
     integral and the bound from nothing is the optimum 70 (a looser capacity gives more)."""
-    spec = _spec([10, 20, 30], [30, 40, 30], [(0, 0), (1, 1), (2, 2)], budget=30)
+    spec = spec_of([10, 20, 30], [30, 40, 30], [(0, 0), (1, 1), (2, 2)], budget=30)
     inst = _inst(spec.scenario())
     assert spec.brute_force() == 70
     assert submodular_bound(inst, np.zeros(3, dtype=bool)) == pytest.approx(70.0)
