@@ -73,6 +73,17 @@ def _is_number_like(values: pd.Series | pd.Index) -> bool:
     )
 
 
+def _safe_axis(axis: pd.Index) -> pd.Index:
+    """An index or column axis with its text labels and level names neutralized (each
+    level of a MultiIndex alike); number-like labels are kept as they are."""
+    if isinstance(axis, pd.MultiIndex):
+        levels = [lvl if _is_number_like(lvl) else lvl.map(_safe_label) for lvl in axis.levels]
+        return axis.set_levels(levels).set_names([_safe_label(n) for n in axis.names])
+    if _is_number_like(axis):
+        return axis.rename(_safe_label(axis.name))
+    return pd.Index([_safe_label(v) for v in axis], name=_safe_label(axis.name))
+
+
 def neutralize_frame(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``df`` with every text cell, column name and index label neutralized.
 
@@ -84,17 +95,8 @@ def neutralize_frame(df: pd.DataFrame) -> pd.DataFrame:
         if _is_number_like(series):
             continue
         out[column] = series.map(neutralize)
-    out.columns = pd.Index(
-        [_safe_label(c) for c in out.columns], name=_safe_label(out.columns.name)
-    )
-    if isinstance(out.index, pd.MultiIndex):
-        out.index = out.index.set_levels(
-            [lvl if _is_number_like(lvl) else lvl.map(_safe_label) for lvl in out.index.levels]
-        )
-    elif not _is_number_like(out.index):
-        out.index = pd.Index([_safe_label(v) for v in out.index], name=_safe_label(out.index.name))
-    else:
-        out.index = out.index.rename(_safe_label(out.index.name))
+    out.columns = _safe_axis(out.columns)
+    out.index = _safe_axis(out.index)
     return out
 
 

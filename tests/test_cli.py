@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from selector import load_scenario
 from selector.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
@@ -119,8 +120,10 @@ def test_every_bundled_scenario_validates(scenario, capsys):
     out, err = capsys.readouterr()
     assert err == ""
     info = json.loads(out)
-    assert info["partners"] > 0 and info["segments"] > 0
-    assert info["coverage_pairs"] > 0
+    loaded = load_scenario(scenario)
+    assert info["partners"] == len(loaded.partners) > 0
+    assert info["segments"] == len(loaded.segments) > 0
+    assert info["coverage_pairs"] == loaded.coverage_matrix.nnz > 0
     assert info["files"][0] == str(scenario.resolve())
 
 
@@ -184,3 +187,20 @@ def test_map_from_a_solve_result(tmp_path, capsys):
     assert code == 0
     assert dot.read_text(encoding="utf-8").startswith(("digraph", "strict digraph"))
     assert "Single points of failure" in capsys.readouterr().out
+
+
+def test_python_dash_m_selector_help() -> None:
+    """``python -m selector`` (selector/__main__.py) runs the same command line."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    run = subprocess.run([sys.executable, "-m", "selector", "--help"], cwd=root,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("usage: selector")
+    for command in ("validate", "solve"):
+        assert command in run.stdout
+    bad = subprocess.run([sys.executable, "-m", "selector", "no-such-command"], cwd=root,
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "invalid choice" in bad.stderr

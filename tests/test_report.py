@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import tomllib
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 
 from selector import heuristic_solve, load_scenario, solve
 from selector.report import (
+    FORMULA_PREFIXES,
     neutralize,
     plan_flow_dot,
     portfolio_table,
@@ -154,3 +156,51 @@ def test_plan_flow_dot_of_a_solved_plan_quotes_levels() -> None:
     assert sum(counts) == len(result.plan)
     odd = pd.DataFrame({"today": ['a "b"'], "proposed": ["out"], "action": ["exit"]})
     assert 'label="a \\"b\\"\\n1 partner"' in plan_flow_dot(odd)
+
+
+def _hostile_multiindex_frame() -> pd.DataFrame:
+    rows = pd.MultiIndex.from_tuples(
+        [("=EMEA", -1, "+a"), ("@APAC", 2, "b"), ("NA", 3, "-c")], names=["=region", "k", "-p"]
+    )
+    cols = pd.MultiIndex.from_tuples(
+        [("=top", "name"), ("=top", "-cost"), ("plain", "@n")], names=["+group", "field"]
+    )
+    return pd.DataFrame(
+        [["=cmd|' /C calc'!A0", -5.0, 1], ["Acme", 10.0, -2], ["-x", 0.5, 3]],
+        index=rows, columns=cols,
+    )
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _formula_like(cell: object) -> bool:
+    return isinstance(cell, str) and cell.startswith(FORMULA_PREFIXES) and not _is_number(cell)
+
+
+def test_csv_with_multiindex_rows_and_columns_is_neutralized() -> None:
+    """Every text a spreadsheet would run as a formula gets its quote, in the index
+    levels, the header rows and the level names alike; numbers stay numbers."""
+    text = to_csv_bytes(_hostile_multiindex_frame()).decode()
+    cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+    assert not [c for c in cells if _formula_like(c)], text
+    for quoted in ("'=EMEA", "'@APAC", "'+a", "'-c", "'=region", "'-p", "'=top", "'-cost",
+                   "'@n", "'=cmd|' /C calc'!A0", "'-x"):
+        assert quoted in cells, (quoted, text)
+    assert "-1" in cells and "-5.0" in cells and "-2" in cells  # numbers untouched
+
+
+def test_xlsx_with_multiindex_rows_and_columns_is_neutralized() -> None:
+    data = to_xlsx_bytes({"s": _hostile_multiindex_frame()})
+    ws = openpyxl.load_workbook(io.BytesIO(data))["s"]
+    values = [c.value for row in ws.iter_rows() for c in row if c.value is not None]
+    assert not [v for v in values if _formula_like(v)], values
+    assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
+    for quoted in ("'=EMEA", "'@APAC", "'+a", "'-c", "'=top", "'-cost", "'@n", "'-x"):
+        assert quoted in values, (quoted, values)
+    assert -1 in values and -5 in values and -2 in values

@@ -433,8 +433,10 @@ def conflict_graph(
 
     Examples
     --------
-    >>> H = conflict_graph(scenario, min_shared_value=1e6)  # doctest: +SKIP
-    >>> H["R02"]["R10"]["weight"], H["R02"]["R10"]["declared"]  # doctest: +SKIP
+    >>> from selector import load_scenario
+    >>> scenario = load_scenario("scenarios/teaching.toml")
+    >>> H = conflict_graph(scenario, min_shared_value=1e6)
+    >>> H["R02"]["R10"]["weight"], H["R02"]["R10"]["declared"]
     (248000.0, True)
     """
     if (

@@ -44,8 +44,10 @@ def conflict_pairs_above(scenario: Scenario, threshold: float) -> list[tuple[str
 
     Examples
     --------
-    >>> conflict_pairs_above(scenario, 2_000_000)  # doctest: +SKIP
-    [('D01', 'R03'), ('D01', 'R01'), ...]
+    >>> from selector import load_scenario
+    >>> scenario = load_scenario("scenarios/teaching.toml")
+    >>> conflict_pairs_above(scenario, 1_000_000)[:3]
+    [('R05', 'R06'), ('D02', 'R08'), ('D02', 'R06')]
     """
     if (
         isinstance(threshold, bool)

@@ -266,7 +266,10 @@ class Scenario:
         Tables are merged table by table, anything else replaced; the data tables are
         reused, not read again, unless ``changes`` names another data file.
 
-        >>> s2 = s.with_changes({"budget": {"total": 1_000_000}})  # doctest: +SKIP
+        >>> s = load_scenario("scenarios/teaching.toml")
+        >>> s2 = s.with_changes({"budget": {"total": 1_000_000}})
+        >>> s.budget.total, s2.budget.total, s2.partners is s.partners
+        (600000.0, 1000000.0, True)
         """
         for key in changes:
             if key not in KNOWN_KEYS - {"extends"}:

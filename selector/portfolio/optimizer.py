@@ -202,8 +202,9 @@ def solve(
     Examples
     --------
     >>> from selector import load_scenario, solve
-    >>> r = solve(load_scenario("scenarios/teaching.toml"))  # doctest: +SKIP
-    >>> r.status, r.selected  # doctest: +SKIP
+    >>> r = solve(load_scenario("scenarios/teaching.toml"))
+    >>> r.status, r.selected
+    ('optimal', ('D01', 'D02', 'R03', 'R06', 'R09'))
     """
     opts = dict(scenario.solve_options)
     solver = solver or opts.get("solver", "highs")

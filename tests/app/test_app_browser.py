@@ -134,7 +134,16 @@ def test_portfolio_page_in_a_browser(app_url: str, browser_page: Any, tmp_path: 
     page.wait_for_timeout(1500)  # let the charts finish drawing
     shot = tmp_path / "portfolio.png"
     page.screenshot(path=str(shot), full_page=True)
-    assert shot.stat().st_size > 10_000
+    from PIL import Image
+
+    with Image.open(shot) as im:
+        assert im.format == "PNG"
+        width, height = im.size
+        colours = im.convert("RGB").getcolors(maxcolors=1 << 16)
+    viewport = page.viewport_size
+    assert viewport is not None and width == viewport["width"]
+    assert height >= viewport["height"]  # the full page, at least one screen
+    assert colours is None or len(colours) > 16, colours  # drawn, not a blank page
     keep = os.environ.get("APP_SCREENSHOT")
     if keep:
         shutil.copy(shot, keep)

@@ -228,6 +228,46 @@ class Spec:
         return np.array([i in selected for i in self.ids], dtype=bool)
 
 
+def spec_of(
+    cost: list[int],
+    value: list[int],
+    covers: list[tuple[int, int]],
+    *,
+    budget: int | None,
+    objective: str = "coverage",
+    score: list[float] | None = None,
+    **over: Any,
+) -> Spec:
+    """A hand-made scenario as plain data (as :func:`specs` draws): resellers at tier 1,
+    unnamed segments, no rule but the budget unless ``over`` sets one (any Spec field)."""
+    n, m = len(cost), len(value)
+    base: dict[str, Any] = dict(
+        objective=objective,
+        ids=[f"P{i}" for i in range(n)],
+        types=["reseller"] * n,
+        tier=[1] * n,
+        cost=cost,
+        score=score or [1.0] * n,
+        seg_ids=[f"S{j}" for j in range(m)],
+        value=value,
+        named=[False] * m,
+        covers=sorted(covers),
+        budget=budget,
+        pools={},
+        must_include=[],
+        must_exclude=[],
+        conflicts=[],
+        cap=None,
+        named_need=None,
+        default_need=None,
+        supply=None,
+        type_mix={},
+    )
+    base.update(over)
+    return Spec(**base)
+
+
+
 @st.composite
 def specs(draw: st.DrawFn, objective: str = "weighted_coverage") -> Spec:
     n = draw(st.integers(3, 8))

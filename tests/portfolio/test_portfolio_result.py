@@ -28,7 +28,12 @@ def test_to_dict_contract_for_each_status() -> None:
         assert d["selected"] == sorted(d["selected"])
         assert isinstance(d["explanation"], list) and d["explanation"]
     h = heuristic_solve(ok)
-    json.dumps(h.to_dict(), allow_nan=False)
+    d = json.loads(json.dumps(h.to_dict(), allow_nan=False))
+    assert CONTRACT_KEYS <= set(d)
+    assert d["status"] == h.status and d["solver"] == "greedy"
+    assert d["selected"] == sorted(h.selected)
+    assert d["objective"] == pytest.approx(h.objective) and d["cost"] == pytest.approx(h.cost)
+    assert d["bound"] == (None if h.bound is None else pytest.approx(h.bound))
 
 
 # --- the command line ----------------------------------------------------------------

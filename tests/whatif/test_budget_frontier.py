@@ -64,7 +64,13 @@ def test_frontier_coverage_rises_with_budget_and_statuses_are_honest(teaching: S
     assert after.marginal is not None and after.marginal < 0.1 * first
     frame = result.to_frame()
     assert list(frame.index) == budgets and "marginal" in frame.columns
-    json.dumps(result.to_dict(), allow_nan=False)
+    d = json.loads(json.dumps(result.to_dict(), allow_nan=False))
+    assert d["saturation_budget"] == result.saturation_budget
+    assert [p["budget"] for p in d["points"]] == budgets
+    for p, back in zip(result.points, d["points"], strict=True):
+        assert back["selected"] == list(p.selected) and back["n_selected"] == len(p.selected)
+        assert back["objective"] == (None if p.objective is None else pytest.approx(p.objective))
+        assert back["marginal"] == (None if p.marginal is None else pytest.approx(p.marginal))
 
 
 def test_frontier_explicit_budgets_and_bad_options(teaching: Scenario) -> None:

@@ -78,7 +78,13 @@ def test_robustness_is_seeded_and_consistent(teaching: Scenario) -> None:
     assert set(a.spread.index) == {"covered_share", "covered_value", "cost", "objective"}
     assert (a.spread.loc["cost", "max"] <= 600_000 + 1e-6)
     assert len(a.runs_frame()) == 12
-    json.dumps(a.to_dict(), allow_nan=False)
+    d = json.loads(json.dumps(a.to_dict(), allow_nan=False))
+    assert d["runs"] == 12 and d["feasible_runs"] == a.feasible_runs
+    assert d["status_counts"] == {"optimal": 12}
+    assert d["modal_portfolio"] == list(a.modal_portfolio) and d["modal_count"] == a.modal_count
+    assert {f["partner_id"]: f["frequency"] for f in d["frequency"]} == pytest.approx(freq.to_dict())
+    assert d["spread"]["cost"]["max"] == pytest.approx(a.spread.loc["cost", "max"])
+    assert [r["selected"] for r in d["run_records"]] == [list(r.selected) for r in a.runs]
 
 
 def test_heuristic_robustness_and_bad_options(teaching: Scenario) -> None:

@@ -63,7 +63,14 @@ def test_sweep_rows_match_direct_solves(teaching: Scenario) -> None:
     assert {"status", "objective", "bound", "gap", "cost", "covered_share", "n_selected",
             "selected"} <= set(frame.columns)
     assert set(frame["constraints.must_exclude"]) == {"", "D01"}
-    json.dumps(result.to_dict(), allow_nan=False)
+    d = json.loads(json.dumps(result.to_dict(), allow_nan=False))
+    assert d["keys"] == list(GRID) and len(d["rows"]) == 8
+    for row, back in zip(result.rows, d["rows"], strict=True):
+        assert back["overrides"] == {k: (list(v) if isinstance(v, tuple) else v)
+                                     for k, v in row.overrides.items()}
+        assert back["status"] == row.status and back["selected"] == list(row.selected)
+        assert back["n_selected"] == len(row.selected)
+        assert back["objective"] == (None if row.objective is None else pytest.approx(row.objective))
 
 
 def test_sweep_refuses_bad_grids(teaching: Scenario) -> None:
