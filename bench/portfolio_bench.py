@@ -41,7 +41,7 @@ def _scenario(size: str, objective: str, budget_share: float) -> Any:
     from selector.inputs.synth import generate_channel
 
     scale, accounts = SIZES[size]
-    ch = generate_channel(seed=2027, scale=scale, granularity="account", accounts=accounts)
+    ch = generate_channel(seed=2027, scale=scale, granularity="account", accounts=accounts, prospects=0)
     partners = ch.partners.copy()
     partners["score"] = 0.5 + 0.5 * np.random.default_rng(1).random(len(partners))
     budget = round(budget_share * float(partners["cost"].sum()), -3)

@@ -28,6 +28,7 @@ from selector.portfolio.bounds import submodular_bound
 from selector.portfolio.explain import explain_infeasible
 from selector.portfolio.heuristics import HeuristicResult, greedy_portfolio, repair_plan
 from selector.portfolio.instance import PortfolioInstance, evaluate, violations
+from selector.portfolio.lagrange import lagrangian_bound
 from selector.portfolio.model import GROUPS, MipModel, _start_vector, build_model
 from selector.portfolio.plan import build_plan
 from selector.portfolio.quality import _instance
@@ -236,6 +237,12 @@ def solve(
     remaining = max(0.05, time_limit - build - min(2.0, 1.0 + 0.01 * time_limit))
     if _wants_stability(scenario, inst):
         remaining *= STAGE_ONE_SHARE  # the rest is for the fewest-changes stage
+    # Large coverage models: keep a share of the time for the Lagrangian bound, which
+    # the solver's own bound rarely beats there within a short limit.
+    bound_time = 0.0
+    if inst.maximize and inst.n_rows >= LAGRANGE_ROWS:
+        bound_time = min(LAGRANGE_SECONDS, LAGRANGE_SHARE * remaining)
+        remaining -= bound_time
     first = _start_vector(model, inst, heuristic.selected) if heuristic is not None and heuristic.feasible else None
     run = _solve_highs if solver == "highs" else _solve_cbc
     if solver == "highs" and inst.has_levels:
@@ -286,6 +293,11 @@ def solve(
     quick = submodular_bound(inst, x)
     if quick is not None and (bound is None or quick < bound):
         bound = max(quick, obj)
+    if bound_time > 0 and bound is not None and _relative_gap(obj, bound, model.sense) > gap:
+        priced = lagrangian_bound(inst, model, incumbent=x, seconds=bound_time)
+        if priced is not None and priced < bound:
+            bound = max(priced, obj)
+        wall = time.perf_counter() - t0
     rel = _relative_gap(obj, bound, model.sense) if bound is not None else None
     status = "optimal" if solved.state == "optimal" and (rel is None or rel <= max(gap, 1e-9) * 1.0001) else "time_limit"
     if status == "optimal":
@@ -301,6 +313,12 @@ def solve(
 
 
 STAGE_ONE_SHARE = 0.85
+#: Coverage models with at least this many merged segment rows get a Lagrangian bound
+#: (selector.portfolio.lagrange) when the solver stops short: LAGRANGE_SHARE of the
+#: time, at most LAGRANGE_SECONDS.
+LAGRANGE_ROWS = 2_000
+LAGRANGE_SHARE = 0.3
+LAGRANGE_SECONDS = 10.0
 MSG_STABLE = (
     "{undone} change(s) from {what} that bought nothing were undone; the {changes} left are "
     "the fewest that keep the value within {tol:.2g} of the best found ({seconds:.1f} s)."
