@@ -245,9 +245,10 @@ def solve(
         remaining -= bound_time
     first = _start_vector(model, inst, heuristic.selected) if heuristic is not None and heuristic.feasible else None
     run = _solve_highs if solver == "highs" else _solve_cbc
-    if solver == "highs" and inst.has_levels:
-        # Plan models (a column per partner and tier) solve faster with HiGHS's presolve
-        # (bench/plan_bench.py); the blank-sheet coverage models do not.
+    if solver == "highs" and (inst.has_levels or not inst.maximize):
+        # Plan models (a column per partner and tier) and set covering (min_cost) solve
+        # faster with HiGHS's presolve (bench/plan_bench.py, the OR-Library table of
+        # bench/portfolio_bench.py); the blank-sheet coverage models do not.
         run = functools.partial(_solve_highs, presolve="on")
     if model.A.shape[0] == 0:
         run = _solve_unconstrained
