@@ -36,6 +36,13 @@ A scenario is a TOML file that points at its data tables (paths relative to itse
     [positioning]
     importance_to_partner = "importance_to_partner"   # column: how much we matter to them
 
+    [[rules]]                                   # strategists' rules (any number)
+    id = "finance-sis"
+    label = "At least 3 SIs in finance"
+    kind = "count"                              # count | cost | coverage | requires | group
+    where = { type = "si", industries = "finance" }
+    min = 3
+
     [solve]                                     # defaults for solve(); callers may override
     solver = "highs"
     time_limit = 60
@@ -60,7 +67,8 @@ re-exports the parts it is made of, which live beside it:
 :mod:`selector.inputs.scenario_toml` (the TOML file, ``extends``, merging),
 :mod:`selector.inputs.scenario_tables` (partner, segment, coverage and supply tables) and
 :mod:`selector.inputs.scenario_settings` (the ``[budget]``, ``[objective]``,
-``[constraints]``, ``[tiers]``, ``[positioning]`` and ``[solve]`` sections).
+``[constraints]``, ``[tiers]``, ``[positioning]`` and ``[solve]`` sections) and
+:mod:`selector.inputs.scenario_rules` (``[[rules]]``: the rule kinds and filter syntax).
 """
 
 
@@ -91,6 +99,7 @@ from selector.inputs.programme import (
     parse_programme,
     tier_costs,
 )
+from selector.inputs.scenario_rules import Rule, read_rules
 from selector.inputs.scenario_settings import (
     OBJECTIVES,
     POOL_FIELDS,
@@ -130,6 +139,7 @@ __all__ = [
     "SEGMENT_COLUMNS",
     "Budget",
     "Constraints",
+    "Rule",
     "Scenario",
     "TierRule",
     "describe",
@@ -167,6 +177,7 @@ class Scenario:
     problems: tuple[str, ...] = ()
     coverage_given: bool = field(default=False)
     programme: Programme | None = None
+    rules: tuple[Rule, ...] = ()
 
     # --- pickling (worker processes) ---------------------------------------------------
     def __getstate__(self) -> dict[str, Any]:
@@ -426,6 +437,16 @@ def _assemble(
     tiers = read_tiers(config, file)
     importance = read_importance(config, file, partners)
     solve_options = read_solve_options(config, file)
+    rules = read_rules(
+        config,
+        file,
+        partners,
+        segments,
+        budget_total=budget.total,
+        level_names=programme.tier_names if programme is not None and programme.has_tiers else None,
+        must_exclude=constraints.must_exclude,
+        must_include=constraints.must_include,
+    )
     problems += coverage_problems(partners, segments, coverage)
     return Scenario(
         name=name,
@@ -447,6 +468,7 @@ def _assemble(
         problems=tuple(problems),
         coverage_given=coverage_given,
         programme=programme,
+        rules=rules,
     )
 
 
@@ -497,5 +519,6 @@ def describe(scenario: Scenario) -> dict[str, Any]:
         "must_include": list(scenario.constraints.must_include),
         "must_exclude": list(scenario.constraints.must_exclude),
         "conflicts": [list(c) for c in scenario.constraints.conflicts],
+        "rules": [{"id": r.id, "label": r.label, "kind": r.kind} for r in scenario.rules],
         "problems": list(scenario.problems),
     }

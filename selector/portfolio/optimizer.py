@@ -26,7 +26,7 @@ from selector.inputs.scenario import Scenario
 from selector.portfolio.bounds import submodular_bound
 from selector.portfolio.explain import explain_infeasible
 from selector.portfolio.heuristics import HeuristicResult, greedy_portfolio, repair_plan
-from selector.portfolio.instance import PortfolioInstance, evaluate, violations
+from selector.portfolio.instance import PortfolioInstance, evaluate, rule_status, violations
 from selector.portfolio.model import GROUPS, MipModel, _start_vector, build_model
 from selector.portfolio.plan import build_plan
 from selector.portfolio.quality import _instance
@@ -73,7 +73,8 @@ def _requirement_cover(inst: PortfolioInstance, *, time_limit: float, seed: int)
     """The cheapest portfolio meeting the segment requirements under every rule, found
     by a short HiGHS run; the greedy then spends the rest of the budget from there.
     None when there are no requirements or no such portfolio was found in time."""
-    if not inst.maximize or not inst.required.any():
+    lower_rules = any(r.kind == "coverage" or np.isfinite(r.lo).any() for r in inst.rules)
+    if not inst.maximize or not (inst.required.any() or lower_rules):
         return None
     from dataclasses import replace
 
@@ -366,6 +367,8 @@ def _fewest_changes(
         row_lo=np.append(model.row_lo, lo),
         row_hi=np.append(model.row_hi, hi),
         row_group=np.append(model.row_group, GROUPS.index("objective_link")),
+        row_key=None if model.row_key is None else np.append(model.row_key, -1),
+        row_sub=None if model.row_sub is None else np.append(model.row_sub, 3),
     )
     t0 = time.perf_counter()
     solved = solver(stage, time_limit=time_limit, gap=1e-6, seed=seed, start=v1, threads=threads)
@@ -464,8 +467,11 @@ def _result(
             "table says why for each."
         )
     plan, plan_summary = (None, None)
+    rules = tuple(rule_status(inst, sel)) if x is not None else ()
     if inst.has_levels and x is not None:
         plan, plan_summary = build_plan(scenario, inst, sel, exit_band=inst.exit_band)
+        if rules:
+            plan_summary = {**plan_summary, "rules": [dict(r) for r in rules]}
     return PortfolioResult(
         status=status,
         selected=tuple(sorted({str(i) for i in ids[sel]})),
@@ -486,4 +492,5 @@ def _result(
         stats=stats,
         plan=plan,
         plan_summary=plan_summary,
+        rules=rules,
     )
