@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -162,6 +162,7 @@ def solve(
     explain: bool = True,
     start: Sequence[str] | None = None,
     reference: Mapping[str, str] | None = None,
+    customize: Callable[[Any, dict[str, Any]], Any] | None = None,
 ) -> PortfolioResult:
     """Choose the partner portfolio.
 
@@ -193,6 +194,13 @@ def solve(
         today's level. Default: today's channel. Among plans within ``gap`` of the best
         value found, the one with the fewest changes from it is returned (a second
         solve; turn it off with ``[programme] stability = "none"``).
+    customize
+        A callback ``customize(problem, partners)`` that adds constraints (or changes
+        the objective) of the readable PuLP model
+        (:func:`selector.portfolio.pulp_model.pulp_model`: ``partners`` maps partner id
+        to its variable). The model is then solved through PuLP with ``solver`` (CBC or
+        HiGHS) and read back by the solver's own status; no heuristic start, no
+        fewest-changes stage, no bound beyond the solver's word.
 
     Returns
     -------
@@ -213,6 +221,11 @@ def solve(
     gap = float(gap if gap is not None else opts.get("gap", DEFAULT_GAP))
     if time_limit <= 0 or gap < 0:
         raise ScenarioError(f"time_limit must be > 0 and gap >= 0 (got {time_limit}, {gap})")
+    if customize is not None:
+        from selector.portfolio.pulp_model import solve_pulp
+
+        return solve_pulp(scenario, customize, solver=solver, time_limit=time_limit, gap=gap,
+                          threads=threads, scores=scores, reference=reference)
     t0 = time.perf_counter()
     inst = _instance(scenario, scores, reference=reference)
     # The start matters most where the solver is slow: give the search a share of the time.
