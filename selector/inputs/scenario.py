@@ -142,6 +142,7 @@ __all__ = [
     "Rule",
     "Scenario",
     "TierRule",
+    "check_rules",
     "describe",
     "load_scenario",
     "scenario_from_frames",
@@ -493,6 +494,40 @@ def _with_channel(
         except ScenarioError as exc:
             raise ScenarioError(exc.detail, file=file, row=exc.row, column=exc.column) from None
     return out
+
+
+def check_rules(
+    scenario: Scenario, rules: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """Check rules (scenario-file shape) against a scenario one by one, then together.
+
+    Returns the rules that load, in order, and an error message per rule id for the
+    others (the loader's message: it names the field). What the app's rule editor
+    shows; a script can call it before ``scenario.with_changes({"rules": ...})``.
+    """
+    good: list[dict[str, Any]] = []
+    errors: dict[str, str] = {}
+    for k, rule in enumerate(rules, start=1):
+        rid = str(rule.get("id") or f"row {k}")
+        try:
+            scenario.with_changes({"rules": [rule]})
+        except ScenarioError as exc:
+            errors[rid] = exc.detail
+            continue
+        if any(str(r.get("id")) == rid for r in good):
+            errors[rid] = f"rule '{rid}': id used by an earlier rule; ids must be unique"
+            continue
+        good.append(rule)
+    # Together: a dependency may only fail with the others.
+    while good:
+        try:
+            scenario.with_changes({"rules": good})
+            break
+        except ScenarioError as exc:
+            culprit = next((r for r in good if f"'{r['id']}'" in exc.detail), good[-1])
+            errors[str(culprit["id"])] = exc.detail
+            good = [r for r in good if r is not culprit]
+    return good, errors
 
 
 def describe(scenario: Scenario) -> dict[str, Any]:

@@ -61,7 +61,7 @@ import pandas as pd
 
 from selector.errors import ScenarioError
 
-__all__ = ["RULE_KINDS", "Rule", "filter_mask", "read_rules"]
+__all__ = ["RULE_KINDS", "Rule", "filter_mask", "read_rules", "rule_rows", "rules_from_rows"]
 
 RULE_KINDS = ("count", "cost", "coverage", "requires", "group")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
@@ -413,6 +413,84 @@ def _read_one(
         raise _err(f"{where} requires", f"{partners.index[selfish[0]]} only requires itself", file)
     return Rule(rid, label, kind, mask, None, 0.0, requires=alternatives,
                 what=f"{words} requires one of {', '.join(alt_ids)}")
+
+
+# --- rules as table rows (the app's rule editor) --------------------------------------
+
+ROW_COLUMNS = ("id", "label", "kind", "settings")
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, Mapping):
+        return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise ScenarioError(f"cannot write {value!r} as a TOML value")
+
+
+def _toml_key(key: str) -> str:
+    return key if re.match(r"^[A-Za-z0-9_-]+$", key) else _toml_value(key)
+
+
+def rule_rows(rules: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
+    """Rules in the scenario-file shape as table rows: ``id``, ``label``, ``kind`` and
+    ``settings``, the rest of the rule as TOML lines (``where = { type = "si" }``)."""
+    rows = []
+    for rule in rules:
+        rest = {k: v for k, v in rule.items() if k not in ("id", "label", "kind")}
+        rows.append({
+            "id": str(rule.get("id", "")),
+            "label": str(rule.get("label", "")),
+            "kind": str(rule.get("kind", "")),
+            "settings": "\n".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in rest.items()),
+        })
+    return rows
+
+
+def _cell(v: Any) -> str:
+    return "" if v is None or (isinstance(v, float) and v != v) else str(v).strip()
+
+
+def rules_from_rows(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The rows of :func:`rule_rows` back as rules (blank rows skipped). ``settings`` is
+    read as TOML (never evaluated as code).
+
+    Raises
+    ------
+    ScenarioError
+        Naming the rule for settings that are not TOML.
+    """
+    import tomllib
+
+    out: list[dict[str, Any]] = []
+    for k, row in enumerate(rows, start=1):
+        rid, label, kind, settings = (_cell(row.get(c)) for c in ROW_COLUMNS)
+        if not (rid or kind or settings):
+            continue
+        where = f"rule '{rid}'" if rid else f"rule in row {k}"
+        try:
+            rest = tomllib.loads(settings) if settings else {}
+        except tomllib.TOMLDecodeError:
+            # One line in a table cell: settings separated by ';'.
+            try:
+                rest = tomllib.loads(settings.replace(";", "\n"))
+            except tomllib.TOMLDecodeError as exc:
+                raise ScenarioError(f"{where} settings: not TOML lines such as min = 3 ({exc})") from None
+        clash = sorted(set(rest) & {"id", "label", "kind"})
+        if clash:
+            raise ScenarioError(f"{where} settings: {', '.join(clash)} belong in their own column")
+        rule: dict[str, Any] = {"id": rid, "kind": kind}
+        if label:
+            rule["label"] = label
+        rule.update(rest)
+        out.append(rule)
+    return out
 
 
 def _check_dependencies(
