@@ -47,6 +47,9 @@ condition must hold. No text is ever evaluated as code.
 
 In a plan (today's channel), a ``cost`` rule counts what a partner costs in the plan,
 one-off recruit and exit costs included, as the budget does.
+
+``rules`` is a list: a file that ``extends`` another, or a what-if
+(``Scenario.with_changes({"rules": [...]})``), replaces the whole list.
 """
 
 from __future__ import annotations
