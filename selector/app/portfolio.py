@@ -8,6 +8,8 @@ defines :func:`page`.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from typing import Any, cast
 
@@ -33,6 +35,9 @@ from selector.app.shared import (
     status_line,
     weighted_share,
 )
+from selector.errors import ScenarioError
+from selector.inputs.scenario import check_rules
+from selector.inputs.scenario_rules import ROW_COLUMNS, RULE_KINDS, rule_rows, rules_from_rows
 from selector.report import (
     plan_flow_dot,
     portfolio_table,
@@ -41,7 +46,7 @@ from selector.report import (
     to_xlsx_bytes,
 )
 
-__all__ = ["EXACT_TIME_LIMITS", "page", "render_plan", "render_result"]
+__all__ = ["EXACT_TIME_LIMITS", "page", "render_plan", "render_result", "rules_editor"]
 
 EXACT_TIME_LIMITS = (5, 10, 30, 60)
 # Shown open in the plan by action (keep and stay out start closed).
@@ -208,6 +213,68 @@ def portfolio_controls(base: Scenario) -> None:
             format_func=fmt,
             placeholder="No partner ruled out",
         )
+    rules_editor(base)
+
+
+RULE_HELP = (
+    "One rule a row: an id, a label the explanations use, a kind (count, cost, coverage, "
+    "requires, group) and its settings as TOML lines, e.g. "
+    "`where = { type = \"si\", industries = \"finance\" }; min = 3`. "
+    "See the README for every kind."
+)
+
+
+def rules_editor(base: Scenario) -> None:
+    """Strategists' rules as an editable table, checked by the scenario loader; rules
+    that do not load are left out and their errors shown by rule id."""
+    fp = base.fingerprint
+    store = state()["store"]
+    rows = store.get(f"{fp}:rule_rows")
+    if rows is None:
+        rows = rule_rows(base.config.get("rules", []))
+    applied = store.get(f"{fp}:rules")
+    n = len(applied) if applied is not None else len(base.rules)
+    with st.expander(f"Rules ({n})", icon=":material/rule:", expanded=bool(store.get(f"{fp}:rule_errors"))):
+        st.caption(RULE_HELP)
+        frame = pd.DataFrame(rows, columns=list(ROW_COLUMNS)).astype(str)
+        version = hashlib.sha1(json.dumps(rows, sort_keys=True).encode()).hexdigest()[:10]
+        edited = st.data_editor(
+            frame,
+            key=f"w:{fp}:rule_editor:{version}",
+            num_rows="dynamic",
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "id": st.column_config.TextColumn("Id", required=True),
+                "label": st.column_config.TextColumn("Label"),
+                "kind": st.column_config.SelectboxColumn("Kind", options=list(RULE_KINDS), required=True),
+                "settings": st.column_config.TextColumn("Settings (TOML)", width="large"),
+            },
+        )
+        new_rows = [
+            {c: ("" if pd.isna(v) else str(v)) for c, v in rec.items()}
+            for rec in edited.to_dict(orient="records")
+        ]
+        if new_rows != rows:
+            store[f"{fp}:rule_rows"] = new_rows
+            try:
+                parsed = rules_from_rows(new_rows)
+            except ScenarioError as exc:
+                store[f"{fp}:rule_errors"] = {"settings": exc.detail}
+            else:
+                good, errors = check_rules(base, parsed)
+                store[f"{fp}:rules"] = good
+                store[f"{fp}:rule_errors"] = errors
+            st.rerun()
+        for rid, message in (store.get(f"{fp}:rule_errors") or {}).items():
+            st.error(f"Rule '{rid}' is left out: {message}", icon=":material/error:")
+
+
+def rule_status_frame(r: PortfolioResult) -> pd.DataFrame:
+    """The scenario rules at this portfolio: value, bounds, holds."""
+    return pd.DataFrame(
+        [{k: rule.get(k) for k in ("id", "label", "kind", "value", "min", "max", "holds")} for rule in r.rules]
+    )
 
 
 def _request_solve(fp: str) -> None:
@@ -228,6 +295,22 @@ def render_result(s: Scenario, r: PortfolioResult) -> None:
             st.markdown(f"- {sentence}")
         return
     result_metrics(r)
+    if r.rules:
+        st.subheader("Rules")
+        st.dataframe(
+            rule_status_frame(r),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "id": "Rule",
+                "label": st.column_config.TextColumn("What it asks", width="large"),
+                "kind": "Kind",
+                "value": st.column_config.NumberColumn("At this portfolio", format="localized"),
+                "min": st.column_config.NumberColumn("At least", format="localized"),
+                "max": st.column_config.NumberColumn("At most", format="localized"),
+                "holds": st.column_config.CheckboxColumn("Holds"),
+            },
+        )
     if r.plan is not None:
         render_plan(s, r)
     scores = scores_cached(s, s.fingerprint)

@@ -276,6 +276,9 @@ def portfolio_changes(base: Scenario) -> dict[str, Any]:
         constraints["must_exclude"] = list(exclude)
     if constraints:
         changes["constraints"] = constraints
+    rules = setting(f"{fp}:rules", None)
+    if rules is not None and rules != list(base.config.get("rules", [])):
+        changes["rules"] = rules
     return changes
 
 

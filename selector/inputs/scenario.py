@@ -36,6 +36,13 @@ A scenario is a TOML file that points at its data tables (paths relative to itse
     [positioning]
     importance_to_partner = "importance_to_partner"   # column: how much we matter to them
 
+    [[rules]]                                   # strategists' rules (any number)
+    id = "finance-sis"
+    label = "At least 3 SIs in finance"
+    kind = "count"                              # count | cost | coverage | requires | group
+    where = { type = "si", industries = "finance" }
+    min = 3
+
     [solve]                                     # defaults for solve(); callers may override
     solver = "highs"
     time_limit = 60
@@ -60,7 +67,8 @@ re-exports the parts it is made of, which live beside it:
 :mod:`selector.inputs.scenario_toml` (the TOML file, ``extends``, merging),
 :mod:`selector.inputs.scenario_tables` (partner, segment, coverage and supply tables) and
 :mod:`selector.inputs.scenario_settings` (the ``[budget]``, ``[objective]``,
-``[constraints]``, ``[tiers]``, ``[positioning]`` and ``[solve]`` sections).
+``[constraints]``, ``[tiers]``, ``[positioning]`` and ``[solve]`` sections) and
+:mod:`selector.inputs.scenario_rules` (``[[rules]]``: the rule kinds and filter syntax).
 """
 
 
@@ -91,6 +99,7 @@ from selector.inputs.programme import (
     parse_programme,
     tier_costs,
 )
+from selector.inputs.scenario_rules import Rule, read_rules
 from selector.inputs.scenario_settings import (
     OBJECTIVES,
     POOL_FIELDS,
@@ -130,8 +139,10 @@ __all__ = [
     "SEGMENT_COLUMNS",
     "Budget",
     "Constraints",
+    "Rule",
     "Scenario",
     "TierRule",
+    "check_rules",
     "describe",
     "load_scenario",
     "scenario_from_frames",
@@ -167,6 +178,7 @@ class Scenario:
     problems: tuple[str, ...] = ()
     coverage_given: bool = field(default=False)
     programme: Programme | None = None
+    rules: tuple[Rule, ...] = ()
 
     # --- pickling (worker processes) ---------------------------------------------------
     def __getstate__(self) -> dict[str, Any]:
@@ -429,6 +441,16 @@ def _assemble(
     tiers = read_tiers(config, file)
     importance = read_importance(config, file, partners)
     solve_options = read_solve_options(config, file)
+    rules = read_rules(
+        config,
+        file,
+        partners,
+        segments,
+        budget_total=budget.total,
+        level_names=programme.tier_names if programme is not None and programme.has_tiers else None,
+        must_exclude=constraints.must_exclude,
+        must_include=constraints.must_include,
+    )
     problems += coverage_problems(partners, segments, coverage)
     return Scenario(
         name=name,
@@ -450,6 +472,7 @@ def _assemble(
         problems=tuple(problems),
         coverage_given=coverage_given,
         programme=programme,
+        rules=rules,
     )
 
 
@@ -476,6 +499,40 @@ def _with_channel(
     return out
 
 
+def check_rules(
+    scenario: Scenario, rules: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """Check rules (scenario-file shape) against a scenario one by one, then together.
+
+    Returns the rules that load, in order, and an error message per rule id for the
+    others (the loader's message: it names the field). What the app's rule editor
+    shows; a script can call it before ``scenario.with_changes({"rules": ...})``.
+    """
+    good: list[dict[str, Any]] = []
+    errors: dict[str, str] = {}
+    for k, rule in enumerate(rules, start=1):
+        rid = str(rule.get("id") or f"row {k}")
+        try:
+            scenario.with_changes({"rules": [rule]})
+        except ScenarioError as exc:
+            errors[rid] = exc.detail
+            continue
+        if any(str(r.get("id")) == rid for r in good):
+            errors[rid] = f"rule '{rid}': id used by an earlier rule; ids must be unique"
+            continue
+        good.append(rule)
+    # Together: a dependency may only fail with the others.
+    while good:
+        try:
+            scenario.with_changes({"rules": good})
+            break
+        except ScenarioError as exc:
+            culprit = next((r for r in good if f"'{r['id']}'" in exc.detail), good[-1])
+            errors[str(culprit["id"])] = exc.detail
+            good = [r for r in good if r is not culprit]
+    return good, errors
+
+
 def describe(scenario: Scenario) -> dict[str, Any]:
     """What was loaded, as plain data (the ``selector validate`` report)."""
     p = scenario.partners
@@ -500,5 +557,6 @@ def describe(scenario: Scenario) -> dict[str, Any]:
         "must_include": list(scenario.constraints.must_include),
         "must_exclude": list(scenario.constraints.must_exclude),
         "conflicts": [list(c) for c in scenario.constraints.conflicts],
+        "rules": [{"id": r.id, "label": r.label, "kind": r.kind} for r in scenario.rules],
         "problems": list(scenario.problems),
     }

@@ -23,7 +23,7 @@ __all__ = ["DATA_KEYS", "KNOWN_KEYS", "deep_merge", "load_chain", "resolve_paths
 DATA_KEYS = ("model", "partners", "segments", "coverage", "supply")
 KNOWN_KEYS = frozenset(
     {"name", "description", "extends", *DATA_KEYS, "budget", "objective", "constraints",
-     "tiers", "positioning", "solve", "programme"}
+     "tiers", "positioning", "solve", "programme", "rules"}
 )
 
 

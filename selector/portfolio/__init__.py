@@ -4,12 +4,14 @@ Takes a scenario (partners with scores, segments with values, coverage, budget, 
 gives a :class:`PortfolioResult`: the selected partners, what the solver proved (optimal,
 or the gap to a bound), and why each partner is in or out. Inside: the array instance,
 heuristics (greedy plus local search), bounds, the MIP model and its solver adapters
-(HiGHS directly, CBC through PuLP).
+(HiGHS directly, CBC through PuLP), and the same model as a readable PuLP problem
+for analysts (:func:`pulp_model`, :func:`read_pulp`, :func:`write_model`).
 """
 
 from selector.portfolio.explain import explain_partners
 from selector.portfolio.model import MipModel, build_model
 from selector.portfolio.optimizer import DEFAULT_SEED, SOLVERS, STATUSES, heuristic_solve, solve
+from selector.portfolio.pulp_model import pulp_model, read_pulp, write_model
 from selector.portfolio.quality import partner_quality
 from selector.portfolio.result import PartnerReason, PortfolioResult
 from selector.portfolio.solvers import to_pulp
@@ -25,6 +27,9 @@ __all__ = [
     "explain_partners",
     "heuristic_solve",
     "partner_quality",
+    "pulp_model",
+    "read_pulp",
     "solve",
     "to_pulp",
+    "write_model",
 ]

@@ -40,7 +40,54 @@ GROUP_WORDS = {
     "type_mix": "the partner-type mix",
     "supply": "the rule that tier-2 partners need a selected distributor",
     "must_include": "the must-include list",
+    "levels": "one level per partner (and must-include partners active)",
+    "quotas": "the programme tier quotas",
+    "exits": "the limit on exits",
+    "recruits": "the limit on recruits",
+    "continuity": "named accounts keeping a current partner",
 }
+
+
+def _rule_causes(inst: PortfolioInstance) -> list[str]:
+    """Rules that cannot hold whatever else is chosen (each alone, from the instance)."""
+    out: list[str] = []
+    live = ~inst.fixed_out
+    budget = "" if not math.isfinite(inst.budget) else f" with a budget of {inst.budget + inst.fixed_cost:,.0f}"
+    for rule in inst.rules:
+        if rule.kind == "coverage":
+            assert rule.row_value is not None
+            if rule.weighted:
+                best = np.asarray(inst.cover.multiply(np.where(live, inst.quality, 0.0)[:, None]).max(axis=0).toarray()).ravel()
+            else:
+                best = (np.asarray(inst.cover.T @ live.astype(np.int64)).ravel() > 0).astype(float)
+            most = float(rule.row_value @ best)
+            if most < rule.need - 1e-6 * (rule.need + 1):
+                out.append(
+                    f"Rule {rule.title} cannot hold: even every selectable partner together covers "
+                    f"{most:,.0f} of the segments with {rule.what}, below the {rule.need:,.0f} it asks for."
+                )
+            continue
+        if rule.kind not in ("count", "group"):
+            continue
+        counted = np.asarray(rule.weights.sum(axis=0)).ravel() > 0
+        can = inst.active_partners(live & counted)
+        must = inst.fixed_in & counted
+        if inst.group_required is not None:
+            must_n = int((inst.group_required & inst.active_partners(counted)).sum())
+        else:
+            must_n = int(must.sum())
+        lo, hi = float(rule.lo[0]), float(rule.hi[0])
+        if math.isfinite(lo) and int(can.sum()) < lo:
+            out.append(
+                f"Rule {rule.title} cannot hold{budget}: it asks for at least {lo:g} partners with "
+                f"{rule.what}; only {int(can.sum())} can be selected."
+            )
+        if math.isfinite(hi) and must_n > hi and not rule.levels:
+            out.append(
+                f"Rule {rule.title} cannot hold: {must_n} must-include partners have {rule.what}, "
+                f"above its maximum of {hi:g}."
+            )
+    return out
 
 
 def explain_infeasible(scenario: Scenario, inst: PortfolioInstance) -> list[str]:
@@ -82,11 +129,24 @@ def explain_infeasible(scenario: Scenario, inst: PortfolioInstance) -> list[str]
         stuck = np.flatnonzero(inst.fixed_in & (inst.gtm_tier == 2) & ~supplied)
         for p in stuck[:3]:
             out.append(f"Must-include {ids[p]} is tier-2 but every distributor supplying it is excluded.")
+    out += _rule_causes(inst)
     if out:
         return out
-    # No obvious cause: relax one group at a time.
+    # No obvious cause: relax one group (or one rule) at a time.
     relaxing: list[str] = []
-    for group in ("budget", "pools", "requirements", "caps", "conflicts", "type_mix", "supply", "must_include"):
+    groups = ["budget", "pools", "requirements", "caps", "conflicts", "type_mix", "supply", "must_include"]
+    if inst.has_levels:
+        groups += ["quotas", "exits", "recruits", "continuity"]
+    budget = "" if not math.isfinite(inst.budget) else f" with a budget of {inst.budget + inst.fixed_cost:,.0f}"
+    for rule in inst.rules:
+        model = build_model(inst, drop=(f"rule:{rule.id}",))
+        trial = _solve_highs(model, time_limit=5.0, gap=1.0, seed=0, start=None, threads=1)
+        if trial.state in ("optimal", "time_limit"):
+            out.append(
+                f"Rule {rule.title} cannot hold{budget} and the other rules: without it the "
+                "scenario is feasible."
+            )
+    for group in groups:
         model = build_model(inst, drop=(group,))
         trial = _solve_highs(model, time_limit=5.0, gap=1.0, seed=0, start=None, threads=1)
         if trial.state in ("optimal", "time_limit"):
@@ -97,7 +157,7 @@ def explain_infeasible(scenario: Scenario, inst: PortfolioInstance) -> list[str]
             + "; ".join(relaxing)
             + "."
         )
-    else:
+    elif not out:
         out.append("The rules conflict in combination: no single group of rules, relaxed alone, makes the scenario feasible.")
     return out
 

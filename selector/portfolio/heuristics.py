@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, replace
 
 import numpy as np
+import scipy.sparse as sp
 
 from selector.portfolio.instance import (
     PortfolioInstance,
@@ -55,6 +56,10 @@ class _State:
         self.pair_partner = np.repeat(np.arange(n), np.diff(inst.cover.indptr))
         self.pair_row = inst.cover.indices
         self.cheapest_supplier = _cheapest_suppliers(inst) if cheapest is None else cheapest
+        # Rules as rows on the columns (coverage rules only grow as partners are added).
+        self.rule_rows = [
+            (r.matrix(inst.cost).tocsr(), r.lo, r.hi) for r in inst.rules if r.kind != "coverage"
+        ]
 
     def copy(self) -> _State:
         """An independent copy (arrays copied; the instance and static tables shared)."""
@@ -146,6 +151,20 @@ class _State:
         if inst.current is not None and inst.max_recruits is not None:
             if int((self.sel & ~inst.current).sum()) >= inst.max_recruits:
                 ok &= inst.current
+        for M, r_lo, r_hi in self.rule_rows:
+            # No addition may push a rule row past a bound it moves towards.
+            val = M @ self.sel.astype(float)
+            A = M
+            if brings.any():
+                A = sp.csr_matrix(M + M[:, partner_of_extra].multiply(brings[None, :].astype(float)))
+            coo = A.tocoo()
+            v = val[coo.row] + coo.data
+            eps_hi = 1e-9 * (np.abs(np.where(np.isfinite(r_hi), r_hi, 0.0)) + 1.0)
+            eps_lo = 1e-9 * (np.abs(np.where(np.isfinite(r_lo), r_lo, 0.0)) + 1.0)
+            bad = ((coo.data > 0) & (v > r_hi[coo.row] + eps_hi[coo.row])) | (
+                (coo.data < 0) & (v < r_lo[coo.row] - eps_lo[coo.row])
+            )
+            ok[coo.col[bad]] = False
         return np.asarray(ok, dtype=bool)
 
     def bundle(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -10,6 +10,7 @@ can never be selected or never help are fixed out with a reason.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,13 +21,51 @@ from selector.inputs.scenario import Scenario
 
 __all__ = [
     "PortfolioInstance",
+    "RuleRows",
     "addition_gains",
     "build_instance",
     "evaluate",
     "removal_losses",
+    "rule_status",
     "segment_quality",
     "violations",
 ]
+
+
+@dataclass(frozen=True, eq=False)
+class RuleRows:
+    """A scenario rule (``[[rules]]``) as linear rows on the instance's columns.
+
+    Row ``i`` reads ``lo[i] <= sum_j coef[i, j] * x_j <= hi[i]``, where ``coef`` is
+    ``weights`` (times the column cost for a ``cost`` rule). A ``coverage`` rule has no
+    rows on ``x``: the value of the merged segment rows it counts (``row_value``) that is
+    covered -- at the best selected partner's quality when ``weighted`` -- must reach
+    ``need``. ``subjects`` names the partner of each row of a ``requires`` rule.
+    """
+
+    id: str
+    label: str
+    kind: str
+    weights: sp.csr_matrix
+    lo: np.ndarray
+    hi: np.ndarray
+    by_cost: bool = False
+    row_value: np.ndarray | None = None
+    need: float = 0.0
+    weighted: bool = False
+    what: str = ""
+    subjects: tuple[str, ...] = ()
+    levels: tuple[str, ...] | None = None
+
+    def matrix(self, cost: np.ndarray) -> sp.csr_matrix:
+        """The coefficient rows (costs applied for a ``cost`` rule)."""
+        if not self.by_cost:
+            return self.weights
+        return sp.csr_matrix(self.weights.multiply(cost[None, :]))
+
+    @property
+    def title(self) -> str:
+        return f"'{self.id}'" + (f" ({self.label})" if self.label and self.label != self.id else "")
 
 
 @dataclass(frozen=True, eq=False)
@@ -76,6 +115,8 @@ class PortfolioInstance:
     continuity_ids: tuple[str, ...] = ()
     fixed_cost: float = 0.0  # exit costs of every current partner, netted out of the costs
     exit_band: np.ndarray | None = None  # per partner: in the score ranking's exit tier
+    rules: tuple[RuleRows, ...] = ()  # the scenario's [[rules]] (see RuleRows)
+    rule_offsets: tuple[tuple[str, float], ...] = ()  # cost rules: exit costs netted out
 
     @property
     def n_partners(self) -> int:
@@ -227,6 +268,13 @@ def build_instance(
         helps |= np.asarray(suppliers.sum(axis=0)).ravel() > 0
     mix_types = {t for t, lo, _hi in _type_mix(scenario) if lo}
     helps |= np.isin(partners["type"].to_numpy(), list(mix_types))
+    for rule in scenario.rules:
+        # Rules can need partners that add no value: a minimum count or spend, or an
+        # alternative a requires rule asks for.
+        if rule.kind in ("count", "group", "cost") and rule.lo:
+            helps |= rule.partners
+        if rule.requires is not None:
+            helps |= rule.requires
     idle = ~helps & ~fixed_in & ~fixed_out & prune
     for pos in np.flatnonzero(idle):
         reasons[str(ids[pos])] = "covers no segment with value or a requirement"
@@ -241,6 +289,7 @@ def build_instance(
     ).reshape(-1, 2)
     types = partners["type"].to_numpy(dtype=object)
     mix = tuple((t, types == t, lo, hi) for t, lo, hi in _type_mix(scenario))
+    rules = _rule_rows(scenario, ids, value_full, row_of_segment, len(merged_value))
     return PortfolioInstance(
         objective=objective,
         partner_ids=ids,
@@ -261,7 +310,48 @@ def build_instance(
         fixed_in=fixed_in,
         fixed_out=fixed_out & ~fixed_in,
         out_reason=tuple(sorted(reasons.items())),
+        rules=rules,
     )
+
+
+def _rule_rows(
+    scenario: Scenario, ids: np.ndarray, value_full: np.ndarray, row_of_segment: np.ndarray, n_rows: int
+) -> tuple[RuleRows, ...]:
+    """The scenario's rules as rows on the partner columns."""
+    n = len(ids)
+    out: list[RuleRows] = []
+    for rule in scenario.rules:
+        lo = -np.inf if rule.lo is None else float(rule.lo)
+        hi = np.inf if rule.hi is None else float(rule.hi)
+        if rule.kind == "coverage":
+            assert rule.segments is not None
+            seg = rule.segments & (row_of_segment >= 0)
+            row_value = np.bincount(row_of_segment[seg], weights=value_full[seg], minlength=n_rows)
+            out.append(RuleRows(rule.id, rule.label, rule.kind, sp.csr_matrix((0, n)), np.zeros(0),
+                                np.zeros(0), row_value=row_value, need=float(rule.lo or 0.0),
+                                weighted=rule.weighted, what=rule.what))
+        elif rule.kind == "requires":
+            assert rule.requires is not None
+            subjects = np.flatnonzero(rule.partners)
+            rows: list[int] = []
+            cols: list[int] = []
+            vals: list[float] = []
+            for k, p in enumerate(subjects):
+                alt = np.flatnonzero(rule.requires)
+                alt = alt[alt != p]
+                rows += [k] * (1 + len(alt))
+                cols += [int(p), *map(int, alt)]
+                vals += [1.0] + [-1.0] * len(alt)
+            k = len(subjects)
+            weights = sp.csr_matrix((vals, (rows, cols)), shape=(k, n))
+            out.append(RuleRows(rule.id, rule.label, rule.kind, weights, np.full(k, -np.inf),
+                                np.zeros(k), what=rule.what,
+                                subjects=tuple(str(ids[p]) for p in subjects)))
+        else:
+            weights = sp.csr_matrix(rule.partners.astype(float).reshape(1, -1))
+            out.append(RuleRows(rule.id, rule.label, rule.kind, weights, np.array([lo]), np.array([hi]),
+                                by_cost=rule.kind == "cost", what=rule.what, levels=rule.levels))
+    return tuple(out)
 
 
 def _type_mix(scenario: Scenario) -> tuple[tuple[str, int | None, int | None], ...]:
@@ -371,7 +461,80 @@ def violations(inst: PortfolioInstance, x: np.ndarray, *, tol: float = 1e-6) -> 
                 "tier-2 partners selected without a selected distributor: "
                 f"{', '.join(map(str, ids[np.flatnonzero(needs)][:5]))}"
             )
+    out += [s["problem"] for s in rule_status(inst, sel, tol=tol) if not s["holds"]]
     return out
+
+
+def _rule_value(inst: PortfolioInstance, rule: RuleRows, sel: np.ndarray) -> np.ndarray:
+    """Per row of ``rule``: its left-hand side at selection ``sel`` (one value for a
+    coverage rule: the covered value it counts)."""
+    if rule.kind == "coverage":
+        assert rule.row_value is not None
+        if rule.weighted:
+            got = segment_quality(inst, sel)
+        else:
+            got = (np.asarray(inst.cover.T @ sel.astype(np.int64)).ravel() > 0).astype(float)
+        return np.array([float(rule.row_value @ got)])
+    return np.asarray(rule.matrix(inst.cost) @ sel.astype(float)).ravel()
+
+
+def rule_status(inst: PortfolioInstance, x: np.ndarray, *, tol: float = 1e-6) -> list[dict[str, Any]]:
+    """Each rule at selection ``x``: its value, bounds, whether it holds, and the
+    problem in words when it does not (one entry per rule; a ``requires`` rule holds
+    when every row does). Money is shown as the plan spends it (exit costs added)."""
+    sel = np.asarray(x, dtype=bool)
+    out: list[dict[str, Any]] = []
+    for rule in inst.rules:
+        got = _rule_value(inst, rule, sel)
+        entry: dict[str, Any] = {"id": rule.id, "label": rule.label, "kind": rule.kind,
+                                    "what": rule.what, "problem": ""}
+        if rule.kind == "coverage":
+            entry.update(value=float(got[0]), min=rule.need, max=None)
+            holds = got[0] >= rule.need - tol * (abs(rule.need) + 1)
+            if not holds:
+                entry["problem"] = (
+                    f"rule {rule.title}: covered {'weighted ' if rule.weighted else ''}value of the "
+                    f"segments with {rule.what} is {got[0]:,.0f}, below the {rule.need:,.0f} required"
+                )
+        elif rule.kind == "requires":
+            bad = np.flatnonzero(got > rule.hi + tol)
+            holds = not len(bad)
+            entry.update(value=float(len(bad)), min=None, max=0.0)
+            if not holds:
+                who = ", ".join(rule.subjects[i] for i in bad[:5])
+                entry["problem"] = f"rule {rule.title}: {who} selected without any partner it requires ({rule.what})"
+        else:
+            shift = _rule_shift(inst, rule)
+            v = float(got[0]) + shift
+            lo, hi = float(rule.lo[0]) + shift, float(rule.hi[0]) + shift
+            entry.update(value=v, min=None if not np.isfinite(lo) else lo,
+                         max=None if not np.isfinite(hi) else hi)
+            scale = tol * (abs(lo if np.isfinite(lo) else 0) + abs(hi if np.isfinite(hi) else 0) + 1)
+            holds = lo - scale <= v <= hi + scale
+            if not holds:
+                what = "spent on" if rule.kind == "cost" else "selected among"
+                fmt = _money if rule.kind == "cost" else _plain
+                limit = f"at least {fmt(lo)}" if v < lo - scale else f"at most {fmt(hi)}"
+                entry["problem"] = f"rule {rule.title}: {fmt(v)} {what} partners with {rule.what}; {limit} allowed"
+        entry["holds"] = bool(holds)
+        out.append(entry)
+    return out
+
+
+def _money(a: float) -> str:
+    return f"{a:,.0f}"
+
+
+def _plain(a: float) -> str:
+    return f"{a:g}"
+
+
+def _rule_shift(inst: PortfolioInstance, rule: RuleRows) -> float:
+    """What a ``cost`` rule's matching partners spend outside the columns (the exit costs
+    taken off in a plan), so that values read as money spent."""
+    if rule.by_cost and inst.rule_offsets:
+        return float(dict(inst.rule_offsets).get(rule.id, 0.0))
+    return 0.0
 
 
 

@@ -46,10 +46,13 @@ class _Inner:
         from selector.portfolio.solvers import _quiet_highs
 
         n = model.n_x
-        keep = model.row_group != GROUPS.index("objective_link")
-        A = sp.csr_matrix(model.A)[np.flatnonzero(keep)][:, :n]
-        # Rows that touch the auxiliaries only through the objective link are kept;
-        # any row with auxiliary entries was in objective_link, so A has them all.
+        full = sp.csr_matrix(model.A)
+        # Only rows on the partner columns alone: the objective link rows are priced
+        # out, and a row that also counts auxiliaries (a coverage rule) is dropped
+        # whole, which relaxes X and keeps the bound valid.
+        on_aux = np.diff(sp.csr_matrix(full[:, n:]).indptr) > 0
+        keep = (model.row_group != GROUPS.index("objective_link")) & ~on_aux
+        A = full[np.flatnonzero(keep)][:, :n]
         self.n = n
         self.lo = model.col_lo[:n].copy()
         self.hi = model.col_hi[:n].copy()

@@ -16,7 +16,12 @@ the MIP keep working on columns while the new rules hold:
 - quotas: a tier holds at most ``max_share`` of the active partners and ``max_count``;
 - at most ``max_exits`` current partners leave and ``max_recruits`` prospects join;
 - a named account covered by current partners today keeps at least one of them
-  (``keep_named_accounts``).
+  (``keep_named_accounts``);
+- rules (``[[rules]]``): a partner counts when any of its options is selected (at most
+  one is); a ``cost`` rule counts net option costs and its bounds are lowered by the
+  exit costs of its current partners, as a pool's cap is, so it limits what the plan
+  spends on them, one-off costs included; a ``level`` filter keeps the options at the
+  named tiers.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ import scipy.sparse as sp
 from selector.errors import ScenarioError
 from selector.inputs.programme import Programme, tier_costs
 from selector.inputs.scenario import Scenario
-from selector.portfolio.instance import PortfolioInstance
+from selector.portfolio.instance import PortfolioInstance, RuleRows
 
 __all__ = ["OUT", "expand_levels", "reference_levels", "today_levels"]
 
@@ -155,6 +160,7 @@ def expand_levels(
         if t.max_share is not None or t.max_count is not None
     )
     continuity, continuity_ids = _continuity(scenario, programme, current, opt_p, L)
+    rules, offsets = _expand_rules(inst.rules, opt_p, opt_l, names, exit_cost, net)
     fixed_in = inst.fixed_in[opt_p] if L == 1 else np.zeros(n * L, dtype=bool)
     return replace(
         inst,
@@ -186,7 +192,37 @@ def expand_levels(
         continuity=continuity,
         continuity_ids=continuity_ids,
         fixed_cost=fixed_cost,
+        rules=rules,
+        rule_offsets=offsets,
     )
+
+
+def _expand_rules(
+    rules: tuple[RuleRows, ...], opt_p: np.ndarray, opt_l: np.ndarray, names: tuple[str, ...],
+    exit_cost: np.ndarray, net: np.ndarray,
+) -> tuple[tuple[RuleRows, ...], tuple[tuple[str, float], ...]]:
+    """Partner rules as option rules (see the module notes)."""
+    out: list[RuleRows] = []
+    offsets: list[tuple[str, float]] = []
+    for rule in rules:
+        weights = sp.csr_matrix(rule.weights[:, opt_p])
+        if rule.levels is not None:
+            keep = np.isin(np.asarray(names, dtype=object)[opt_l], list(rule.levels))
+            weights = sp.csr_matrix(weights.multiply(keep[None, :].astype(float)))
+        lo, hi = rule.lo, rule.hi
+        if rule.by_cost and rule.levels is not None:
+            # Spent on partners at these levels: their options' gross cost (the exit
+            # cost is paid only by partners that leave, which are at no level).
+            gross = net + exit_cost[opt_p]
+            weights = sp.csr_matrix(weights.multiply(gross[None, :]))
+            out.append(replace(rule, weights=weights, by_cost=False))
+            continue
+        if rule.by_cost:
+            shift = np.asarray(rule.weights @ exit_cost).ravel()
+            lo, hi = lo - shift, hi - shift
+            offsets.append((rule.id, float(shift[0])))
+        out.append(replace(rule, weights=weights, lo=lo, hi=hi))
+    return tuple(out), tuple(offsets)
 
 
 def _continuity(

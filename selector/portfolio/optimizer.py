@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -27,7 +27,7 @@ from selector.inputs.scenario import Scenario
 from selector.portfolio.bounds import submodular_bound
 from selector.portfolio.explain import explain_infeasible
 from selector.portfolio.heuristics import HeuristicResult, greedy_portfolio, repair_plan
-from selector.portfolio.instance import PortfolioInstance, evaluate, violations
+from selector.portfolio.instance import PortfolioInstance, evaluate, rule_status, violations
 from selector.portfolio.lagrange import lagrangian_bound
 from selector.portfolio.model import GROUPS, MipModel, _start_vector, build_model
 from selector.portfolio.plan import build_plan
@@ -75,7 +75,8 @@ def _requirement_cover(inst: PortfolioInstance, *, time_limit: float, seed: int)
     """The cheapest portfolio meeting the segment requirements under every rule, found
     by a short HiGHS run; the greedy then spends the rest of the budget from there.
     None when there are no requirements or no such portfolio was found in time."""
-    if not inst.maximize or not inst.required.any():
+    lower_rules = any(r.kind == "coverage" or np.isfinite(r.lo).any() for r in inst.rules)
+    if not inst.maximize or not (inst.required.any() or lower_rules):
         return None
     from dataclasses import replace
 
@@ -163,6 +164,7 @@ def solve(
     explain: bool = True,
     start: Sequence[str] | None = None,
     reference: Mapping[str, str] | None = None,
+    customize: Callable[[Any, dict[str, Any]], Any] | None = None,
 ) -> PortfolioResult:
     """Choose the partner portfolio.
 
@@ -194,6 +196,13 @@ def solve(
         today's level. Default: today's channel. Among plans within ``gap`` of the best
         value found, the one with the fewest changes from it is returned (a second
         solve; turn it off with ``[programme] stability = "none"``).
+    customize
+        A callback ``customize(problem, partners)`` that adds constraints (or changes
+        the objective) of the readable PuLP model
+        (:func:`selector.portfolio.pulp_model.pulp_model`: ``partners`` maps partner id
+        to its variable). The model is then solved through PuLP with ``solver`` (CBC or
+        HiGHS) and read back by the solver's own status; no heuristic start, no
+        fewest-changes stage, no bound beyond the solver's word.
 
     Returns
     -------
@@ -215,6 +224,11 @@ def solve(
     gap = float(gap if gap is not None else opts.get("gap", DEFAULT_GAP))
     if time_limit <= 0 or gap < 0:
         raise ScenarioError(f"time_limit must be > 0 and gap >= 0 (got {time_limit}, {gap})")
+    if customize is not None:
+        from selector.portfolio.pulp_model import solve_pulp
+
+        return solve_pulp(scenario, customize, solver=solver, time_limit=time_limit, gap=gap,
+                          threads=threads, scores=scores, reference=reference)
     t0 = time.perf_counter()
     inst = _instance(scenario, scores, reference=reference)
     # The start matters most where the solver is slow: give the search a share of the time.
@@ -485,6 +499,8 @@ def _undo_exactly(
         row_group=np.append(model.row_group, GROUPS.index("objective_link")),
         col_lo=col_lo,
         col_hi=col_hi,
+        row_key=None if model.row_key is None else np.append(model.row_key, -1),
+        row_sub=None if model.row_sub is None else np.append(model.row_sub, 3),
     )
     solved = solver(stage, time_limit=time_limit, gap=1e-6, seed=seed, start=v1, threads=threads)
     x2 = solved.x
@@ -577,8 +593,11 @@ def _result(
             "table says why for each."
         )
     plan, plan_summary = (None, None)
+    rules = tuple(rule_status(inst, sel)) if x is not None else ()
     if inst.has_levels and x is not None:
         plan, plan_summary = build_plan(scenario, inst, sel, exit_band=inst.exit_band)
+        if rules:
+            plan_summary = {**plan_summary, "rules": [dict(r) for r in rules]}
     return PortfolioResult(
         status=status,
         selected=tuple(sorted({str(i) for i in ids[sel]})),
@@ -599,4 +618,5 @@ def _result(
         stats=stats,
         plan=plan,
         plan_summary=plan_summary,
+        rules=rules,
     )

@@ -73,12 +73,13 @@ def _instance(
     scores: Mapping[str, float] | pd.Series | None,
     *,
     reference: Mapping[str, str] | None = None,
+    merge: bool = True,
 ) -> PortfolioInstance:
     quality, exit_mask = _quality_and_exit(scenario, scores)
     if not has_plan(scenario):
-        return build_instance(scenario, quality, exclude=exit_mask)
+        return build_instance(scenario, quality, exclude=exit_mask, merge=merge)
     programme = scenario.programme
     force = scenario.tiers.exclude_exit or (programme is not None and programme.exit_band == "force")
-    base = build_instance(scenario, quality, exclude=exit_mask if force else None, prune=False)
+    base = build_instance(scenario, quality, exclude=exit_mask if force else None, prune=False, merge=merge)
     inst = expand_levels(base, scenario, reference=reference)
     return replace(inst, exit_band=exit_mask)

@@ -45,6 +45,9 @@ class PortfolioResult:
     stats: Mapping[str, Any] = field(default_factory=dict)
     plan: pd.DataFrame | None = None
     plan_summary: Mapping[str, Any] | None = None
+    # Each scenario rule ([[rules]]) at the portfolio: id, label, kind, what (the filter
+    # in words), value, min, max, holds, problem.
+    rules: tuple[Mapping[str, Any], ...] = ()
 
     @property
     def feasible(self) -> bool:
@@ -102,10 +105,14 @@ class PortfolioResult:
             "stats": {k: (num(v) if isinstance(v, float) else v) for k, v in self.stats.items()},
             "plan": None if self.plan is None else _records(self.plan),
             "plan_summary": None if self.plan_summary is None else dict(self.plan_summary),
+            "rules": [
+                {k: (num(v) if isinstance(v, float) else v) for k, v in r.items()} for r in self.rules
+            ],
         }
 
     def to_frame(self) -> dict[str, pd.DataFrame]:
-        """Tables: ``summary``, ``selected``, ``pools``, ``coverage``."""
+        """Tables: ``summary``, ``selected``, ``pools``, ``coverage`` (and ``plan``,
+        ``rules`` when there are any)."""
         d = self.to_dict()
         summary = pd.DataFrame(
             [
@@ -123,6 +130,8 @@ class PortfolioResult:
         }
         if self.plan is not None:
             frames["plan"] = self.plan.reset_index()
+        if self.rules:
+            frames["rules"] = pd.DataFrame([dict(r) for r in self.rules])
         return frames
 
 

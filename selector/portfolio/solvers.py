@@ -16,6 +16,7 @@ import re
 import sys
 import tempfile
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -149,10 +150,21 @@ def _solve_highs(
     return _Solved("error", x, obj, bound, f"HiGHS ended with status {h.modelStatusToString(ms)}")
 
 
-def to_pulp(model: MipModel, *, name: str = "portfolio") -> tuple[Any, list[Any]]:
-    """The same model as a PuLP problem (for analysts and the CBC path).
+def to_pulp(
+    model: MipModel,
+    *,
+    name: str = "portfolio",
+    col_names: Sequence[str] | None = None,
+    row_names: Sequence[str] | None = None,
+    constant: float = 0.0,
+) -> tuple[Any, list[Any]]:
+    """The matrix model as a PuLP problem (the CBC path; named, the readable model of
+    :func:`selector.portfolio.pulp_model.pulp_model`).
 
     Returns the problem and its variables (the first ``model.n_x`` are the partners').
+    Without names, columns are ``x0, x1, ...`` then ``a0, a1, ...`` and rows ``r0, ...``;
+    a row with two finite, different bounds becomes two constraints (``_lo``/``_hi``
+    unnamed, ``_min``/``_max`` named).
     """
     import pulp
 
@@ -166,27 +178,34 @@ def to_pulp(model: MipModel, *, name: str = "portfolio") -> tuple[Any, list[Any]
             return make(name, lowBound=lo, upBound=hi, cat=cat)
         return pulp.LpVariable(name, lowBound=lo, upBound=hi, cat=cat)
 
+    n_aux = model.n_cols - model.n_x
+    if col_names is None:
+        col_names = [f"x{j}" for j in range(model.n_x)] + [f"a{j}" for j in range(n_aux)]
     xs = [
-        var(f"x{j}", float(model.col_lo[j]), float(model.col_hi[j]), pulp.LpInteger)
+        var(col_names[j], float(model.col_lo[j]), float(model.col_hi[j]), pulp.LpInteger)
         for j in range(model.n_x)
     ]
-    aux = [var(f"a{j}", 0.0, 1.0, pulp.LpContinuous) for j in range(model.n_cols - model.n_x)]
+    aux = [var(col_names[model.n_x + j], 0.0, 1.0, pulp.LpContinuous) for j in range(n_aux)]
     variables = xs + aux
     nz = np.flatnonzero(model.c)
-    prob += pulp.LpAffineExpression([(variables[j], float(model.c[j])) for j in nz])
+    prob += pulp.LpAffineExpression([(variables[j], float(model.c[j])) for j in nz], constant=float(constant))
     A = model.A.tocsr()
     for i in range(A.shape[0]):
         cols = A.indices[A.indptr[i] : A.indptr[i + 1]]
         vals = A.data[A.indptr[i] : A.indptr[i + 1]]
         expr = pulp.LpAffineExpression([(variables[j], float(v)) for j, v in zip(cols, vals, strict=True)])
         lo, hi = model.row_lo[i], model.row_hi[i]
+        label = f"r{i}" if row_names is None else row_names[i]
         if math.isfinite(lo) and math.isfinite(hi) and lo == hi:
-            prob += expr == float(lo), f"r{i}"
-        else:
-            if math.isfinite(hi):
-                prob += expr <= float(hi), f"r{i}_hi"
-            if math.isfinite(lo):
-                prob += expr >= float(lo), f"r{i}_lo"
+            prob += expr == float(lo), label
+        elif math.isfinite(lo) and math.isfinite(hi):
+            up, down = ("_hi", "_lo") if row_names is None else ("_max", "_min")
+            prob += expr <= float(hi), label + up
+            prob += expr >= float(lo), label + down
+        elif math.isfinite(hi):
+            prob += expr <= float(hi), label if row_names is not None else label + "_hi"
+        elif math.isfinite(lo):
+            prob += expr >= float(lo), label if row_names is not None else label + "_lo"
     return prob, variables
 
 

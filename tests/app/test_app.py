@@ -45,6 +45,11 @@ def metric(at: AppTest, label: str, n: int = 0) -> str:
     return values[n]
 
 
+def tables(at: AppTest) -> list:
+    """The read-only tables of the page (the Portfolio page's rule editor left out)."""
+    return [d for d in at.dataframe if "rule_editor" not in str(getattr(d, "key", None) or "")]
+
+
 def texts(elements) -> str:
     return "\n".join(str(e.value) for e in elements)
 
@@ -138,7 +143,7 @@ def test_portfolio_solves_and_shows_the_proof(monkeypatch) -> None:
     assert metric(at, "Optimality gap") == "0.00%"
     assert metric(at, "Partners selected") == "5"
     assert metric(at, "Cost") == "600 k"
-    selected = at.dataframe[0].value
+    selected = tables(at)[0].value
     assert list(selected.columns) == ["name", "type", "tier", "cost", "score", "reason"]
     assert len(selected) == 5
     assert not at.exception
@@ -174,17 +179,17 @@ def test_infeasible_settings_show_the_explanation(monkeypatch) -> None:
     assert "No portfolio keeps every rule" in texts(at.warning)
     # The explanation sentences are listed under the status.
     assert any(m.value.startswith("- ") for m in at.markdown)
-    assert not at.dataframe
+    assert not tables(at)
 
 
 def test_must_exclude_drops_a_partner(monkeypatch) -> None:
     at = go(start(monkeypatch), "portfolio")
-    chosen = at.dataframe[0].value
+    chosen = tables(at)[0].value
     first = chosen.index[chosen["type"] != "distributor"][0]
     exclude = next(w for w in at.multiselect if w.label == "Must exclude")
     exclude.set_value([first]).run()
     assert not at.exception
-    assert first not in at.dataframe[0].value.index
+    assert first not in tables(at)[0].value.index
 
 
 def test_map_page(monkeypatch) -> None:
@@ -239,7 +244,7 @@ def test_portfolio_shows_the_plan_from_todays_channel(monkeypatch) -> None:
     flow = at.get("graphviz_chart")
     assert flow and "digraph plan" in flow[0].proto.spec
     # The plan by action: changes first and open, keep and stay out closed.
-    labels = [e.label for e in at.expander]
+    labels = [e.label for e in at.expander if not e.label.startswith("Rules (")]
     shown = [
         a for a in ("exit", "demote", "promote", "recruit", "keep", "stay out") if counts.get(a)
     ]
@@ -269,7 +274,7 @@ def test_compare_shows_plan_actions_and_differences(monkeypatch) -> None:
 
 def test_scenario_without_a_plan_shows_no_plan(monkeypatch) -> None:
     at = go(start(monkeypatch), "portfolio")
-    assert not at.expander and not at.get("graphviz_chart")
+    assert [e.label for e in at.expander] == ["Rules (0)"] and not at.get("graphviz_chart")
     assert all(m.label not in ("Exit", "Keep") for m in at.metric)
     assert "Plans from today's channel" not in texts(go(at, "compare").subheader)
 
@@ -297,3 +302,36 @@ def test_old_page_links_still_open_the_page(monkeypatch) -> None:
     assert not at.exception
     assert at.title[0].value == "Criteria (AHP)"
     assert "page" not in at.query_params
+
+
+def _edit_rules(at: AppTest, rows: list[dict]) -> AppTest:
+    editor = at.data_editor[0]
+    at.session_state[editor.key] = {"edited_rows": {}, "added_rows": rows, "deleted_rows": []}
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_rule_editor_adds_a_rule_and_shows_it_kept(monkeypatch) -> None:
+    at = go(start(monkeypatch), "portfolio")
+    assert "Rules (0)" in [e.label for e in at.expander]
+    _edit_rules(at, [{"id": "gov-si", "label": "An SI for government", "kind": "count",
+                      "settings": 'where = { type = "si", industries = "government" }; min = 1'}])
+    assert not at.error
+    assert "Rules (1)" in [e.label for e in at.expander]
+    assert "Rules" in [s.value for s in at.subheader]
+    status = next(t.value for t in tables(at) if "holds" in t.value.columns)
+    assert list(status["id"]) == ["gov-si"] and bool(status["holds"].iloc[0])
+
+
+def test_rule_editor_names_bad_rules_and_infeasible_ones(monkeypatch) -> None:
+    at = go(start(monkeypatch), "portfolio")
+    _edit_rules(at, [
+        {"id": "bad", "kind": "count", "settings": 'where = { colour = "red" }; min = 1'},
+        {"id": "all-fin", "label": "All finance value at full score", "kind": "coverage",
+         "settings": 'segments = { industry = "finance" }; min_share = 1.0; weighted = true'},
+    ])
+    errors = texts(at.error)
+    assert "Rule 'bad' is left out" in errors and "where.colour" in errors
+    assert "No portfolio keeps every rule" in texts(at.warning)
+    assert "'all-fin' (All finance value at full score)" in "\n".join(m.value for m in at.markdown)

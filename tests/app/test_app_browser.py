@@ -130,7 +130,8 @@ def test_portfolio_page_in_a_browser(app_url: str, browser_page: Any, tmp_path: 
     metrics = page.get_by_test_id("stMetric")
     expect(metrics.filter(has_text="Partners selected")).to_contain_text("5")
     expect(metrics.filter(has_text="Optimality gap")).to_contain_text("0.00%")
-    expect(page.get_by_test_id("stDataFrame").first).to_be_visible()
+    # (the rule editor's table sits in a closed expander: the first visible one)
+    expect(page.locator("[data-testid='stDataFrame']:visible").first).to_be_visible()
     page.wait_for_timeout(1500)  # let the charts finish drawing
     shot = tmp_path / "portfolio.png"
     page.screenshot(path=str(shot), full_page=True)
