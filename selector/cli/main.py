@@ -305,6 +305,12 @@ def _add_robustness(sub: Any) -> None:
     add_robustness_parsers(sub)
 
 
+def _add_workspace(sub: Any) -> None:
+    from selector.cli.workspace import add_workspace_parsers
+
+    add_workspace_parsers(sub)
+
+
 # Each entry adds one subcommand; modules keep their logic, this file only wires it.
 REGISTRARS: list[Callable[[Any], None]] = [
     _add_validate,
@@ -314,6 +320,7 @@ REGISTRARS: list[Callable[[Any], None]] = [
     _add_map,
     _add_synth,
     _add_robustness,
+    _add_workspace,
 ]
 
 
