@@ -74,9 +74,11 @@ def page() -> None:
     if rnd.status == "open":
         judge_form(store, rnd, model, who)
     else:
-        st.info(f"This round is {rnd.status}"
-                + (f": model version {rnd.adopted_model_version_id}."
-                   if rnd.adopted_model_version_id else "."), icon=":material/lock:")
+        adopted = ""
+        if rnd.adopted_model_version_id is not None:
+            mv = store.model_record(rnd.adopted_model_version_id)
+            adopted = f": the group judgments are {mv.name} model version {mv.version}"
+        st.info(f"This round is {rnd.status}{adopted}.", icon=":material/lock:")
     results(store, rnd, model, who)
 
 

@@ -130,7 +130,7 @@ def whatif_section(store: Store) -> None:
     labels = {r.id: f"{r.name} v{r.version} · {r.author}, {_when(r.created_at)}" for r in rows}
     c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
     pick = c1.selectbox("Open a saved what-if", list(labels), format_func=labels.__getitem__)
-    c2.button("Open", on_click=_open, args=(store, pick), icon=":material/folder_open:")
+    c2.button("Open what-if", on_click=_open, args=(store, pick), icon=":material/folder_open:")
 
 
 def runs_section(store: Store) -> None:

@@ -51,7 +51,7 @@ def test_a_saved_what_if_survives_a_restart(monkeypatch: pytest.MonkeyPatch, tmp
     whatifs = at.dataframe[0].value
     assert list(whatifs["what-if"]) == ["lean year"]
     assert list(whatifs["saved by"]) == ["ana"] and list(whatifs["note"]) == ["20 % less"]
-    next(b for b in at.button if b.label == "Open").click().run()
+    next(b for b in at.button if b.label == "Open what-if").click().run()
     assert not at.exception
     assert "Opened what-if **lean year**" in at.success[0].value
     at = go(at, "portfolio", "Portfolio")
