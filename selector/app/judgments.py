@@ -125,6 +125,8 @@ def judge_form(store: Store, rnd: RoundRecord, model: CriteriaModel, who: str) -
     if not who:
         st.warning("Type your name above to judge.", icon=":material/person:")
         return
+    st.caption(f"Judging as **{who}**: start from your last submission, else the model's "
+               "judgments; move a slider toward the criterion that matters more.")
     start = _starting_values(store, rnd, model, who)
     parents = [p for p in model.parents if len(model.children(p)) > 1]
     with st.form(f"judge:{rnd.id}:{who}"):

@@ -95,11 +95,19 @@ def new_page(browser: Any, url: str, title: str) -> Any:
     return page
 
 
+def settle(page: Any) -> None:
+    """Wait until the app has finished its rerun (no "Running..." status)."""
+    from playwright.sync_api import expect
+
+    page.wait_for_timeout(300)
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0)
+
+
 def set_name(page: Any, name: str) -> None:
     box = page.get_by_role("textbox", name="Your name")
     box.fill(name)
     box.press("Enter")
-    page.wait_for_timeout(300)
+    settle(page)
 
 
 def no_traceback(page: Any) -> None:
@@ -120,7 +128,8 @@ def test_three_person_judgment_round_in_a_browser(browser: Any, tmp_path: Path) 
         for name, key, presses in (("Ana", "ArrowLeft", 2), ("Bo", "ArrowLeft", 6),
                                    ("Cy", "ArrowRight", 4)):
             set_name(page, name)
-            expect(page.get_by_role("heading", name="Your judgments")).to_be_visible()
+            expect(page.get_by_text(f"Judging as {name}")).to_be_visible()
+            settle(page)
             slider = page.get_by_role("slider").first
             slider.focus()
             for _ in range(presses):
