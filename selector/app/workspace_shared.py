@@ -16,14 +16,24 @@ from selector import SelectorError
 from selector.store import Store, default_author, open_store, resolve_url
 from selector.store.serialize import scenario_files, slug, write_scenario_files
 
-__all__ = ["EXPORT_DIR", "app_store", "open_whatif", "user_name"]
+__all__ = ["EXPORT_DIR", "app_store", "close_stores", "open_whatif", "user_name"]
 
 EXPORT_DIR = Path(tempfile.gettempdir()) / "selector-workspace"
+_opened: list[Store] = []
 
 
 @st.cache_resource(show_spinner=False)
 def _store(url: str) -> Store:
-    return open_store(url)
+    store = open_store(url)
+    _opened.append(store)
+    return store
+
+
+def close_stores() -> None:
+    """Close every store this process opened (and forget them): for tests and shutdown."""
+    _store.clear()
+    while _opened:
+        _opened.pop().close()
 
 
 def app_store() -> Store | None:

@@ -11,6 +11,7 @@
 >>> run = store.save_run(solve(scenario), scenario_version=saved.id, author="ana")
 >>> store.run(run.id).status
 'optimal'
+>>> store.close()
 
 Every ``save_*`` adds a version, never overwrites: saving a scenario under a name that
 exists gives the next version number (saving one whose content equals the newest

@@ -5,26 +5,35 @@ judgment round."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from selector.app.workspace_shared import close_stores
 from selector.store import open_store
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
 
 
-def start(monkeypatch: pytest.MonkeyPatch, db: Path) -> AppTest:
+def start(monkeypatch: pytest.MonkeyPatch, db: Path | str) -> AppTest:
     monkeypatch.setattr(sys, "argv", ["app.py", "--scenario", "scenarios/teaching.toml"])
     monkeypatch.setenv("SELECTOR_DB", str(db))
-    st.cache_resource.clear()  # a new app process: nothing cached, the store opened again
+    close_stores()  # a new app process: nothing cached, the store opened again
+    st.cache_resource.clear()
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
     assert not at.exception
     return at
+
+
+@pytest.fixture(autouse=True)
+def _close_stores() -> Iterator[None]:
+    yield
+    close_stores()
 
 
 def go(at: AppTest, page: str, title: str) -> AppTest:
@@ -57,7 +66,9 @@ def test_a_saved_what_if_survives_a_restart(monkeypatch: pytest.MonkeyPatch, tmp
     at = go(at, "portfolio", "Portfolio")
     assert at.slider[0].value == 520_000
     assert "lean year" in "\n".join(str(c.value) for c in at.sidebar.caption)
-    runs = open_store(db).runs()
+    store = open_store(db)
+    runs = store.runs()
+    store.close()
     assert [(r.label, r.author, r.status) for r in runs] == [("lean year", "ana", "optimal")]
 
 
@@ -88,8 +99,8 @@ def judge(at: AppTest, name: str, moves: dict[str, float]) -> AppTest:
     return at
 
 
-def test_a_three_person_round(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    db = tmp_path / "team.db"
+def test_a_three_person_round(monkeypatch: pytest.MonkeyPatch, db_url: str) -> None:
+    db = db_url  # an SQLite file, then a PostgreSQL server
     at = go(start(monkeypatch, db), "judgments", "Group judgments")
     at.text_input(key="workspace:user").set_value("fran").run()
     next(b for b in at.button if b.label == "Open a round").click().run()
@@ -111,3 +122,4 @@ def test_a_three_person_round(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
     assert rnd.status == "adopted"
     model = store.load_model(rnd.adopted_model_version_id or 0)
     assert {j.expert for j in model.judgments_for("goal")} == {"ana", "bo", "cy"}
+    store.close()

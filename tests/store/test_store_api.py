@@ -48,6 +48,23 @@ def test_migrations_create_the_schema_on_an_empty_database(db_url: str) -> None:
     again.close()
 
 
+def test_migrations_go_down_to_empty_and_up_again(db_url: str) -> None:
+    from alembic import command
+
+    from selector.store.engine import _config
+
+    store = open_store(db_url)
+    store.save_scenario(load_scenario(TEACHING))
+    with store.engine.begin() as conn:
+        command.downgrade(_config(conn), "base")
+    assert set(inspect(store.engine).get_table_names()) <= {"alembic_version"}
+    with store.engine.begin() as conn:
+        command.upgrade(_config(conn), "head")
+    assert current_revision(store.engine) == head_revision()
+    assert store.scenarios() == []
+    store.close()
+
+
 def test_a_save_makes_a_new_version_and_exports_back_to_files(
     db_url: str, tmp_path: Path
 ) -> None:
