@@ -20,9 +20,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from selector import CriteriaModel, SelectorError
+from selector import CriteriaModel, Scenario, SelectorError
 from selector.app.shared import base_scenario, weighted_scenario
-from selector.app.workspace_shared import app_store, user_name
+from selector.app.workspace_shared import app_store, use_model, user_name
 from selector.store import RoundRecord, Store, round_result
 from selector.store.questionnaire import VERBAL, questionnaire_bytes, read_questionnaire
 
@@ -79,7 +79,20 @@ def page() -> None:
             mv = store.model_record(rnd.adopted_model_version_id)
             adopted = f": the group judgments are {mv.name} model version {mv.version}"
         st.info(f"This round is {rnd.status}{adopted}.", icon=":material/lock:")
+        base = base_scenario()
+        if rnd.adopted_model_version_id is not None and base is not None:
+            st.button(
+                "Work with the adopted judgments", icon=":material/check_circle:",
+                on_click=_use_adopted, args=(store, base, rnd.adopted_model_version_id),
+            )
     results(store, rnd, model, who)
+
+
+def _use_adopted(store: Store, base: Scenario, model_version: int) -> None:
+    try:
+        st.session_state["judgments:message"] = use_model(store, base, model_version)
+    except SelectorError as exc:
+        st.session_state["judgments:message"] = f"Could not use the adopted model: {exc}"
 
 
 def open_round_form(store: Store, who: str) -> None:

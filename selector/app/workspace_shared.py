@@ -6,17 +6,18 @@ folder, created on first use); it is opened once per app process.
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
-from selector import SelectorError
+from selector import Scenario, SelectorError
 from selector.store import Store, default_author, open_store, resolve_url
 from selector.store.serialize import scenario_files, slug, write_scenario_files
 
-__all__ = ["EXPORT_DIR", "app_store", "close_stores", "open_whatif", "user_name"]
+__all__ = ["EXPORT_DIR", "app_store", "close_stores", "open_whatif", "use_model", "user_name"]
 
 EXPORT_DIR = Path(tempfile.gettempdir()) / "selector-workspace"
 _opened: list[Store] = []
@@ -77,3 +78,21 @@ def open_whatif(store: Store, whatif_id: int) -> str:
             del ss[key]
     when = rec.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
     return f"Opened what-if **{rec.name}** (version {rec.version}, saved by {rec.author} on {when})."
+
+
+def use_model(store: Store, base: Scenario, model_version: int) -> str:
+    """Make the app work on ``base`` with a saved model version (e.g. a round's adopted
+    group judgments); returns a line saying so. The model must have the scenario
+    model's criteria."""
+    record = store.model_record(model_version)
+    model = store.load_model(model_version)
+    if base.model is None or base.model.criteria != model.criteria:
+        raise SelectorError(
+            f"{record.name} v{record.version} has other criteria than this scenario's model"
+        )
+    scenario = dataclasses.replace(base, model=model)
+    folder = EXPORT_DIR / f"model-{record.id}-{base.fingerprint}"
+    path = write_scenario_files(scenario_files(scenario), folder, stem=slug(base.name))
+    ss: Any = st.session_state
+    ss["source"] = str(path)
+    return f"Working with {record.name} model version {record.version} in {base.name}."

@@ -12,6 +12,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from selector import load_scenario
 from selector.app.workspace_shared import close_stores
 from selector.store import open_store
 
@@ -117,6 +118,14 @@ def test_a_three_person_round(monkeypatch: pytest.MonkeyPatch, db_url: str) -> N
     assert disputes.iloc[0]["spread"] == "x35"
     next(b for b in at.button if b.label.startswith("Adopt the group")).click().run()
     assert "model version 2" in at.success[0].value
+    # The adopted group judgments become the ones the app scores partners with.
+    next(b for b in at.button if b.label == "Work with the adopted judgments").click().run()
+    assert "Working with Partner selection model version 2" in at.success[0].value
+    working = load_scenario(at.session_state["source"])
+    assert working.model is not None
+    assert {j.expert for j in working.model.judgments_for("goal")} == {"ana", "bo", "cy"}
+    at = go(at, "criteria", "Criteria (AHP)")
+    at = go(at, "portfolio", "Portfolio")
     store = open_store(db)
     rnd = store.rounds()[0]
     assert rnd.status == "adopted"
