@@ -26,6 +26,8 @@ PAGES = {
     "portfolio": "Portfolio",
     "map": "Go-to-market map",
     "compare": "Compare",
+    "judgments": "Group judgments",
+    "workspace": "Workspace",
 }
 
 

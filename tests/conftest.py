@@ -211,3 +211,101 @@ def expect_error() -> Callable[..., str]:
         return check_error(info.value, **where)
 
     return run
+
+
+# --- workspace databases: an SQLite file, or a throwaway PostgreSQL server ---------------
+
+
+def _pg_bin(name: str) -> str | None:
+    import glob
+    import shutil
+
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    return candidates[-1] if candidates else None
+
+
+class PostgresServer:
+    """A PostgreSQL cluster in a temporary folder on a free localhost port (initdb +
+    pg_ctl; as the ``postgres`` user when the tests run as root)."""
+
+    def __init__(self) -> None:
+        import pwd
+        import shutil
+        import socket
+        import subprocess
+        import tempfile
+
+        initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
+        if initdb is None or pg_ctl is None:
+            raise FileNotFoundError("initdb / pg_ctl")
+        self.pg_ctl = pg_ctl
+        self.folder = Path(tempfile.mkdtemp(prefix="selector-pg-"))
+        self.data = self.folder / "data"
+        self.prefix: list[str] = []
+        if os.geteuid() == 0:
+            user = pwd.getpwnam("postgres")
+            os.chown(self.folder, user.pw_uid, user.pw_gid)
+            runuser = shutil.which("runuser") or "runuser"
+            self.prefix = [runuser, "-u", "postgres", "--"]
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = int(s.getsockname()[1])
+        subprocess.run(
+            [*self.prefix, initdb, "-D", str(self.data), "-U", "postgres", "--auth=trust",
+             "-E", "UTF8", "--no-sync"],
+            check=True, capture_output=True,
+        )
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        subprocess.run(
+            [*self.prefix, pg_ctl, "-D", str(self.data), "-o", options, "-w", "-t", "60",
+             "-l", str(self.folder / "server.log"), "start"],
+            check=True, capture_output=True,
+        )
+        self.count = 0
+
+    def new_database(self) -> str:
+        import psycopg
+
+        self.count += 1
+        name = f"selector_test_{self.count}"
+        with psycopg.connect(
+            f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True
+        ) as conn:
+            conn.execute(f"CREATE DATABASE {name}")
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
+
+    def stop(self) -> None:
+        import shutil
+        import subprocess
+
+        subprocess.run(
+            [*self.prefix, self.pg_ctl, "-D", str(self.data), "-m", "immediate", "stop"],
+            check=False, capture_output=True,
+        )
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterable[PostgresServer]:
+    try:
+        server = PostgresServer()
+    except FileNotFoundError:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL binaries (initdb, pg_ctl) are required in CI")
+        pytest.skip("PostgreSQL binaries (initdb, pg_ctl) not installed: apt-get install postgresql")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty workspace database: an SQLite file, then a PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'workspace.db'}"
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    return server.new_database()

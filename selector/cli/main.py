@@ -311,6 +311,12 @@ def _add_model(sub: Any) -> None:
     add_model_parser(sub)
 
 
+def _add_workspace(sub: Any) -> None:
+    from selector.cli.workspace import add_workspace_parsers
+
+    add_workspace_parsers(sub)
+
+
 # Each entry adds one subcommand; modules keep their logic, this file only wires it.
 REGISTRARS: list[Callable[[Any], None]] = [
     _add_validate,
@@ -321,6 +327,7 @@ REGISTRARS: list[Callable[[Any], None]] = [
     _add_synth,
     _add_robustness,
     _add_model,
+    _add_workspace,
 ]
 
 

@@ -1,0 +1,49 @@
+"""The team workspace: saved scenarios, criteria models, judgment rounds, runs, what-ifs.
+
+A database (SQLite by default, PostgreSQL by URL) opened with :func:`open_store`; its
+schema is created and upgraded by the Alembic migrations shipped in
+``selector/store/migrations``. Modules: ``engine`` (where the database is, opening it,
+migrating), ``schema`` (the tables), ``serialize`` (models and scenarios as files),
+``api`` (:class:`Store`), ``rounds`` (a judgment round's group result), ``questionnaire``
+(the Excel questionnaire for a round) and ``compare`` (two saved runs side by side).
+"""
+
+from selector.store.api import (
+    JudgmentRecord,
+    ModelRecord,
+    RoundRecord,
+    RunRecord,
+    ScenarioRecord,
+    Store,
+    WhatIfRecord,
+    default_author,
+    open_store,
+)
+from selector.store.engine import DB_ENV, StoreError, resolve_url
+from selector.store.rounds import (
+    Disagreement,
+    ParentResult,
+    RoundResult,
+    adopted_model,
+    round_result,
+)
+
+__all__ = [
+    "DB_ENV",
+    "Disagreement",
+    "JudgmentRecord",
+    "ModelRecord",
+    "ParentResult",
+    "RoundRecord",
+    "RoundResult",
+    "RunRecord",
+    "ScenarioRecord",
+    "Store",
+    "StoreError",
+    "WhatIfRecord",
+    "adopted_model",
+    "default_author",
+    "open_store",
+    "resolve_url",
+    "round_result",
+]

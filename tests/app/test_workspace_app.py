@@ -1,0 +1,134 @@
+"""The workspace pages, driven headless with AppTest against a real SQLite workspace:
+a saved what-if reopened in a new session of a restarted app, and a three-person
+judgment round."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from selector import load_scenario
+from selector.app.workspace_shared import close_stores
+from selector.store import open_store
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = str(ROOT / "app.py")
+
+
+def start(monkeypatch: pytest.MonkeyPatch, db: Path | str) -> AppTest:
+    monkeypatch.setattr(sys, "argv", ["app.py", "--scenario", "scenarios/teaching.toml"])
+    monkeypatch.setenv("SELECTOR_DB", str(db))
+    close_stores()  # a new app process: nothing cached, the store opened again
+    st.cache_resource.clear()
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception
+    return at
+
+
+@pytest.fixture(autouse=True)
+def _close_stores() -> Iterator[None]:
+    yield
+    close_stores()
+
+
+def go(at: AppTest, page: str, title: str) -> AppTest:
+    at.switch_page(f"selector/app/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == title
+    return at
+
+
+def test_a_saved_what_if_survives_a_restart(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    db = tmp_path / "team.db"
+    at = go(start(monkeypatch, db), "portfolio", "Portfolio")
+    at.slider[0].set_value(520_000).run()
+    at = go(at, "workspace", "Workspace")
+    at.text_input(key="workspace:user").set_value("ana").run()
+    next(t for t in at.text_input if t.label == "What-if name").set_value("lean year")
+    next(t for t in at.text_input if t.label == "Note").set_value("20 % less")
+    next(b for b in at.button if b.label == "Save what-if").click().run()
+    assert not at.exception
+    assert "Saved what-if **lean year** (version 1) with run" in at.success[0].value
+
+    # The app restarts: a new session, nothing cached; the what-if is in the database.
+    at = go(start(monkeypatch, db), "workspace", "Workspace")
+    whatifs = at.dataframe[0].value
+    assert list(whatifs["what-if"]) == ["lean year"]
+    assert list(whatifs["saved by"]) == ["ana"] and list(whatifs["note"]) == ["20 % less"]
+    next(b for b in at.button if b.label == "Open what-if").click().run()
+    assert not at.exception
+    assert "Opened what-if **lean year**" in at.success[0].value
+    at = go(at, "portfolio", "Portfolio")
+    assert at.slider[0].value == 520_000
+    assert "lean year" in "\n".join(str(c.value) for c in at.sidebar.caption)
+    store = open_store(db)
+    runs = store.runs()
+    store.close()
+    assert [(r.label, r.author, r.status) for r in runs] == [("lean year", "ana", "optimal")]
+
+
+def test_compare_two_saved_runs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    db = tmp_path / "team.db"
+    at = go(start(monkeypatch, db), "workspace", "Workspace")
+    for name in ("as is", "cut"):
+        if name == "cut":
+            at = go(at, "portfolio", "Portfolio")
+            at.slider[0].set_value(450_000).run()
+            at = go(at, "workspace", "Workspace")
+        next(t for t in at.text_input if t.label == "What-if name").set_value(name)
+        next(b for b in at.button if b.label == "Save what-if").click().run()
+        assert not at.exception
+    assert len(at.dataframe[1].value) == 2  # the runs table
+    numbers = at.dataframe[2].value
+    assert "cost" in list(numbers.iloc[:, 0])
+    assert "Different input" in "\n".join(str(c.value) for c in at.caption)
+
+
+def judge(at: AppTest, name: str, moves: dict[str, float]) -> AppTest:
+    at.text_input(key="workspace:user").set_value(name).run()
+    for label, value in moves.items():
+        next(s for s in at.select_slider if s.label == label).set_value(value)
+    next(b for b in at.button if b.label == "Submit my judgments").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert f"judgments of {name}" in at.success[0].value
+    return at
+
+
+def test_a_three_person_round(monkeypatch: pytest.MonkeyPatch, db_url: str) -> None:
+    db = db_url  # an SQLite file, then a PostgreSQL server
+    at = go(start(monkeypatch, db), "judgments", "Group judgments")
+    at.text_input(key="workspace:user").set_value("fran").run()
+    next(b for b in at.button if b.label == "Open a round").click().run()
+    assert "Opened round #1" in at.success[0].value
+    judge(at, "ana", {"Strategic fit vs Capability": 3.0})
+    judge(at, "bo", {"Strategic fit vs Capability": 7.0})
+    judge(at, "cy", {"Strategic fit vs Capability": 1 / 5, "Capability vs Financial health": 9.0})
+    text = "\n".join(str(c.value) for c in at.caption)
+    assert "3 participants: ana" in text
+    consensus = [m.value for m in at.metric if m.label == "Consensus"]
+    assert len(consensus) >= 1 and all(v.endswith("%") for v in consensus)
+    disputes = at.dataframe[-1].value
+    assert disputes.iloc[0]["pair"] == "Strategic fit vs Capability"
+    assert disputes.iloc[0]["spread"] == "x35"
+    next(b for b in at.button if b.label.startswith("Adopt the group")).click().run()
+    assert "model version 2" in at.success[0].value
+    # The adopted group judgments become the ones the app scores partners with.
+    next(b for b in at.button if b.label == "Work with the adopted judgments").click().run()
+    assert "Working with Partner selection model version 2" in at.success[0].value
+    working = load_scenario(at.session_state["source"])
+    assert working.model is not None
+    assert {j.expert for j in working.model.judgments_for("goal")} == {"ana", "bo", "cy"}
+    at = go(at, "criteria", "Criteria (AHP)")
+    at = go(at, "portfolio", "Portfolio")
+    store = open_store(db)
+    rnd = store.rounds()[0]
+    assert rnd.status == "adopted"
+    model = store.load_model(rnd.adopted_model_version_id or 0)
+    assert {j.expert for j in model.judgments_for("goal")} == {"ana", "bo", "cy"}
+    store.close()
