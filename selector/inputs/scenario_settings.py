@@ -78,6 +78,9 @@ def read_objective(config: Mapping[str, Any], file: str) -> str:
     obj = config.get("objective", {})
     if not isinstance(obj, Mapping):
         raise ScenarioError("[objective] must be a table such as kind = \"coverage\"", file=file)
+    unknown = sorted(set(obj) - {"kind"})
+    if unknown:
+        raise ScenarioError(f"objective: unknown key(s) {', '.join(unknown)}; accepted: kind", file=file)
     kind = obj.get("kind", "weighted_coverage")
     if kind not in OBJECTIVES:
         raise ScenarioError(

@@ -210,8 +210,11 @@ def solve(
         raise ScenarioError(f"solver {solver!r} is not known; accepted: {', '.join(SOLVERS)}")
     time_limit = float(time_limit if time_limit is not None else opts.get("time_limit", DEFAULT_TIME_LIMIT))
     gap = float(gap if gap is not None else opts.get("gap", DEFAULT_GAP))
-    if time_limit <= 0 or gap < 0:
-        raise ScenarioError(f"time_limit must be > 0 and gap >= 0 (got {time_limit}, {gap})")
+    # written as ``not ... `` so that nan is refused too; inf is "no time limit"
+    if not time_limit > 0 or not 0 <= gap < math.inf:
+        raise ScenarioError(
+            f"time_limit must be > 0 and gap a number >= 0 (got {time_limit}, {gap})"
+        )
     t0 = time.perf_counter()
     inst = _instance(scenario, scores, reference=reference)
     # The start matters most where the solver is slow: give the search a share of the time.
