@@ -37,7 +37,6 @@ the entry. Turning judgments into weights is :mod:`selector.ahp`'s job.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
@@ -45,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from selector.errors import ScenarioError
+from selector.inputs.files import read_toml
 
 __all__ = [
     "DIRECTIONS",
@@ -189,20 +189,7 @@ def load_model(path: str | Path) -> CriteriaModel:
         names the file and the entry.
     """
     p = Path(path)
-    if not p.is_file():
-        raise ScenarioError("criteria model file not found", file=str(p))
-    try:
-        with p.open("rb") as fh:
-            data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"not valid TOML: {exc}", file=str(p)) from None
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(
-            f"not valid TOML: not UTF-8 text (byte {exc.start}); save the file as UTF-8",
-            file=str(p),
-        ) from None
-    except OSError as exc:
-        raise ScenarioError(f"cannot read the file: {exc.strerror or exc}", file=str(p)) from None
+    data = read_toml(p, what="criteria model file")
     return model_from_dict(data, source=str(p))
 
 

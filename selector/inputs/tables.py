@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from selector.errors import ScenarioError
+from selector.inputs.files import check_file
 
 __all__ = [
     "TABLE_SUFFIXES",
@@ -55,8 +56,7 @@ def read_table(path: str | Path, *, label: str | None = None) -> pd.DataFrame:
     """
     p = Path(path)
     name = label or str(p)
-    if not p.is_file():
-        raise ScenarioError("file not found", file=name)
+    check_file(p, name=name)
     suffix = p.suffix.lower()
     try:
         if suffix == ".csv":
@@ -106,6 +106,13 @@ def read_table(path: str | Path, *, label: str | None = None) -> pd.DataFrame:
         raise ScenarioError(f"column names used twice: {', '.join(dupes)}", file=name)
     frame.columns = columns
     frame = frame.apply(lambda col: col.astype(str).str.strip())
+    for column in frame.columns:
+        nul = frame[column].str.contains("\x00", regex=False).to_numpy()
+        if nul.any():
+            raise ScenarioError(
+                "the cell holds a NUL character (a binary file, or one saved as UTF-16?)",
+                file=name, row=sheet_row(_first_bad(nul)), column=column,
+            )
     blank = (frame == "").all(axis=1).to_numpy()
     keep = len(frame)
     while keep and blank[keep - 1]:  # trailing blank rows are not data

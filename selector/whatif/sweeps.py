@@ -17,7 +17,6 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from selector.errors import ScenarioError
+from selector.inputs.files import read_toml
 from selector.inputs.scenario import Scenario, load_scenario
 from selector.whatif._shared import _check_number, _exact, _Outcome, _outcome, _total_value
 from selector.whatif.engines import Progress, run_tasks
@@ -245,13 +245,9 @@ def load_sweep(path: str | Path) -> tuple[Scenario, dict[str, list[Any]]]:
     """
     p = Path(path)
     file = str(p)
-    if not p.is_file():
+    if not p.exists():
         raise ScenarioError("sweep spec not found", file=file)
-    try:
-        with p.open("rb") as fh:
-            data = tomllib.load(fh)
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"not valid TOML: {exc}", file=file) from None
+    data = read_toml(p, what="sweep spec")
     unknown = sorted(set(data) - {"name", "description", "scenario", "grid"})
     if unknown:
         raise ScenarioError(
