@@ -7,7 +7,6 @@ status 2 and one line naming the file, row and column; a solver failure exits 3.
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import sys
 import threading
@@ -145,6 +144,7 @@ def _export(result: Any, *, csv: str | None, xlsx: str | None) -> None:
     """Write the result's tables, each through a temporary file moved into place, so an
     interrupted run never leaves half a file."""
     from selector.report import to_csv_bytes, to_xlsx_bytes
+    from selector.safe_output import write_bytes_atomic
 
     tables = result.to_frame()
     outputs: list[tuple[str | None, Callable[[], bytes]]] = [
@@ -154,15 +154,10 @@ def _export(result: Any, *, csv: str | None, xlsx: str | None) -> None:
     for path, data in outputs:
         if not path:
             continue
-        target = Path(path)
-        tmp = target.with_name(f".{target.name}.part")
         try:
-            tmp.write_bytes(data())
-            os.replace(tmp, target)
+            write_bytes_atomic(path, data())
         except OSError as exc:
             raise ScenarioError(f"cannot write the file: {exc.strerror or exc}", file=path) from None
-        finally:
-            tmp.unlink(missing_ok=True)
 
 
 # --- weights and scores --------------------------------------------------------------
