@@ -33,6 +33,27 @@ TRUE_WORDS = frozenset({"true", "yes", "y", "1"})
 FALSE_WORDS = frozenset({"false", "no", "n", "0", ""})
 
 
+# A workbook is a zip of XML: a few MB on disk can hold a gigabyte of sheet XML that
+# takes openpyxl many minutes to read. Excel's own row limit at ~10 columns is ~100 MB.
+MAX_XLSX_UNCOMPRESSED = 128 * 1024 * 1024
+
+
+def _check_workbook_size(path: Path, name: str) -> None:
+    """Refuse a workbook whose parts unpack to more than :data:`MAX_XLSX_UNCOMPRESSED`
+    (read from the zip directory, before anything is unpacked)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            total = sum(max(0, info.file_size) for info in zf.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # not a workbook: read_excel says so below
+    if total > MAX_XLSX_UNCOMPRESSED:
+        raise ScenarioError(
+            f"the workbook unpacks to {total / 2**20:,.0f} MB of sheet data, more than the "
+            f"{MAX_XLSX_UNCOMPRESSED // 2**20} MB accepted; save the sheet as CSV instead",
+            file=name,
+        )
+
+
 def sheet_row(position: int) -> int:
     """Spreadsheet row of the data row at 0-based ``position`` (header is row 1)."""
     return position + 2
@@ -74,6 +95,7 @@ def read_table(path: str | Path, *, label: str | None = None) -> pd.DataFrame:
                 encoding="utf-8-sig",
             )
         elif suffix == ".xlsx":
+            _check_workbook_size(p, name)
             frame = pd.read_excel(
                 p, header=None, dtype=str, engine="openpyxl", keep_default_na=False
             )
