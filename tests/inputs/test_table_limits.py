@@ -14,6 +14,7 @@ import pytest
 
 import selector.inputs.tables as tables
 from selector.errors import ScenarioError
+from selector.inputs.scenario import load_scenario
 from selector.inputs.tables import read_table
 from selector.whatif.montecarlo import MAX_RUNS, _RunSpec, _RunSpecs, robustness
 
@@ -69,3 +70,23 @@ def test_run_specs_are_made_lazily_and_match_spawn() -> None:
         assert specs[i].index == i
         assert np.array_equal(specs[i].seed.generate_state(4), kids[i].generate_state(4))
     assert specs[-1].index == MAX_RUNS - 1 and len(specs) == MAX_RUNS
+
+
+@pytest.mark.parametrize("table, column", [("segments", "value"), ("partners", "cost")])
+def test_amounts_the_solver_cannot_take_are_refused(make_scenario, expect_error, table, column) -> None:
+    # issue 16 item 13: 1e308 passed validate, then HiGHS ended with status Unknown
+    def huge(frame):
+        frame = frame.copy()
+        frame[column] = frame[column].astype(object)
+        frame.loc[frame.index[0], column] = "1e308"
+        return frame
+
+    path = make_scenario(**{table: huge})
+    expect_error(load_scenario, path, row=2, column=column, contains=["above 1e+12"])
+
+
+def test_huge_budget_still_solves(make_scenario) -> None:
+    from selector.portfolio import solve
+
+    path = make_scenario(settings={"budget": {"total": 1e300}})
+    assert solve(load_scenario(path), time_limit=20).status == "optimal"
