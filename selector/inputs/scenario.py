@@ -404,6 +404,9 @@ def _assemble(
                 coverage_file=str(config.get("coverage", "coverage table")),
                 supply_file=str(config.get("supply", "supply table")),
             )
+        # how a table was read when not as plain UTF-8 CSV (encoding, separator)
+        problems += [t.attrs["note"] for t in (raw.partners, raw.segments, raw.coverage, raw.supply)
+                     if t is not None and t.attrs.get("note")]
         if model is None and "model" in config:
             model = load_model(config["model"])
         partners = partner_table(raw.partners, raw.partners_file, model, objective)

@@ -7,6 +7,9 @@ instead of silently turning into NaN or a wrong type.
 
 from __future__ import annotations
 
+import codecs
+import io
+import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -54,6 +57,87 @@ def _check_workbook_size(path: Path, name: str) -> None:
         )
 
 
+# Encodings tried when a CSV is not UTF-8: Excel saves "CSV" in the system's code page
+# (GBK in China, cp1252 in Western Europe) and "Unicode text" as UTF-16.
+FALLBACK_ENCODINGS = ("gb18030", "utf-16", "cp1252")
+_DELIMITER_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "bars"}
+
+
+def _decode_csv(raw: bytes, name: str) -> tuple[str, list[str]]:
+    """The text of a CSV file and notes on how it was read (an encoding other than
+    UTF-8). UTF-8 (with or without a BOM) and UTF-16 with a BOM are read as such;
+    UTF-16 without one is seen by its zero bytes; other bytes are GB18030 or cp1252
+    (:func:`_guess_legacy_encoding`)."""
+    for bom, marked in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                        (codecs.BOM_UTF16_BE, "utf-16")):
+        if raw.startswith(bom):
+            try:
+                text = raw.decode(marked)
+            except UnicodeDecodeError as exc:
+                raise ScenarioError(
+                    f"cannot read the table: it starts as {marked.upper()} but byte {exc.start} "
+                    "is not; save it as UTF-8 CSV",
+                    file=name,
+                ) from None
+            return text, [] if marked == "utf-8-sig" else [f"read as {marked.upper()}"]
+    try:
+        return raw.decode("utf-8"), []
+    except UnicodeDecodeError as exc:
+        first_bad = exc.start
+    head = raw[:4000]
+    if head.count(0) > len(head) // 4:  # UTF-16 without a BOM: every other byte is 0
+        wide = "utf-16-le" if head[1::2].count(0) > head[0::2].count(0) else "utf-16-be"
+        try:
+            return raw.decode(wide), [f"read as {wide.upper()}"]
+        except UnicodeDecodeError:
+            pass
+    encoding = _guess_legacy_encoding(raw)
+    if encoding is None:
+        raise ScenarioError(
+            f"cannot read the table: it is not UTF-8 text (byte {first_bad}) and not "
+            f"recognisably {', '.join(e.upper() for e in FALLBACK_ENCODINGS)}; save it as UTF-8 CSV",
+            file=name,
+        )
+    return raw.decode(encoding), [f"read as {encoding.upper()} (it is not UTF-8)"]
+
+
+_HIGH_RUNS = re.compile(rb"[\x80-\xff]+")
+
+
+def _guess_legacy_encoding(raw: bytes) -> str | None:
+    """GB18030 (a superset of GBK) or cp1252, for bytes that are not UTF-8.
+
+    Both decode most byte strings, so the choice is made on the shape of the non-ASCII
+    bytes: a Chinese character is two bytes, an accented Latin letter one. (A general
+    detector such as charset-normalizer was tried: it read a table whose only Chinese
+    text was short names, 伙伴0 ..., as cp1252.)
+    """
+    def decodes(encoding: str) -> bool:
+        try:
+            raw.decode(encoding)
+        except UnicodeDecodeError:
+            return False
+        return True
+
+    runs = [len(m) for m in _HIGH_RUNS.findall(raw)]
+    even = sum(1 for n in runs if n % 2 == 0) / len(runs) if runs else 0.0
+    gb, latin = decodes("gb18030"), decodes("cp1252")
+    if gb and (even >= 0.8 or not latin):
+        return "gb18030"
+    return "cp1252" if latin else None
+
+
+def _delimiter(text: str) -> str:
+    """The separator of the header line: a comma, unless the header has none and has
+    semicolons, tabs or bars (Excel's CSV where the decimal mark is a comma)."""
+    header = text.lstrip("\ufeff").split("\n", 1)[0]
+    if "," in header:
+        return ","
+    counts = {d: header.count(d) for d in (";", "\t", "|")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
 def sheet_row(position: int) -> int:
     """Spreadsheet row of the data row at 0-based ``position`` (header is row 1)."""
     return position + 2
@@ -79,20 +163,25 @@ def read_table(path: str | Path, *, label: str | None = None) -> pd.DataFrame:
     name = label or str(p)
     check_file(p, name=name)
     suffix = p.suffix.lower()
+    notes: list[str] = []
     try:
         if suffix == ".csv":
+            text, notes = _decode_csv(p.read_bytes(), name)
+            delimiter = _delimiter(text)
+            if delimiter != ",":
+                notes.append(f"columns separated by {_DELIMITER_NAMES[delimiter]}")
             # Blank lines are kept (and trailing ones dropped below) so that row numbers
             # in messages stay the spreadsheet rows a user sees.
             # The header is read as a row (header=None) so that a repeated column name
             # is seen as written, not renamed "cost.1" by pandas.
             frame = pd.read_csv(
-                p,
+                io.StringIO(text),
                 header=None,
                 dtype=str,
                 keep_default_na=False,
                 skipinitialspace=True,
                 skip_blank_lines=False,
-                encoding="utf-8-sig",
+                sep=delimiter,
             )
         elif suffix == ".xlsx":
             _check_workbook_size(p, name)
@@ -142,7 +231,10 @@ def read_table(path: str | Path, *, label: str | None = None) -> pd.DataFrame:
     frame = frame.iloc[:keep]
     if frame.empty:
         raise ScenarioError("the table has a header but no data rows", file=name)
-    return frame.reset_index(drop=True)
+    out = frame.reset_index(drop=True)
+    if notes:
+        out.attrs["note"] = f"{name}: " + "; ".join(notes)
+    return out
 
 
 def require_columns(frame: pd.DataFrame, columns: Iterable[str], *, file: str, why: str = "") -> None:
