@@ -460,7 +460,8 @@ def _with_channel(
     costs), or unchanged for a scenario without one."""
     present = [c for c in CHANNEL_COLUMNS if c in partners.columns]
     text = pd.DataFrame(
-        {c: partners[c].astype(object).where(partners[c].notna(), "").astype(str) for c in present}
+        {c: partners[c].astype(object).where(partners[c].notna(), "").astype(str) for c in present},
+        index=partners.index,  # rows even with none of the columns ([programme] without them)
     )
     channel = channel_columns(text, file, programme)
     if channel is None:

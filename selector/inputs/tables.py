@@ -164,6 +164,7 @@ def read_table(path: str | Path, *, label: str | None = None) -> pd.DataFrame:
     check_file(p, name=name)
     suffix = p.suffix.lower()
     notes: list[str] = []
+    text = ""
     try:
         if suffix == ".csv":
             text, notes = _decode_csv(p.read_bytes(), name)
@@ -217,7 +218,7 @@ def read_table(path: str | Path, *, label: str | None = None) -> pd.DataFrame:
         raise ScenarioError(f"column names used twice: {', '.join(dupes)}", file=name)
     frame.columns = columns
     frame = frame.apply(lambda col: col.astype(str).str.strip())
-    for column in frame.columns:
+    for column in (frame.columns if suffix != ".csv" or "\x00" in text else ()):
         nul = frame[column].str.contains("\x00", regex=False).to_numpy()
         if nul.any():
             raise ScenarioError(
