@@ -87,6 +87,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
             time_limit=args.time_limit,
             gap=args.gap,
             seed=args.seed,
+            node_limit=args.node_limit,
         )
     for path in (args.csv, args.xlsx):
         if path and Path(path).exists() and not args.force:
@@ -132,6 +133,11 @@ def _add_solve(sub: Any) -> None:
     p.add_argument("--time-limit", type=float, default=None, metavar="S")
     p.add_argument("--gap", type=float, default=None, metavar="G", help="relative gap, e.g. 0.001")
     p.add_argument("--seed", type=int, default=2027)
+    p.add_argument(
+        "--node-limit", type=int, default=None, metavar="N",
+        help="deterministic mode: stop after N branch-and-bound nodes instead of at a time "
+        "(the same input, seed and N give the same portfolio on any machine)",
+    )
     p.add_argument("--heuristic", action="store_true", help="greedy + local search only (instant)")
     p.add_argument("--why", action="store_true", help="explain why each partner is in or out")
     p.add_argument("--csv", metavar="FILE", help="write the plan (or the selected partners) as CSV")

@@ -142,6 +142,7 @@ def _solve_highs(
     start: np.ndarray | None,
     threads: int | None,
     presolve: str = "off",
+    node_limit: int | None = None,
 ) -> _Solved:
     import highspy
 
@@ -151,6 +152,8 @@ def _solve_highs(
     h.setOptionValue("time_limit", float(time_limit) if math.isfinite(time_limit) else highspy.kHighsInf)
     h.setOptionValue("mip_rel_gap", float(gap))
     h.setOptionValue("random_seed", int(seed) % 2_147_483_647)
+    if node_limit is not None:  # a limit that does not depend on the machine's speed
+        h.setOptionValue("mip_max_nodes", int(node_limit))
     if threads is not None:
         h.setOptionValue("threads", int(threads))
     # HiGHS presolve was seen spending the whole time limit on these coverage models
@@ -358,6 +361,7 @@ def _solve_cbc(
     seed: int,
     start: np.ndarray | None,
     threads: int | None,
+    node_limit: int | None = None,
 ) -> _Solved:
     import pulp
 
@@ -376,7 +380,8 @@ def _solve_cbc(
             warmStart=start is not None,
             threads=threads,
             logPath=str(log),
-            options=[f"randomCbcSeed {max(1, int(seed) % 2_147_483_647)}"],
+            options=[f"randomCbcSeed {max(1, int(seed) % 2_147_483_647)}"]
+            + ([] if node_limit is None else [f"maxNodes {int(node_limit)}"]),
         )
         # PuLP's model, start and solution files go in this folder, removed on the way
         # out however the solve ends (not left in /tmp by an interrupted one).
@@ -415,9 +420,10 @@ def _solve_unconstrained(
     seed: int,
     start: np.ndarray | None,
     threads: int | None,
+    node_limit: int | None = None,
 ) -> _Solved:
     """A model without constraint rows: every column at its best bound (exact)."""
-    del time_limit, gap, seed, start, threads
+    del time_limit, gap, seed, start, threads, node_limit
     better = model.c > 0 if model.sense == "max" else model.c < 0
     v = np.where(better, model.col_hi, model.col_lo)
     obj = float(model.c @ v)
