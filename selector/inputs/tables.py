@@ -41,20 +41,117 @@ FALSE_WORDS = frozenset({"false", "no", "n", "0", ""})
 MAX_XLSX_UNCOMPRESSED = 128 * 1024 * 1024
 
 
-def _check_workbook_size(path: Path, name: str) -> None:
+def _check_workbook_size(path: Path, name: str) -> int:
     """Refuse a workbook whose parts unpack to more than :data:`MAX_XLSX_UNCOMPRESSED`
     (read from the zip directory, before anything is unpacked)."""
     try:
         with zipfile.ZipFile(path) as zf:
             total = sum(max(0, info.file_size) for info in zf.infolist())
     except (zipfile.BadZipFile, OSError, ValueError):
-        return  # not a workbook: read_excel says so below
+        return 0  # not a workbook: read_excel says so below
     if total > MAX_XLSX_UNCOMPRESSED:
         raise ScenarioError(
             f"the workbook unpacks to {total / 2**20:,.0f} MB of sheet data, more than the "
             f"{MAX_XLSX_UNCOMPRESSED // 2**20} MB accepted; save the sheet as CSV instead",
             file=name,
         )
+    return total
+
+
+# Workbooks up to this size (unpacked) are also read cell by cell for formulas without
+# a saved value and merged cells, which pandas reports as empty cells.
+MAX_XLSX_CHECKED = 32 * 1024 * 1024
+
+
+def _split_sheet(path: Path) -> tuple[Path, str | None]:
+    """``book.xlsx#Partners`` names the sheet ``Partners`` of ``book.xlsx``."""
+    head, sep, sheet = str(path).rpartition("#")
+    if sep and head.lower().endswith(".xlsx") and sheet:
+        return Path(head), sheet
+    return path, None
+
+
+def _pick_sheet(path: Path, sheet: str | None, name: str) -> str | int:
+    """The sheet to read: the one named, else the first; an empty first sheet while
+    another has data is an error naming that sheet."""
+    try:
+        from openpyxl import load_workbook
+
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # not a workbook: read_excel says so
+        return sheet if sheet is not None else 0
+    try:
+        names = list(wb.sheetnames)
+        if sheet is not None:
+            if sheet not in names:
+                raise ScenarioError(
+                    f"the workbook has no sheet '{sheet}'; its sheets: {', '.join(names)}",
+                    file=name,
+                )
+            return sheet
+        first = wb[names[0]]
+        if len(names) > 1 and first.max_row in (None, 1) and first.max_column in (None, 1) and (
+            first.cell(1, 1).value is None
+        ):
+            full = [n for n in names[1:] if wb[n].max_row and wb[n].max_row > 1]
+            if full:
+                raise ScenarioError(
+                    f"the first sheet '{names[0]}' is empty and the data is on sheet "
+                    f"'{full[0]}'; name the sheet as '{path.name}#{full[0]}' in the scenario, "
+                    "or move the data to the first sheet",
+                    file=name,
+                )
+        return 0
+    finally:
+        wb.close()
+
+
+def _check_sheet_cells(path: Path, sheet: str | int, name: str) -> None:
+    """Name the cells pandas would read as empty for a reason a user cannot see: a
+    formula without a saved value (a file written by a program that does not
+    calculate), and merged cells (only the first holds the value)."""
+    from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
+
+    try:
+        formulas = load_workbook(path, data_only=False)
+        values = load_workbook(path, data_only=True, read_only=True)
+    except Exception:  # read_excel read it; leave the rest to the usual checks
+        return
+    try:
+        ws = formulas[sheet] if isinstance(sheet, str) else formulas.worksheets[sheet]
+        wv = values[ws.title]
+        header = [c.value for c in next(ws.iter_rows(min_row=1, max_row=1), ())]
+        for merged in ws.merged_cells.ranges:
+            col = header[merged.min_col - 1] if merged.min_col - 1 < len(header) else None
+            raise ScenarioError(
+                f"cells {merged.coord} are merged: only the first holds the value and the "
+                "others read as empty; unmerge them and fill in every cell",
+                file=name,
+                row=merged.min_row,
+                column=None if col is None else str(col),
+            )
+        cached = {
+            (r, c): v
+            for r, row in enumerate(wv.iter_rows(values_only=True), start=1)
+            for c, v in enumerate(row, start=1)
+            if v is not None
+        }
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f" and (cell.row, cell.column) not in cached:
+                    col = header[cell.column - 1] if cell.column - 1 < len(header) else None
+                    raise ScenarioError(
+                        f"cell {get_column_letter(cell.column)}{cell.row} holds the formula "
+                        f"{str(cell.value)[:40]} with no saved value (the file was written by a "
+                        "program that does not calculate formulas); open and save it in a "
+                        "spreadsheet program, or enter the value",
+                        file=name,
+                        row=cell.row,
+                        column=None if col is None else str(col),
+                    )
+    finally:
+        values.close()
 
 
 # Encodings tried when a CSV is not UTF-8: Excel saves "CSV" in the system's code page
@@ -149,7 +246,9 @@ def read_table(path: str | Path, *, label: str | None = None) -> pd.DataFrame:
     Parameters
     ----------
     path
-        The file; ``.csv`` (UTF-8, comma separated) or ``.xlsx`` (first sheet).
+        The file; ``.csv`` (UTF-8, else GB18030, UTF-16 or cp1252; comma, semicolon or
+        tab separated) or ``.xlsx`` (the first sheet, or the one named as
+        ``book.xlsx#Sheet``).
     label
         How to name the file in messages (defaults to the path).
 
@@ -159,8 +258,8 @@ def read_table(path: str | Path, *, label: str | None = None) -> pd.DataFrame:
         The file is missing, has another format, cannot be parsed, has duplicate or
         empty column names, or has no data rows.
     """
-    p = Path(path)
-    name = label or str(p)
+    p, sheet = _split_sheet(Path(path))
+    name = label or str(path)
     check_file(p, name=name)
     suffix = p.suffix.lower()
     notes: list[str] = []
@@ -185,10 +284,14 @@ def read_table(path: str | Path, *, label: str | None = None) -> pd.DataFrame:
                 sep=delimiter,
             )
         elif suffix == ".xlsx":
-            _check_workbook_size(p, name)
+            size = _check_workbook_size(p, name)
+            chosen = _pick_sheet(p, sheet, name)
             frame = pd.read_excel(
-                p, header=None, dtype=str, engine="openpyxl", keep_default_na=False
+                p, sheet_name=chosen, header=None, dtype=str, engine="openpyxl",
+                keep_default_na=False,
             )
+            if size <= MAX_XLSX_CHECKED:
+                _check_sheet_cells(p, chosen, name)
         else:
             raise ScenarioError(
                 f"unsupported table format '{p.suffix}'; accepted: {', '.join(TABLE_SUFFIXES)}",
