@@ -10,6 +10,7 @@ from __future__ import annotations
 __all__ = [
     "InfeasibleError",
     "JudgmentError",
+    "ModelJudgmentError",
     "ScenarioError",
     "SelectorError",
     "SolverError",
@@ -55,6 +56,11 @@ class ScenarioError(SelectorError, ValueError):
 
 class JudgmentError(SelectorError, ValueError):
     """Pairwise judgments that cannot be turned into weights."""
+
+
+class ModelJudgmentError(ScenarioError, JudgmentError):
+    """Judgments of a criteria model that cannot be turned into weights: a
+    :class:`JudgmentError` that also names the model file and the judgments entry."""
 
 
 class InfeasibleError(SelectorError):

@@ -22,6 +22,14 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import tomli_w
 
+from selector.safe_output import (
+    FORMULA_PREFIXES,
+    _is_number_like,
+    neutralize,
+    neutralize_frame,
+    to_csv_bytes,
+)
+
 if TYPE_CHECKING:
     from selector.inputs.scenario import Scenario
     from selector.portfolio import PortfolioResult
@@ -37,73 +45,11 @@ __all__ = [
     "to_xlsx_bytes",
 ]
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 PORTFOLIO_COLUMNS = ("name", "type", "tier", "cost", "score", "reason")
 
 # Characters openpyxl refuses in cells (XML 1.0 control characters other than tab, LF, CR).
 _ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
-
-
-def neutralize(value: Any) -> Any:
-    """``value`` with a leading ``'`` when it is text a spreadsheet would run as a formula.
-
-    Anything that is not a string (numbers, booleans, dates, missing values) is
-    returned unchanged.
-
-    >>> neutralize("=SUM(A1:A9)"), neutralize("-3"), neutralize(-3), neutralize("Acme")
-    ("'=SUM(A1:A9)", "'-3", -3, 'Acme')
-    """
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
-def _safe_label(value: Any) -> Any:
-    return neutralize(value) if isinstance(value, str) else value
-
-
-def _is_number_like(values: pd.Series | pd.Index) -> bool:
-    dtype = values.dtype
-    return bool(
-        pd.api.types.is_numeric_dtype(dtype)
-        or pd.api.types.is_bool_dtype(dtype)
-        or pd.api.types.is_datetime64_any_dtype(dtype)
-        or pd.api.types.is_timedelta64_dtype(dtype)
-    )
-
-
-def _safe_axis(axis: pd.Index) -> pd.Index:
-    """An index or column axis with its text labels and level names neutralized (each
-    level of a MultiIndex alike); number-like labels are kept as they are."""
-    if isinstance(axis, pd.MultiIndex):
-        levels = [lvl if _is_number_like(lvl) else lvl.map(_safe_label) for lvl in axis.levels]
-        return axis.set_levels(levels).set_names([_safe_label(n) for n in axis.names])
-    if _is_number_like(axis):
-        return axis.rename(_safe_label(axis.name))
-    return pd.Index([_safe_label(v) for v in axis], name=_safe_label(axis.name))
-
-
-def neutralize_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``df`` with every text cell, column name and index label neutralized.
-
-    Numeric columns are left exactly as they are.
-    """
-    out = df.copy()
-    for column in out.columns:
-        series = out[column]
-        if _is_number_like(series):
-            continue
-        out[column] = series.map(neutralize)
-    out.columns = _safe_axis(out.columns)
-    out.index = _safe_axis(out.index)
-    return out
-
-
-def to_csv_bytes(df: pd.DataFrame, *, index: bool = True) -> bytes:
-    """``df`` as UTF-8 CSV bytes, safe to open in a spreadsheet program."""
-    text: str = neutralize_frame(df).to_csv(index=index, lineterminator="\n")
-    return text.encode("utf-8")
 
 
 def _sheet_name(name: str, used: set[str]) -> str:

@@ -14,7 +14,7 @@ top 10 %, silver = up to the top 30 %, exit = bottom 10 %, standard the rest).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 
 from selector import ahp
-from selector.errors import ScenarioError
-from selector.inputs.criteria import ROOT, CriteriaModel, Criterion
+from selector.errors import JudgmentError, ModelJudgmentError, ScenarioError
+from selector.inputs.criteria import ROOT, CriteriaModel, Criterion, JudgmentSet
 from selector.inputs.scenario import Scenario, TierRule
 
 __all__ = [
@@ -119,21 +119,16 @@ def model_weights(
             nodes[parent] = None
             local[parent] = {c: 1.0 / len(children) for c in children}
             continue
-        if len({s.expert for s in sets}) == 1 and len(sets) == 1:
-            res: ahp.AhpResult | ahp.GroupResult = ahp.weigh(
-                sets[0].as_mapping(), items=children, method=method, ri=ri, threshold=model.threshold
-            )
-        else:
-            by_expert: dict[str, dict[tuple[str, str], float]] = {}
-            expert_weight: dict[str, float] = {}
-            for k, s in enumerate(sets):
-                name = s.expert or f"expert {k + 1}"
-                by_expert.setdefault(name, {}).update(s.as_mapping())
-                expert_weight[name] = s.weight
-            res = ahp.merge(
-                by_expert, expert_weight, method=merge, items=children, priority=method,
-                ri=ri, threshold=model.threshold,
-            )
+        try:
+            res: ahp.AhpResult | ahp.GroupResult = _weigh_parent(model, parent, children, sets, method=method, ri=ri, merge=merge)
+        except JudgmentError as exc:
+            entries = [k for k, js in enumerate(model.judgments, start=1) if js.parent == parent]
+            which = (f"judgments entry {entries[0]}" if len(entries) == 1
+                     else "judgments entries " + ", ".join(map(str, entries)))
+            raise ModelJudgmentError(
+                f"{which} (comparing the sub-criteria of '{parent}'): {exc}",
+                file=model.source or model.name,
+            ) from None
         nodes[parent] = res
         local[parent] = dict(res.weights)
     hierarchy = ahp.synthesize(local, root=ROOT)
@@ -144,6 +139,32 @@ def model_weights(
         nodes=nodes,
         global_weights=dict(hierarchy.weights),
         node_weights=dict(hierarchy.node_weights),
+    )
+
+
+def _weigh_parent(
+    model: CriteriaModel,
+    parent: str,
+    children: Sequence[str],
+    sets: Sequence[JudgmentSet],
+    *,
+    method: str,
+    ri: str,
+    merge: str,
+) -> ahp.AhpResult | ahp.GroupResult:
+    if len({s.expert for s in sets}) == 1 and len(sets) == 1:
+        return ahp.weigh(
+            sets[0].as_mapping(), items=children, method=method, ri=ri, threshold=model.threshold
+        )
+    by_expert: dict[str, dict[tuple[str, str], float]] = {}
+    expert_weight: dict[str, float] = {}
+    for k, s in enumerate(sets):
+        name = s.expert or f"expert {k + 1}"
+        by_expert.setdefault(name, {}).update(s.as_mapping())
+        expert_weight[name] = s.weight
+    return ahp.merge(
+        by_expert, expert_weight, method=merge, items=children, priority=method,
+        ri=ri, threshold=model.threshold,
     )
 
 

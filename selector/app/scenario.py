@@ -6,9 +6,10 @@ defines :func:`page`.
 
 from __future__ import annotations
 
+import atexit
 import shutil
 import tempfile
-import tomllib
+import time
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from selector.app.shared import (
     money,
     state,
 )
+from selector.inputs.files import read_toml
 from selector.inputs.scenario import describe
 from selector.report import scenario_toml_bytes
 
@@ -125,10 +127,48 @@ def _load_upload() -> None:
     try:
         path = save_upload(list(ss.get("upload") or []))
         load_source(str(path))
-    except (SelectorError, OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+    except (SelectorError, OSError, UnicodeDecodeError) as exc:
         ss["upload_error"] = str(exc)
+        drop_upload_dir(ss.pop("upload_dir", None))
     else:
         ss["source"] = str(path)
+
+
+# Upload folders this process made: removed when a newer upload replaces one, at exit,
+# and (for those of earlier runs that ended without cleaning up) once a day old.
+UPLOAD_PREFIX = "selector-upload-"
+STALE_AFTER = 24 * 3600.0
+_MADE: set[str] = set()
+
+
+def drop_upload_dir(folder: str | None) -> None:
+    if folder and Path(folder).name.startswith(UPLOAD_PREFIX):
+        shutil.rmtree(folder, ignore_errors=True)
+        _MADE.discard(folder)
+
+
+def _drop_all_made() -> None:
+    for folder in list(_MADE):
+        drop_upload_dir(folder)
+
+
+atexit.register(_drop_all_made)
+
+
+def sweep_stale_uploads(now: float | None = None, *, tmp: str | None = None) -> list[str]:
+    """Remove upload folders older than :data:`STALE_AFTER` (left by a server that was
+    killed); return the ones removed."""
+    now = time.time() if now is None else now
+    removed = []
+    for folder in Path(tmp or tempfile.gettempdir()).glob(f"{UPLOAD_PREFIX}*"):
+        try:
+            old = now - folder.lstat().st_mtime > STALE_AFTER
+        except OSError:
+            continue
+        if old and folder.is_dir() and not folder.is_symlink() and str(folder) not in _MADE:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(str(folder))
+    return removed
 
 
 def save_upload(files: list[Any]) -> Path:
@@ -138,11 +178,18 @@ def save_upload(files: list[Any]) -> Path:
     that says ``model = "../models/partner-selection.toml"`` loads as it does here.
     Data paths must stay inside the upload folder or the bundled models.
     """
-    old = st.session_state.get("upload_dir")
-    if old:
-        shutil.rmtree(old, ignore_errors=True)
-    top = Path(tempfile.mkdtemp(prefix="selector-upload-"))
+    drop_upload_dir(st.session_state.get("upload_dir"))
+    sweep_stale_uploads()
+    top = Path(tempfile.mkdtemp(prefix=UPLOAD_PREFIX))
+    _MADE.add(str(top))
     st.session_state["upload_dir"] = str(top)
+    return write_upload(files, top)
+
+
+def write_upload(files: list[Any], top: Path) -> Path:
+    """Write uploaded files (objects with ``name`` and ``getvalue()``) under ``top`` and
+    return the scenario TOML, after checking that every file it reaches, through
+    ``extends`` at any depth, stays inside the upload or the bundled models."""
     folder = top / "scenario"
     folder.mkdir()
     (top / "models").symlink_to(MODELS_DIR, target_is_directory=True)
@@ -157,28 +204,53 @@ def save_upload(files: list[Any]) -> Path:
             tomls.append(target)
     candidates = []
     for path in tomls:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = read_toml(path, name=path.name)
         if "partners" in data or "extends" in data:
-            candidates.append((path, data))
-    if len(candidates) != 1:
+            candidates.append(path)
+    # A file that another uploaded file extends is a base, not the scenario to load.
+    bases = set()
+    for path in candidates:
+        value = read_toml(path, name=path.name).get("extends")
+        if isinstance(value, str):
+            bases.add((path.parent / value).resolve())
+    tops = [p for p in candidates if p.resolve() not in bases] or candidates
+    if len(tops) != 1:
         raise SelectorError(
             "upload exactly one scenario TOML (a file with 'partners = ...') together with "
-            f"its tables; found {len(candidates)}"
+            f"its tables; found {len(tops)}"
         )
-    path, data = candidates[0]
-    roots = [folder.resolve(), MODELS_DIR.resolve()]
-    for key in DATA_KEYS:
-        value = data.get(key)
-        if isinstance(value, str) and not _inside(folder / value, roots):
-            raise SelectorError(
-                f"'{key} = \"{value}\"' points outside the uploaded files; upload the file "
-                "and refer to it by its name"
-            )
-    return path
+    check_inside(tops[0], [folder.resolve(), MODELS_DIR.resolve()])
+    return tops[0]
+
+
+def check_inside(path: Path, roots: list[Path]) -> None:
+    """Raise unless every file ``path`` names, and every file its ``extends`` chain
+    names, lies inside ``roots`` (checked before any of them is read)."""
+    seen: set[Path] = set()
+    current: Path | None = path
+    while current is not None and current.resolve() not in seen:
+        seen.add(current.resolve())
+        data = read_toml(current, name=current.name)
+        following = None
+        for key in DATA_KEYS:
+            value = data.get(key)
+            if value is None:
+                continue
+            if not isinstance(value, str) or not _inside(current.parent / value, roots):
+                raise SelectorError(
+                    f"{current.name}: '{key} = {value!r}' points outside the uploaded files; "
+                    "upload the file and refer to it by its name"
+                )
+            if key == "extends":
+                following = current.parent / value
+        current = following
 
 
 def _inside(path: Path, roots: list[Path]) -> bool:
-    resolved = path.resolve()
+    try:
+        resolved = path.resolve()
+    except (OSError, ValueError, RuntimeError):
+        return False
     return any(resolved == r or r in resolved.parents for r in roots)
 
 

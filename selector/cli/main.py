@@ -7,8 +7,9 @@ status 2 and one line naming the file, row and column; a solver failure exits 3.
 from __future__ import annotations
 
 import argparse
-import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -86,6 +87,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
             time_limit=args.time_limit,
             gap=args.gap,
             seed=args.seed,
+            node_limit=args.node_limit,
         )
     for path in (args.csv, args.xlsx):
         if path and Path(path).exists() and not args.force:
@@ -131,6 +133,11 @@ def _add_solve(sub: Any) -> None:
     p.add_argument("--time-limit", type=float, default=None, metavar="S")
     p.add_argument("--gap", type=float, default=None, metavar="G", help="relative gap, e.g. 0.001")
     p.add_argument("--seed", type=int, default=2027)
+    p.add_argument(
+        "--node-limit", type=int, default=None, metavar="N",
+        help="deterministic mode: stop after N branch-and-bound nodes instead of at a time "
+        "(the same input, seed and N give the same portfolio on any machine)",
+    )
     p.add_argument("--heuristic", action="store_true", help="greedy + local search only (instant)")
     p.add_argument("--why", action="store_true", help="explain why each partner is in or out")
     p.add_argument("--csv", metavar="FILE", help="write the plan (or the selected partners) as CSV")
@@ -143,6 +150,7 @@ def _export(result: Any, *, csv: str | None, xlsx: str | None) -> None:
     """Write the result's tables, each through a temporary file moved into place, so an
     interrupted run never leaves half a file."""
     from selector.report import to_csv_bytes, to_xlsx_bytes
+    from selector.safe_output import write_bytes_atomic
 
     tables = result.to_frame()
     outputs: list[tuple[str | None, Callable[[], bytes]]] = [
@@ -152,15 +160,10 @@ def _export(result: Any, *, csv: str | None, xlsx: str | None) -> None:
     for path, data in outputs:
         if not path:
             continue
-        target = Path(path)
-        tmp = target.with_name(f".{target.name}.part")
         try:
-            tmp.write_bytes(data())
-            os.replace(tmp, target)
+            write_bytes_atomic(path, data())
         except OSError as exc:
             raise ScenarioError(f"cannot write the file: {exc.strerror or exc}", file=path) from None
-        finally:
-            tmp.unlink(missing_ok=True)
 
 
 # --- weights and scores --------------------------------------------------------------
@@ -342,10 +345,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, turned into an exception so that solvers stop and files are removed."""
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise Terminated()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit status."""
+    """Run the command line; return the exit status (130 after Ctrl-C, 143 after
+    SIGTERM: the solver is stopped and temporary files removed first)."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         return int(args.func(args))
     except SolverError as exc:
@@ -356,6 +370,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except BrokenPipeError:  # output piped into head and the like
         return 0
+    except Terminated:
+        print("selector: terminated", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         print("selector: interrupted", file=sys.stderr)
         return 130

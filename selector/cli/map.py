@@ -28,6 +28,7 @@ from selector.gtm import (
 )
 from selector.gtm.drawing import _clip
 from selector.inputs.scenario import load_scenario
+from selector.safe_output import write_bytes_atomic
 
 __all__ = ["add_map_parser", "cli_map"]
 
@@ -122,7 +123,10 @@ def cli_map(args: argparse.Namespace) -> int:
     written: list[str] = []
     if args.dot:
         dot_path = Path(args.dot)
-        dot_path.write_text(to_dot(G, aggregate=args.aggregate), encoding="utf-8")
+        try:
+            write_bytes_atomic(dot_path, to_dot(G, aggregate=args.aggregate).encode("utf-8"))
+        except OSError as exc:
+            raise ScenarioError(f"cannot write the file: {exc.strerror or exc}", file=str(dot_path)) from None
         written.append(str(dot_path))
     if args.png:
         written.append(

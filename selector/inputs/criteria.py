@@ -37,7 +37,6 @@ the entry. Turning judgments into weights is :mod:`selector.ahp`'s job.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
@@ -45,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from selector.errors import ScenarioError
+from selector.inputs.files import read_toml
 
 __all__ = [
     "DIRECTIONS",
@@ -189,20 +189,7 @@ def load_model(path: str | Path) -> CriteriaModel:
         names the file and the entry.
     """
     p = Path(path)
-    if not p.is_file():
-        raise ScenarioError("criteria model file not found", file=str(p))
-    try:
-        with p.open("rb") as fh:
-            data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"not valid TOML: {exc}", file=str(p)) from None
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(
-            f"not valid TOML: not UTF-8 text (byte {exc.start}); save the file as UTF-8",
-            file=str(p),
-        ) from None
-    except OSError as exc:
-        raise ScenarioError(f"cannot read the file: {exc.strerror or exc}", file=str(p)) from None
+    data = read_toml(p, what="criteria model file")
     return model_from_dict(data, source=str(p))
 
 
@@ -228,7 +215,11 @@ def model_from_dict(data: Mapping[str, Any], *, source: str | None = None) -> Cr
     if ri not in RI_TABLES:
         raise ScenarioError(f"settings.ri is {ri!r}; accepted: {', '.join(RI_TABLES)}", file=file)
     threshold = settings.get("threshold", 0.10)
-    if isinstance(threshold, bool) or not isinstance(threshold, int | float) or not threshold > 0:
+    if (
+        isinstance(threshold, bool)
+        or not isinstance(threshold, int | float)
+        or not 0 < threshold < float("inf")  # also refuses nan
+    ):
         raise ScenarioError(
             f"settings.threshold is {threshold!r}; accepted: a positive number such as 0.1",
             file=file,
@@ -397,10 +388,25 @@ def _read_judgments(
                 )
             for i, a in enumerate(items):
                 for j, b in enumerate(items):
+                    value = parse_judgment(matrix[i][j], where=f"{where}, {a}/{b}", file=file)
                     if i < j:
-                        pairs.append(
-                            (str(a), str(b), parse_judgment(matrix[i][j], where=f"{where}, {a}/{b}", file=file))
+                        pairs.append((str(a), str(b), value))
+                    elif i == j and abs(value - 1.0) > 1e-6:
+                        raise ScenarioError(
+                            f"{where}: the diagonal cell {a}/{a} is {matrix[i][j]!r}; an item "
+                            "compared with itself is 1",
+                            file=file,
                         )
+                    elif i > j:
+                        upper = parse_judgment(matrix[j][i], where=f"{where}, {b}/{a}", file=file)
+                        if abs(value * upper - 1.0) > 1e-6:
+                            raise ScenarioError(
+                                f"{where}: cell {a}/{b} is {matrix[i][j]!r} but {b}/{a} is "
+                                f"{matrix[j][i]!r}; the lower triangle must hold the "
+                                f"reciprocals of the upper one (here 1/{matrix[j][i]!r}), or "
+                                "give 'pairs' instead",
+                                file=file,
+                            )
         else:
             raw_pairs = entry.get("pairs")
             if not isinstance(raw_pairs, list) or not raw_pairs:
@@ -412,6 +418,16 @@ def _read_judgments(
                     )
                 a, b, v = pair
                 pairs.append((str(a), str(b), parse_judgment(v, where=f"{where}, pair {m}", file=file)))
+        first: dict[frozenset[str], int] = {}
+        for m, (a, b, _) in enumerate(pairs, start=1):
+            key = frozenset((a, b))
+            if a != b and key in first:
+                raise ScenarioError(
+                    f"{where}, pair {m}: '{a}' and '{b}' are already compared in pair "
+                    f"{first[key]}; give each pair once",
+                    file=file,
+                )
+            first.setdefault(key, m)
         for a, b, _ in pairs:
             if a == b:
                 raise ScenarioError(
@@ -426,5 +442,17 @@ def _read_judgments(
                         f"(accepted: {', '.join(sorted(siblings))})",
                         file=file,
                     )
+        # One named expert's judgments on one parent, over several entries, are merged pair by
+        # pair: a pair in two of them would keep only the last value.
+        for j, earlier in enumerate(out, start=1):
+            if expert and earlier.parent == str(parent) and earlier.expert == expert:
+                seen_pairs = {frozenset((a, b)) for a, b, _ in earlier.pairs}
+                for a, b, _ in pairs:
+                    if frozenset((a, b)) in seen_pairs:
+                        raise ScenarioError(
+                            f"{where}: '{a}' and '{b}' are already compared in judgments entry "
+                            f"{j} (same parent '{parent}', same expert); give each pair once",
+                            file=file,
+                        )
         out.append(JudgmentSet(parent=str(parent), pairs=tuple(pairs), expert=expert, weight=float(weight)))
     return tuple(out)

@@ -419,6 +419,9 @@ def _assemble(
                 coverage_file=str(config.get("coverage", "coverage table")),
                 supply_file=str(config.get("supply", "supply table")),
             )
+        # how a table was read when not as plain UTF-8 CSV (encoding, separator)
+        problems += [t.attrs["note"] for t in (raw.partners, raw.segments, raw.coverage, raw.supply)
+                     if t is not None and t.attrs.get("note")]
         if model is None and "model" in config:
             model = load_model(config["model"])
         partners = partner_table(raw.partners, raw.partners_file, model, objective)
@@ -483,7 +486,8 @@ def _with_channel(
     costs), or unchanged for a scenario without one."""
     present = [c for c in CHANNEL_COLUMNS if c in partners.columns]
     text = pd.DataFrame(
-        {c: partners[c].astype(object).where(partners[c].notna(), "").astype(str) for c in present}
+        {c: partners[c].astype(object).where(partners[c].notna(), "").astype(str) for c in present},
+        index=partners.index,  # rows even with none of the columns ([programme] without them)
     )
     channel = channel_columns(text, file, programme)
     if channel is None:

@@ -78,6 +78,9 @@ def read_objective(config: Mapping[str, Any], file: str) -> str:
     obj = config.get("objective", {})
     if not isinstance(obj, Mapping):
         raise ScenarioError("[objective] must be a table such as kind = \"coverage\"", file=file)
+    unknown = sorted(set(obj) - {"kind"})
+    if unknown:
+        raise ScenarioError(f"objective: unknown key(s) {', '.join(unknown)}; accepted: kind", file=file)
     kind = obj.get("kind", "weighted_coverage")
     if kind not in OBJECTIVES:
         raise ScenarioError(
@@ -296,8 +299,8 @@ def read_importance(config: Mapping[str, Any], file: str, partners: pd.DataFrame
 
 def read_solve_options(config: Mapping[str, Any], file: str) -> dict[str, Any]:
     raw = config.get("solve", {})
-    if not isinstance(raw, Mapping) or set(raw) - {"solver", "time_limit", "gap"}:
-        raise ScenarioError("[solve] accepts solver, time_limit and gap", file=file)
+    if not isinstance(raw, Mapping) or set(raw) - {"solver", "time_limit", "gap", "node_limit"}:
+        raise ScenarioError("[solve] accepts solver, time_limit, gap and node_limit", file=file)
     out: dict[str, Any] = {}
     if "solver" in raw:
         if raw["solver"] not in SOLVERS:
@@ -309,4 +312,6 @@ def read_solve_options(config: Mapping[str, Any], file: str) -> dict[str, Any]:
         out["time_limit"] = _number(raw["time_limit"], "solve.time_limit", file, minimum=0.001)
     if "gap" in raw:
         out["gap"] = _number(raw["gap"], "solve.gap", file)
+    if "node_limit" in raw:  # deterministic mode: see selector.portfolio.solve
+        out["node_limit"] = _count(raw["node_limit"], "solve.node_limit", file) or 1
     return out

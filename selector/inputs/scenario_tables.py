@@ -41,6 +41,11 @@ PARTNER_COLUMNS = ("id", "name", "type", "gtm_tier", "cost", "regions", "industr
 SEGMENT_COLUMNS = ("id", "region", "industry", "size", "value")
 
 
+
+# Larger amounts (a value or cost of 1e308) overflow the objective or fall outside what
+# the solvers take as finite (HiGHS: 1e20); a trillion is far beyond any channel.
+MAX_AMOUNT = 1e12
+
 def partner_table(
     raw: pd.DataFrame, file: str, model: CriteriaModel | None, objective: str
 ) -> pd.DataFrame:
@@ -65,7 +70,7 @@ def partner_table(
             column="gtm_tier",
         )
     out["gtm_tier"] = tier.astype(int).to_numpy()
-    out["cost"] = parse_number_column(raw, "cost", file=file, minimum=0.0)
+    out["cost"] = parse_number_column(raw, "cost", file=file, minimum=0.0, maximum=MAX_AMOUNT)
     for col in ("regions", "industries", "sizes"):
         out[col] = [parse_list_cell(c) for c in raw[col]]
     has_score = "score" in raw.columns
@@ -79,7 +84,10 @@ def partner_table(
                     file=file,
                     column=column,
                 )
-            values = parse_number_column(raw, column, file=file, allow_missing=True)
+            low, high = leaf.scale if leaf.normalize == "scale" and leaf.scale else (None, None)
+            # a rating outside the model's scale (50 on 1..5) is a typo, not a top score
+            values = parse_number_column(raw, column, file=file, allow_missing=True,
+                                         minimum=low, maximum=high)
             if leaf.missing == "error" and np.isnan(values).any():
                 i = int(np.flatnonzero(np.isnan(values))[0])
                 raise ScenarioError(
@@ -119,7 +127,7 @@ def segment_table(raw: pd.DataFrame, file: str) -> pd.DataFrame:
     out = pd.DataFrame(index=pd.Index(raw["id"].to_numpy(dtype=object), name="id"))
     for col in ("region", "industry", "size"):
         out[col] = raw[col].to_numpy(dtype=object)
-    out["value"] = parse_number_column(raw, "value", file=file, minimum=0.0)
+    out["value"] = parse_number_column(raw, "value", file=file, minimum=0.0, maximum=MAX_AMOUNT)
     out["named"] = (
         parse_bool_column(raw, "named", file=file) if "named" in raw.columns else np.zeros(len(raw), dtype=bool)
     )

@@ -10,16 +10,17 @@ what-if the same way. The format is described in :mod:`selector.inputs.scenario`
 from __future__ import annotations
 
 import copy
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from selector.errors import ScenarioError
+from selector.inputs.files import read_toml
 
 __all__ = ["DATA_KEYS", "KNOWN_KEYS", "deep_merge", "load_chain", "resolve_paths"]
 
 
+MAX_EXTENDS = 100
 DATA_KEYS = ("model", "partners", "segments", "coverage", "supply")
 KNOWN_KEYS = frozenset(
     {"name", "description", "extends", *DATA_KEYS, "budget", "objective", "constraints",
@@ -38,21 +39,10 @@ def deep_merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _read_toml(path: Path, *, referenced_by: str | None = None) -> dict[str, Any]:
-    if not path.is_file():
+    if not path.exists():
         hint = f" (named by {referenced_by})" if referenced_by else ""
         raise ScenarioError(f"scenario file not found{hint}", file=str(path))
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"not valid TOML: {exc}", file=str(path)) from None
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(
-            f"not valid TOML: not UTF-8 text (byte {exc.start}); save the file as UTF-8",
-            file=str(path),
-        ) from None
-    except OSError as exc:
-        raise ScenarioError(f"cannot read the file: {exc.strerror or exc}", file=str(path)) from None
+    return read_toml(path, what="scenario file")
 
 
 def resolve_paths(data: dict[str, Any], base: Path) -> dict[str, Any]:
@@ -72,11 +62,19 @@ def load_chain(path: Path) -> tuple[dict[str, Any], tuple[str, ...]]:
     current: Path | None = path.resolve()
     referenced_by: str | None = None
     layers: list[dict[str, Any]] = []
+    seen: set[Path] = set()  # a set: a list made the check quadratic in the chain's length
     while current is not None:
-        if current in chain:
+        if current in seen:
             cycle = " -> ".join(p.name for p in [*chain, current])
             raise ScenarioError(f"'extends' forms a cycle: {cycle}", file=str(path))
+        if len(chain) >= MAX_EXTENDS:
+            raise ScenarioError(
+                f"'extends' goes more than {MAX_EXTENDS} files deep; a scenario extends a "
+                "base, which may extend another, not a long chain",
+                file=str(path),
+            )
         chain.append(current)
+        seen.add(current)
         data = _read_toml(current, referenced_by=referenced_by)
         unknown = sorted(set(data) - KNOWN_KEYS)
         if unknown:

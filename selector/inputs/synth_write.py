@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -18,6 +19,7 @@ import pandas as pd
 from selector.errors import ScenarioError
 from selector.inputs.synth_common import INDUSTRIES, SIZES, TABLES
 from selector.inputs.synth_prospects import PROGRAMME_TIERS, programme_limits
+from selector.safe_output import replace_folder, staging_folder, write_bytes_atomic
 
 if TYPE_CHECKING:  # synth imports this module to re-export write_scenario
     from selector.inputs.synth import SyntheticChannel
@@ -146,16 +148,21 @@ def write_scenario(
                     "already exists; pass overwrite=True (--force on the command line) to replace it",
                     file=str(path),
                 )
-    folder.mkdir(parents=True, exist_ok=True)
-    partners_csv, segments_csv, coverage_csv, supply_csv = targets
-    channel.partners.to_csv(partners_csv, index=False, lineterminator="\n")
-    _segments_csv(channel.segments).to_csv(segments_csv, index=False, lineterminator="\n")
-    _write_pairs(channel.coverage, coverage_csv)
-    _write_pairs(channel.supply, supply_csv)
-    toml_path.write_text(
-        _scenario_toml(channel, folder.name, name=name, description=description, model=model),
-        encoding="utf-8",
-    )
+    # The tables are written into a folder beside the target and moved into place once
+    # all are complete, the TOML last: an interrupted run leaves the old files (or none),
+    # never a truncated table that looks valid or a mix of old and new.
+    stage = staging_folder(folder)
+    try:
+        partners_csv, segments_csv, coverage_csv, supply_csv = (stage / p.name for p in targets)
+        channel.partners.to_csv(partners_csv, index=False, lineterminator="\n")
+        _segments_csv(channel.segments).to_csv(segments_csv, index=False, lineterminator="\n")
+        _write_pairs(channel.coverage, coverage_csv)
+        _write_pairs(channel.supply, supply_csv)
+        text = _scenario_toml(channel, folder.name, name=name, description=description, model=model)
+        replace_folder(stage, folder)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    write_bytes_atomic(toml_path, text.encode("utf-8"))
     return toml_path
 
 

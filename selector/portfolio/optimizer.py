@@ -11,11 +11,11 @@ says why (:func:`selector.portfolio.explain.explain_infeasible`).
 
 from __future__ import annotations
 
-import functools
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -55,6 +55,11 @@ MSG_TIME_NO_SOLUTION = (
     "The solver stopped at the time limit before finding any portfolio that keeps every "
     "rule; allow more time or loosen the rules."
 )
+MSG_NODE_LIMIT = (
+    "Stopped at the node limit ({nodes:,} nodes): the same input, seed and node limit give "
+    "this portfolio again."
+)
+DETERMINISTIC_MOVES = 200  # heuristic drop-and-refill trials when solving by node limit
 MSG_OPTIMAL = "Proved optimal (within the relative gap tolerance {gap:.2g})."
 MSG_TIME_LIMIT_NO_BOUND = (
     "Stopped at the {limit:g} s time limit before proving a bound: the portfolio keeps "
@@ -165,6 +170,7 @@ def solve(
     start: Sequence[str] | None = None,
     reference: Mapping[str, str] | None = None,
     customize: Callable[[Any, dict[str, Any]], Any] | None = None,
+    node_limit: int | None = None,
 ) -> PortfolioResult:
     """Choose the partner portfolio.
 
@@ -179,7 +185,11 @@ def solve(
     gap
         Relative optimality gap at which to stop (default: scenario's, else 1e-4).
     seed
-        Solver random seed: the same input and seed give the same portfolio.
+        Solver random seed. The same input and seed give the same portfolio when the
+        solve ends by itself (proved optimal within ``gap``), but not when the time
+        limit stops it: how far the heuristic start and the solver got by then depends
+        on the machine's speed and load (three runs of a loaded machine chose 101, 100
+        and 100 partners). For a reproducible result use ``node_limit``.
     scores
         Partner scores (0..1) to use instead of the criteria model's.
     warm_start
@@ -204,6 +214,12 @@ def solve(
         HiGHS) and read back by the solver's own status; no heuristic start, no
         fewest-changes stage, no bound beyond the solver's word.
 
+    node_limit
+        Deterministic mode: stop the solver after this many branch-and-bound nodes
+        instead of after a time, and run the heuristic start for a fixed number of
+        moves; the same input, seed and node limit then give the same portfolio on any
+        machine, as long as the time limit (kept as a safety net) is not reached first.
+
     Returns
     -------
     PortfolioResult
@@ -222,8 +238,16 @@ def solve(
         raise ScenarioError(f"solver {solver!r} is not known; accepted: {', '.join(SOLVERS)}")
     time_limit = float(time_limit if time_limit is not None else opts.get("time_limit", DEFAULT_TIME_LIMIT))
     gap = float(gap if gap is not None else opts.get("gap", DEFAULT_GAP))
-    if time_limit <= 0 or gap < 0:
-        raise ScenarioError(f"time_limit must be > 0 and gap >= 0 (got {time_limit}, {gap})")
+    node_limit = node_limit if node_limit is not None else opts.get("node_limit")
+    # written as ``not ... `` so that nan is refused too; inf is "no time limit"
+    if node_limit is not None and (
+        isinstance(node_limit, bool) or not isinstance(node_limit, int) or node_limit < 1
+    ):
+        raise ScenarioError(f"node_limit must be a whole number >= 1 (got {node_limit!r})")
+    if not time_limit > 0 or not 0 <= gap < math.inf:
+        raise ScenarioError(
+            f"time_limit must be > 0 and gap a number >= 0 (got {time_limit}, {gap})"
+        )
     if customize is not None:
         from selector.portfolio.pulp_model import solve_pulp
 
@@ -233,7 +257,8 @@ def solve(
     inst = _instance(scenario, scores, reference=reference)
     # The start matters most where the solver is slow: give the search a share of the time.
     budget = min(5.0, max(0.5, 0.15 * time_limit), time_limit / 4)
-    heuristic = _heuristic(inst, time_budget=budget, seed=seed) if warm_start else None
+    moves = None if node_limit is None else DETERMINISTIC_MOVES
+    heuristic = _heuristic(inst, time_budget=budget, seed=seed, moves=moves) if warm_start else None
     if start is not None:
         unknown = sorted(set(start) - set(map(str, inst.partner_ids)))
         if unknown:
@@ -258,14 +283,16 @@ def solve(
         bound_time = min(LAGRANGE_SECONDS, LAGRANGE_SHARE * remaining)
         remaining -= bound_time
     first = _start_vector(model, inst, heuristic.selected) if heuristic is not None and heuristic.feasible else None
-    run = _solve_highs if solver == "highs" else _solve_cbc
+    run: Any = _solve_highs if solver == "highs" else _solve_cbc
     if solver == "highs" and (inst.has_levels or not inst.maximize):
         # Plan models (a column per partner and tier) and set covering (min_cost) solve
         # faster with HiGHS's presolve (bench/plan_bench.py, the OR-Library table of
         # bench/portfolio_bench.py); the blank-sheet coverage models do not.
-        run = functools.partial(_solve_highs, presolve="on")
+        run = partial(_solve_highs, presolve="on")
     if model.A.shape[0] == 0:
         run = _solve_unconstrained
+    if node_limit is not None:
+        run = partial(run, node_limit=node_limit)
     solved = run(model, time_limit=remaining, gap=gap, seed=seed, start=first, threads=threads)
     wall = time.perf_counter() - t0
 
@@ -296,6 +323,8 @@ def solve(
     stable_note = None
     if _wants_stability(scenario, inst):
         left = max(0.0, time_limit - (time.perf_counter() - t0) - min(2.0, 1.0 + 0.01 * time_limit))
+        if node_limit is not None:  # the stage runs whatever the clock says: reproducible
+            left = max(left, remaining)
         x, obj, stable_note = _fewest_changes(
             inst, model, x, obj, gap=gap, time_limit=left, seed=seed, threads=threads,
             solver=run, what="the reference plan" if reference else "today's channel",
@@ -315,8 +344,12 @@ def solve(
         wall = time.perf_counter() - t0
     rel = _relative_gap(obj, bound, model.sense) if bound is not None else None
     status = "optimal" if solved.state == "optimal" and (rel is None or rel <= max(gap, 1e-9) * 1.0001) else "time_limit"
+    stopped_by_nodes = node_limit is not None and wall < time_limit * 0.95
     if status == "optimal":
         explanation = [MSG_OPTIMAL.format(gap=gap)]
+    elif stopped_by_nodes:
+        explanation = [MSG_NODE_LIMIT.format(nodes=node_limit)
+                       + ("" if rel is None else f" The portfolio is within {rel:.2%} of the best possible.")]
     elif bound is None or rel is None:
         explanation = [MSG_TIME_LIMIT_NO_BOUND.format(limit=time_limit)]
     else:

@@ -10,12 +10,15 @@ problem, for analysts and for the CBC path.
 
 from __future__ import annotations
 
+import atexit
 import math
 import os
 import re
+import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +62,78 @@ def _quiet_highs(highspy: Any) -> Any:
     return h
 
 
+# HiGHS solves running now, each with the event its guard thread sets when it ends: an
+# interrupted caller and the interpreter's exit cancel them, since a HiGHS thread still
+# running when the process exits aborts it (SIGABRT from the C++ runtime). The thread's
+# own join/is_alive are not used: a join interrupted by Ctrl-C marks a running thread
+# as stopped (CPython 3.11-3.12).
+_RUNNING: dict[int, tuple[Any, threading.Event]] = {}
+_RUNNING_LOCK = threading.Lock()
+_POLL = 0.25  # seconds between looks at the guard thread (a Ctrl-C lands between them)
+
+
+def _stop(h: Any, done: threading.Event, *, wait: float = 10.0) -> bool:
+    """Cancel a HiGHS solve and wait (bounded) for it to end; True when it did."""
+    try:
+        h.cancelSolve()
+    except Exception:  # pragma: no cover - a HiGHS already torn down
+        return True
+    return _wait(done, wait)
+
+
+_EXITING = threading.Event()  # set by the exit hook: no new solve starts after it
+
+
+def _stop_all() -> None:
+    _EXITING.set()
+    with _RUNNING_LOCK:
+        running = list(_RUNNING.values())
+    for h, done in running:
+        _stop(h, done)
+
+
+# threading's exit hooks run before the interpreter joins its non-daemon threads (a
+# Streamlit script thread inside a solve is one); atexit covers interpreters without it.
+_register = getattr(threading, "_register_atexit", None)
+if _register is not None:
+    _register(_stop_all)
+atexit.register(_stop_all)
+
+
+class _running:
+    """Context: a HiGHS solve is registered while it runs; leaving it by an exception
+    (KeyboardInterrupt, SystemExit, a Streamlit stop) cancels the solve first."""
+
+    def __init__(self, h: Any, done: threading.Event) -> None:
+        self.h, self.done = h, done
+
+    def __enter__(self) -> None:
+        with _RUNNING_LOCK:
+            _RUNNING[id(self.h)] = (self.h, self.done)
+
+    def __exit__(self, kind: Any, exc: Any, tb: Any) -> None:
+        try:
+            if kind is not None and not self.done.is_set():
+                _stop(self.h, self.done)
+        finally:
+            if self.done.is_set():  # one deaf to cancelSolve stays for the exit hook
+                with _RUNNING_LOCK:
+                    _RUNNING.pop(id(self.h), None)
+
+
+def _wait(done: threading.Event, seconds: float) -> bool:
+    """Wait up to ``seconds`` (any float, ``inf`` included: one long wait overflows the
+    platform's time_t) for ``done``; True when it is set. Waits in short steps so that a
+    signal (Ctrl-C) is seen at once."""
+    deadline = time.monotonic() + seconds
+    while not done.is_set():
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        done.wait(timeout=min(left, _POLL))
+    return True
+
+
 def _solve_highs(
     model: MipModel,
     *,
@@ -68,13 +143,18 @@ def _solve_highs(
     start: np.ndarray | None,
     threads: int | None,
     presolve: str = "off",
+    node_limit: int | None = None,
 ) -> _Solved:
     import highspy
 
+    if _EXITING.is_set():
+        raise SolverError("the solve was cancelled: the program is exiting")
     h = _quiet_highs(highspy)
-    h.setOptionValue("time_limit", float(time_limit))
+    h.setOptionValue("time_limit", float(time_limit) if math.isfinite(time_limit) else highspy.kHighsInf)
     h.setOptionValue("mip_rel_gap", float(gap))
     h.setOptionValue("random_seed", int(seed) % 2_147_483_647)
+    if node_limit is not None:  # a limit that does not depend on the machine's speed
+        h.setOptionValue("mip_max_nodes", int(node_limit))
     if threads is not None:
         h.setOptionValue("threads", int(threads))
     # HiGHS presolve was seen spending the whole time limit on these coverage models
@@ -113,21 +193,23 @@ def _solve_highs(
     # HiGHS has been seen to overrun its own time limit: guard it from outside too.
     result: dict[str, Any] = {}
 
+    done = threading.Event()
+
     def run() -> None:
         try:
             result["status"] = h.run()
         except Exception as exc:
             result["error"] = exc
+        finally:
+            done.set()
 
     worker = threading.Thread(target=run, daemon=True)
-    worker.start()
-    worker.join(timeout=time_limit)
-    if worker.is_alive():
-        h.cancelSolve()
-        worker.join(timeout=1.0)
-        if worker.is_alive():
-            # Still deaf to the interrupt: leave the daemon thread and answer without it.
-            return _Solved("no_solution", None, None, None, "HiGHS did not stop at its time limit")
+    with _running(h, done):
+        worker.start()
+        if not _wait(done, time_limit):
+            if not _stop(h, done, wait=1.0):
+                # Still deaf to the interrupt: answer without it (the exit hook stops it).
+                return _Solved("no_solution", None, None, None, "HiGHS did not stop at its time limit")
     if "error" in result:
         raise SolverError(f"HiGHS failed: {result['error']}")
     ms = h.getModelStatus()
@@ -232,6 +314,64 @@ def _cbc_path() -> str | None:
     return found
 
 
+def _die_with_parent() -> None:  # pragma: no cover - runs in the forked child
+    """In the CBC child before exec: get SIGKILL when the parent dies (Linux), so a
+    killed solve does not leave CBC running until its own time limit."""
+    if _PRCTL is not None:
+        _PRCTL(1, 9)  # PR_SET_PDEATHSIG, SIGKILL
+
+
+def _load_prctl() -> Any:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):  # pragma: no cover - a libc without prctl
+        return None
+
+
+_PRCTL = _load_prctl()
+
+
+class _CbcPopen(subprocess.Popen):  # type: ignore[type-arg]
+    """PuLP's ``subprocess.Popen`` for CBC: the child dies with its parent, and a wait
+    left by an exception (Ctrl-C, SIGTERM turned into one) kills the child first."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if _PRCTL is not None:
+            kwargs.setdefault("preexec_fn", _die_with_parent)
+        super().__init__(*args, **kwargs)
+
+    def wait(self, timeout: float | None = None) -> int:
+        try:
+            return super().wait(timeout)
+        except BaseException:
+            if self.returncode is None:
+                self.kill()
+                super().wait()
+            raise
+
+
+class _SubprocessForCbc:
+    """Stands for the ``subprocess`` module inside PuLP's CBC adapter."""
+
+    Popen = _CbcPopen
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(subprocess, name)
+
+
+def _patch_pulp_subprocess() -> None:
+    try:
+        from pulp.apis import coin_api
+    except ImportError:  # pragma: no cover - layout of another PuLP release
+        return
+    if getattr(coin_api, "subprocess", None) is subprocess:
+        coin_api.subprocess = _SubprocessForCbc()
+
+
 def _solve_cbc(
     model: MipModel,
     *,
@@ -240,9 +380,11 @@ def _solve_cbc(
     seed: int,
     start: np.ndarray | None,
     threads: int | None,
+    node_limit: int | None = None,
 ) -> _Solved:
     import pulp
 
+    _patch_pulp_subprocess()
     prob, variables = to_pulp(model)
     if start is not None:
         for var, value in zip(variables, np.clip(start, 0.0, 1.0), strict=True):
@@ -252,13 +394,17 @@ def _solve_cbc(
         solver = pulp.COIN_CMD(
             path=_cbc_path(),
             msg=False,
-            timeLimit=float(time_limit),
+            timeLimit=float(time_limit) if math.isfinite(time_limit) else None,
             gapRel=float(gap),
             warmStart=start is not None,
             threads=threads,
             logPath=str(log),
-            options=[f"randomCbcSeed {max(1, int(seed) % 2_147_483_647)}"],
+            options=[f"randomCbcSeed {max(1, int(seed) % 2_147_483_647)}"]
+            + ([] if node_limit is None else [f"maxNodes {int(node_limit)}"]),
         )
+        # PuLP's model, start and solution files go in this folder, removed on the way
+        # out however the solve ends (not left in /tmp by an interrupted one).
+        solver.tmpDir = tmp
         try:
             prob.solve(solver)
         except pulp.PulpSolverError as exc:
@@ -293,9 +439,10 @@ def _solve_unconstrained(
     seed: int,
     start: np.ndarray | None,
     threads: int | None,
+    node_limit: int | None = None,
 ) -> _Solved:
     """A model without constraint rows: every column at its best bound (exact)."""
-    del time_limit, gap, seed, start, threads
+    del time_limit, gap, seed, start, threads, node_limit
     better = model.c > 0 if model.sense == "max" else model.c < 0
     v = np.where(better, model.col_hi, model.col_lo)
     obj = float(model.c @ v)

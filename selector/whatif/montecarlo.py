@@ -12,12 +12,14 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import pandas as pd
 
+from selector.errors import ScenarioError
 from selector.inputs.criteria import CriteriaModel, JudgmentSet
 from selector.inputs.scenario import Scenario
 from selector.portfolio import DEFAULT_SEED, heuristic_solve
@@ -239,6 +241,36 @@ class RobustnessResult:
         }
 
 
+MAX_RUNS = 1_000_000
+
+
+class _RunSpecs(Sequence[_RunSpec]):
+    """The runs' specs, made when asked for: run ``i``'s seed is the ``i``-th child of
+    ``SeedSequence(seed)`` (the same as ``spawn(runs)[i]``), without spawning them all
+    up front (a billion seeds took a gigabyte before the first run)."""
+
+    def __init__(self, n: int, template: _RunSpec) -> None:
+        self.n, self.template = n, template
+
+    def __len__(self) -> int:
+        return self.n
+
+    @overload
+    def __getitem__(self, i: int) -> _RunSpec: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[_RunSpec]: ...
+    def __getitem__(self, i: int | slice) -> _RunSpec | list[_RunSpec]:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(self.n))]
+        if not -self.n <= i < self.n:
+            raise IndexError(i)
+        i %= self.n
+        root = self.template.seed
+        child = np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, i),
+                                       pool_size=root.pool_size)
+        return dataclasses.replace(self.template, index=i, seed=child)
+
+
 def robustness(
     scenario: Scenario,
     *,
@@ -299,11 +331,14 @@ def robustness(
     t = _check_number(time_limit, "time_limit", above=True)
     g = _check_number(gap, "gap")
     ht = _check_number(heuristic_time, "heuristic_time")
-    specs = [
-        _RunSpec(index=i, seed=child, judgment_spread=spread, data_noise=dn, value_noise=vn,
-                 heuristic=bool(heuristic), time_limit=t, gap=g, heuristic_time=ht)
-        for i, child in enumerate(np.random.SeedSequence(s).spawn(n))
-    ]
+    if n > MAX_RUNS:
+        raise ScenarioError(
+            f"runs is {n:,}; accepted: at most {MAX_RUNS:,} (the frequencies settle long before)"
+        )
+    specs = _RunSpecs(n, _RunSpec(
+        index=0, seed=np.random.SeedSequence(s), judgment_spread=spread, data_noise=dn,
+        value_noise=vn, heuristic=bool(heuristic), time_limit=t, gap=g, heuristic_time=ht,
+    ))
     records = run_tasks(_robust_task, scenario, specs, engine=engine, progress=progress)
     feasible = [r for r in records if r.feasible]
     ids = list(map(str, scenario.partners.index))

@@ -17,7 +17,6 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +26,9 @@ from typing import Any
 import pandas as pd
 
 from selector.errors import ScenarioError
+from selector.inputs.files import read_toml
 from selector.inputs.scenario import Scenario, load_scenario
+from selector.safe_output import to_csv_bytes, write_bytes_atomic
 from selector.whatif._shared import _check_number, _exact, _Outcome, _outcome, _total_value
 from selector.whatif.engines import Progress, run_tasks
 
@@ -245,13 +246,9 @@ def load_sweep(path: str | Path) -> tuple[Scenario, dict[str, list[Any]]]:
     """
     p = Path(path)
     file = str(p)
-    if not p.is_file():
+    if not p.exists():
         raise ScenarioError("sweep spec not found", file=file)
-    try:
-        with p.open("rb") as fh:
-            data = tomllib.load(fh)
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"not valid TOML: {exc}", file=file) from None
+    data = read_toml(p, what="sweep spec")
     unknown = sorted(set(data) - {"name", "description", "scenario", "grid"})
     if unknown:
         raise ScenarioError(
@@ -295,8 +292,16 @@ def load_sweep(path: str | Path) -> tuple[Scenario, dict[str, list[Any]]]:
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path, *, overwrite: bool = False) -> None:
-    """Write ``frame`` as CSV; refuse to replace an existing file unless ``overwrite``."""
+    """Write ``frame`` as CSV; refuse to replace an existing file unless ``overwrite``.
+
+    Text cells a spreadsheet would run as formulas (``=cmd|' /C calc'!A0``) are written
+    with a leading ``'``, and the file is written whole (a temporary file moved into
+    place), as every export of :mod:`selector.report`.
+    """
     p = Path(path)
     if p.exists() and not overwrite:
         raise ScenarioError("the file exists; pass --force (overwrite=True) to replace it", file=str(p))
-    frame.to_csv(p)
+    try:
+        write_bytes_atomic(p, to_csv_bytes(frame))
+    except OSError as exc:
+        raise ScenarioError(f"cannot write the file: {exc.strerror or exc}", file=str(p)) from None

@@ -160,3 +160,9 @@ def test_settings_are_read(make_scenario):
 def test_name_defaults_to_file_stem(make_scenario):
     s = load_scenario(make_scenario(drop=["name"]))
     assert s.name == "scenario"
+
+
+def test_unknown_objective_key_is_refused(make_scenario, expect_error):
+    # issue 16: a typo such as kid = "min_cost" quietly solved weighted_coverage
+    path = make_scenario(settings={"objective": {"kid": "min_cost"}})
+    expect_error(load_scenario, path, file=path, contains=["objective: unknown key(s) kid", "accepted: kind"])
