@@ -15,6 +15,8 @@ import dataclasses
 import json
 import math
 import sys
+import threading
+import time
 import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -22,6 +24,7 @@ from typing import Any, cast
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from selector import (
     CriteriaModel,
@@ -38,6 +41,7 @@ from selector import (
     score_partners,
     solve,
 )
+from selector.report import judgment_warning
 
 __all__ = [
     "AUTO_SOLVE_MAX_PARTNERS",
@@ -62,18 +66,21 @@ __all__ = [
     "label_of",
     "load_source",
     "money",
+    "plural",
     "portfolio_changes",
     "result_key",
     "scores_cached",
     "setting",
     "sidebar_summary",
     "solve_cached",
+    "solve_with_clock",
     "state",
     "status_line",
     "variant_cached",
     "weighted_scenario",
     "weighted_share",
     "weights_cached",
+    "weights_warning",
 ]
 
 # The checkout the app runs from: app.py, scenarios/ and models/ live here.
@@ -114,6 +121,7 @@ def state() -> Any:
     ss.setdefault("source", str(cli_scenario()))
     ss.setdefault("store", {})
     ss.setdefault("variants", {})
+    ss.setdefault("variant_results", {})  # what-if name -> the portfolio shown when saved
     ss.setdefault("solve_requested", set())
     ss.setdefault("last_result", {})
     return ss
@@ -137,6 +145,11 @@ def bound(widget: Callable[..., Any], label: str, name: str, default: Any, **kw:
 
 def setting(name: str, default: Any) -> Any:
     return state()["store"].get(name, default)
+
+
+def plural(n: int, word: str) -> str:
+    """``1 partner``, ``2 partners``."""
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 def money(x: float | None) -> str:
@@ -189,6 +202,32 @@ def heuristic_cached(_s: Scenario, fp: str) -> PortfolioResult:
 @st.cache_resource(show_spinner=False, max_entries=64)
 def solve_cached(_s: Scenario, fp: str, time_limit: float) -> PortfolioResult:
     return solve(_s, time_limit=time_limit)
+
+
+def solve_with_clock(
+    s: Scenario, fp: str, time_limit: float, tick: Callable[[float], object]
+) -> PortfolioResult:
+    """:func:`solve_cached` in a worker thread, calling ``tick(seconds)`` about four
+    times a second while it runs (the page shows the time spent)."""
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            box["result"] = solve_cached(s, fp, time_limit)
+        except BaseException as exc:  # re-raised in the script thread
+            box["error"] = exc
+
+    worker = threading.Thread(target=work, name="selector-solve", daemon=True)
+    add_script_run_ctx(worker, get_script_run_ctx())
+    t0 = time.monotonic()
+    worker.start()
+    worker.join(0.2)
+    while worker.is_alive():
+        tick(time.monotonic() - t0)
+        worker.join(0.25)
+    if "error" in box:
+        raise box["error"]
+    return cast(PortfolioResult, box["result"])
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -319,6 +358,14 @@ def weighted_share(r: PortfolioResult) -> float | None:
     """Share of segment value reached, each segment counted at its best partner's score."""
     total = float(r.coverage["value"].sum())
     return float(r.coverage["counted_value"].sum()) / total if total else None
+
+
+def weights_warning(s: Scenario) -> str | None:
+    """Words when the scenario's weights come from judgments failing the consistency test."""
+    if s.model is None:
+        return None
+    labels = {c: s.model.node(c).label for c in s.model.parents if c != "goal"}
+    return judgment_warning(weights_cached(s.model, s.fingerprint), labels)
 
 
 def status_line(r: PortfolioResult) -> str:

@@ -45,6 +45,10 @@ def metric(at: AppTest, label: str, n: int = 0) -> str:
     return values[n]
 
 
+def budget_input(at: AppTest):
+    return next(w for w in at.number_input if w.label == "Total budget")
+
+
 def texts(elements) -> str:
     return "\n".join(str(e.value) for e in elements)
 
@@ -147,7 +151,7 @@ def test_portfolio_solves_and_shows_the_proof(monkeypatch) -> None:
 def test_budget_change_changes_the_portfolio_cost(monkeypatch) -> None:
     at = go(start(monkeypatch), "portfolio")
     cost_before = metric(at, "Cost")
-    at.slider[0].set_value(520_000).run()
+    budget_input(at).set_value(520_000).run()
     assert not at.exception
     cost_after = metric(at, "Cost")
     assert cost_after != cost_before
@@ -158,8 +162,12 @@ def test_budget_change_changes_the_portfolio_cost(monkeypatch) -> None:
 def test_quick_answer_then_exact_solve_on_request(monkeypatch) -> None:
     at = go(start(monkeypatch), "portfolio")
     at.toggle[0].set_value(False).run()
+    # The settings were proven with the toggle on: that answer stays; new settings get
+    # the quick answer first (a larger budget may buy more, so nothing is kept).
+    assert "Proven optimal" in texts(at.success)
+    budget_input(at).set_value(650_000).run()
     assert "Quick answer" in texts(at.success)
-    assert metric(at, "Optimality gap") == "not proven"
+    assert metric(at, "Optimality gap") == "—"
     assert "Solve exactly" in texts(at.info)
     next(b for b in at.button if b.label == "Solve exactly").click().run()
     assert not at.exception
@@ -169,7 +177,7 @@ def test_quick_answer_then_exact_solve_on_request(monkeypatch) -> None:
 
 def test_infeasible_settings_show_the_explanation(monkeypatch) -> None:
     at = go(start(monkeypatch), "portfolio")
-    at.slider[0].set_value(50_000).run()
+    budget_input(at).set_value(50_000).run()
     assert not at.exception
     assert "No portfolio keeps every rule" in texts(at.warning)
     # The explanation sentences are listed under the status.
@@ -198,11 +206,11 @@ def test_map_page(monkeypatch) -> None:
 
 def test_compare_saved_what_if(monkeypatch) -> None:
     at = go(start(monkeypatch), "portfolio")
-    at.slider[0].set_value(520_000).run()
+    budget_input(at).set_value(520_000).run()
     at.text_input[0].set_value("Lean 520k")
     next(b for b in at.button if b.label == "Save what-if").click().run()
     assert not at.exception
-    at.slider[0].set_value(600_000).run()
+    budget_input(at).set_value(600_000).run()
     go(at, "compare")
     table = at.dataframe[0].value
     assert list(table.index) == ["Current scenario and settings", "What-if: Lean 520k"]
@@ -282,9 +290,9 @@ def test_vendor_scale_shows_the_quick_answer_first(monkeypatch) -> None:
     go(at, "portfolio")
     assert any(b.label == "Solve exactly" for b in at.button)
     assert "Solve exactly" in texts(at.info)
-    at.slider[0].set_value(9_000_000).run()
+    budget_input(at).set_value(9_000_000).run()
     assert not at.exception
-    assert at.slider[0].value == 9_000_000
+    assert budget_input(at).value == 9_000_000
     assert any(b.label == "Solve exactly" for b in at.button)
 
 
