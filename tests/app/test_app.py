@@ -219,7 +219,9 @@ def test_compare_saved_what_if(monkeypatch) -> None:
         table.loc["Current scenario and settings", "cost"] > table.loc["What-if: Lean 520k", "cost"]
     )
     assert (table["status"] == "Proven optimal").all()
-    assert "Dropped:" in texts(at.markdown)
+    moves = at.dataframe[1].value  # partners added / dropped, one column per what-if
+    assert list(moves.columns) == ["name", "What-if: Lean 520k"]
+    assert set(moves["What-if: Lean 520k"]) <= {"added", "dropped", ""}
     frontier = [f for f in chart_frames(at) if "measure" in f.columns]
     assert frontier
     weighted = frontier[0][frontier[0]["measure"] == "Score-weighted value"].sort_values("budget")
@@ -273,6 +275,33 @@ def test_compare_shows_plan_actions_and_differences(monkeypatch) -> None:
     diff = at.dataframe[2].value
     assert list(diff.columns) == ["name", *scenarios]
     assert len(diff) and diff.iloc[:, 1:].nunique(axis=1).gt(1).all()
+
+
+def test_saved_what_ifs_differ_only_by_real_changes(monkeypatch) -> None:
+    at = go(start(monkeypatch), "portfolio")
+    chosen = set(at.dataframe[0].value.index)
+    at.text_input[0].set_value("As loaded")
+    next(b for b in at.button if b.label == "Save what-if").click().run()
+    unused = next(p for p in ("R01", "R02", "R04", "R05", "R07", "R08") if p not in chosen)
+    exclude = next(w for w in at.multiselect if w.label == "Must exclude")
+    exclude.set_value([unused]).run()
+    assert not at.exception
+    # Ruling out a partner the portfolio does not use keeps the portfolio.
+    assert "still keeps every rule" in texts(at.info)
+    assert set(at.dataframe[0].value.index) == chosen
+    # ... and a partner ruled out is no longer offered as a must-include.
+    include = next(w for w in at.multiselect if w.label == "Must include")
+    offered = [str(o).split(" · ")[0] for o in include.options]
+    assert unused not in offered and len(offered) == 11, include.options
+    at.text_input[0].set_value("Without " + unused)
+    next(b for b in at.button if b.label == "Save what-if").click().run()
+    go(at, "compare")
+    pick = at.multiselect(key="w:compare_pick")
+    pick.set_value(["What-if: As loaded", f"What-if: Without {unused}"]).run()
+    table = at.dataframe[0].value
+    assert list(table["added"]) == [0, 0] and list(table["dropped"]) == [0, 0]
+    assert "weighted" in table.columns
+    assert "same partners" in texts(at.caption)
 
 
 def test_scenario_without_a_plan_shows_no_plan(monkeypatch) -> None:
