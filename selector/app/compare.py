@@ -380,11 +380,23 @@ def compare_options() -> dict[str, Callable[[], Scenario | None]]:
 # --- coverage against budget ------------------------------------------------------------
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
+@st.cache_resource(show_spinner=False)
+def _frontiers() -> dict[tuple[str, tuple[int, ...]], pd.DataFrame]:
+    return {}
+
+
 def frontier_cached(
-    _s: Scenario, fp: str, levels: tuple[int, ...], _progress: Callable[[int, int], None]
+    s: Scenario, fp: str, levels: tuple[int, ...], progress: Callable[[int, int], None]
 ) -> pd.DataFrame:
-    return monotone_frontier(_s, levels, progress=_progress)
+    """:func:`selector.whatif.monotone_frontier`, kept for every session (the progress
+    bar is drawn by the page, so the cache is a plain dict, not a cached function)."""
+    store = _frontiers()
+    key = (fp, levels)
+    if key not in store:
+        while len(store) >= 32:
+            store.pop(next(iter(store)))
+        store[key] = monotone_frontier(s, levels, progress=progress)
+    return store[key]
 
 
 if __name__ == "__main__":  # run by Streamlit as the page
