@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import sys
 from pathlib import Path
 
@@ -202,6 +203,20 @@ def test_map_page(monkeypatch) -> None:
         assert "not available" in texts(at.info)
         return
     assert "digraph" in charts[0].proto.spec
+    figures = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    assert len(figures) == 2  # the network and the value flow
+    network, sankey = figures
+    assert any(t.get("name") == "distributor" for t in network["data"])
+    assert sankey["data"][0]["type"] == "sankey"
+    # Find a partner: its routes and who depends on it.
+    find = at.selectbox(key="w:map_focus")
+    dist = next(o for o in find.options if o.startswith("D01"))
+    find.set_value(dist.split(" · ")[0]).run()
+    assert not at.exception
+    assert "Routes from the vendor" in texts(at.markdown)
+    assert metric(at, "In the portfolio") in ("yes", "no")
+    focused = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert any(t.get("name") == "Partner found" for t in focused["data"])
 
 
 def test_compare_saved_what_if(monkeypatch) -> None:
