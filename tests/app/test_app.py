@@ -96,8 +96,16 @@ def test_criteria_judgment_changes_weights_and_cr(monkeypatch) -> None:
     assert weights_before.sum() == pytest.approx(1.0)
     slider = at.select_slider[0]
     assert slider.label == "Strategic fit vs Capability"
+    # Each end of the slider says which criterion it favours.
+    captions = [c.value for c in at.caption]
+    assert "◀ Capability" in captions and "Strategic fit ▶" in captions
+    assert "-0.000" not in cr_before
     slider.set_value(9.0).run()
     assert not at.exception
+    # Inconsistent weights: the portfolio says its status rests on them.
+    go(at, "portfolio")
+    assert "fail the consistency test" in texts(at.warning)
+    go(at, "criteria")
     cr_after = metric(at, "Consistency ratio (CR)")
     assert cr_after != cr_before
     weights_after = chart_frames(at)[0].set_index("criterion")["weight"]
