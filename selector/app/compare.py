@@ -23,6 +23,7 @@ from selector.app.shared import (
     bundled_scenarios,
     coverage_share,
     current_scenario,
+    error_words,
     label_of,
     load_source,
     money,
@@ -71,7 +72,7 @@ def page() -> None:
             try:
                 scn = opts[label]()
             except (SelectorError, OSError) as exc:
-                st.error(f"{label}: {exc}")
+                st.error(f"{label}: {error_words(exc)}")
                 continue
             if scn is None:
                 st.error(f"{label}: not available with the current settings.")

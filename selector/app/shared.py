@@ -14,6 +14,7 @@ import argparse
 import dataclasses
 import json
 import math
+import re
 import sys
 import threading
 import time
@@ -59,6 +60,7 @@ __all__ = [
     "coverage_share",
     "current_portfolio",
     "current_scenario",
+    "error_words",
     "explain_cached",
     "heuristic_cached",
     "judgment_key",
@@ -145,6 +147,31 @@ def bound(widget: Callable[..., Any], label: str, name: str, default: Any, **kw:
 
 def setting(name: str, default: Any) -> Any:
     return state()["store"].get(name, default)
+
+
+# Settings named in words in error messages (the scenario file's keys mean little here).
+KEY_WORDS = {
+    "budget.total": "the total budget",
+    "budget.pools": "the budget pools",
+    "constraints.must_include": "must include",
+    "constraints.must_exclude": "must exclude",
+    "constraints.max_partners_per_segment": "max partners per segment",
+    "constraints.min_partners": "the minimum partners per segment",
+    "constraints.type_mix": "the partner type mix",
+    "constraints.conflicts": "the partner conflicts",
+    "solve.time_limit": "the solver time limit",
+    "solve.gap": "the solver gap",
+}
+_ABSOLUTE_PATH = re.compile(r"(?:[A-Za-z]:)?(?:[\\/][^\s\\/,:;'\"]+)+[\\/]([^\s\\/,:;'\"]+)")
+
+
+def error_words(exc: BaseException | str) -> str:
+    """An error message for the page: files by their names (no server folders) and
+    scenario-file keys in words."""
+    text = _ABSOLUTE_PATH.sub(lambda m: m.group(1), str(exc))
+    for key, words in KEY_WORDS.items():
+        text = re.sub(rf"(?<![\w.]){re.escape(key)}(?![\w.])", words, text)
+    return text
 
 
 def plural(n: int, word: str) -> str:
@@ -264,7 +291,7 @@ def base_scenario() -> Scenario | None:
     try:
         return load_source(source)
     except (SelectorError, OSError, tomllib.TOMLDecodeError) as exc:
-        st.error(f"Could not load the scenario {label_of(source)}: {exc}")
+        st.error(f"Could not load the scenario {label_of(source)}: {error_words(exc)}")
         return None
 
 
@@ -331,7 +358,7 @@ def current_scenario(*, quiet: bool = False) -> Scenario | None:
         return variant_cached(weighted, weighted.fingerprint, json.dumps(changes, sort_keys=True))
     except SelectorError as exc:
         if not quiet:
-            st.error(f"These settings do not make a valid scenario: {exc}")
+            st.error(f"These settings do not make a valid scenario: {error_words(exc)}")
         return None
 
 
@@ -392,7 +419,8 @@ def sidebar_summary() -> None:
         try:
             base = load_source(ss["source"])
             st.caption(
-                f"**{base.name}**  \n{len(base.partners):,} partners · {len(base.segments):,} segments"
+                f"**{base.name}**  \n{plural(len(base.partners), 'partner')} · "
+                f"{plural(len(base.segments), 'segment')}"
             )
             if base.model is not None and judgment_store(base.model):
                 st.caption(":orange[Criteria judgments edited]")

@@ -348,6 +348,19 @@ def test_vendor_scale_shows_the_quick_answer_first(monkeypatch) -> None:
     assert any(b.label == "Solve exactly" for b in at.button)
 
 
+def test_error_messages_name_files_not_server_folders_and_settings_in_words() -> None:
+    from selector.app.shared import error_words
+
+    assert error_words(
+        "/tmp/selector-upload-x1/scenario/s.toml: budget.total is -5; accepted: a number >= 0"
+    ) == "s.toml: the total budget is -5; accepted: a number >= 0"
+    assert error_words(r"C:\Temp\up\partners.csv, column 'cost': missing").startswith(
+        "partners.csv, column"
+    )
+    assert error_words("constraints.must_exclude names Z9") == "must exclude names Z9"
+    assert error_words("budget.pools.type:x is bad") == "budget.pools.type:x is bad"
+
+
 def test_old_page_links_still_open_the_page(monkeypatch) -> None:
     # The one-page app kept the page in the URL as ?page=<slug>; such links still work.
     monkeypatch.setattr(sys, "argv", ["app.py", "--scenario", "scenarios/teaching.toml"])
