@@ -95,11 +95,11 @@ def page() -> None:
                 help="Share of segment value reached by at least one selected partner.",
             ),
             "weighted": st.column_config.NumberColumn(
-                "Score-weighted", format="percent", width="medium",
+                "Weighted", format="percent", width="small",
                 help="Segment value reached, each segment counted at its best selected "
                 "partner's score: what the optimizer maximises.",
             ),
-            "gap": st.column_config.NumberColumn("Gap", format="%.2f%%", width="small"),
+            "gap": None,  # in the status words
             "added": st.column_config.NumberColumn("Added", width="small"),
             "dropped": st.column_config.NumberColumn("Dropped", width="small"),
         },
@@ -262,7 +262,7 @@ def compare_table(scenarios: list[tuple[str, Scenario, PortfolioResult]]) -> pd.
         rows.append(
             {
                 "scenario": label,
-                "status": STATUS_WORDS.get(r.status, r.status),
+                "status": status_words(r),
                 "partners": len(r.selected),
                 "cost": r.cost,
                 "budget": r.budget,
@@ -274,6 +274,15 @@ def compare_table(scenarios: list[tuple[str, Scenario, PortfolioResult]]) -> pd.
             }
         )
     return pd.DataFrame(rows).set_index("scenario")
+
+
+def status_words(r: PortfolioResult) -> str:
+    """Short status for the table: "Proven optimal", "Best found, gap 9.36 %", ..."""
+    if r.status == "time_limit" and r.gap is not None and r.solver != "greedy":
+        return f"Best found, gap {100 * max(r.gap, 0.0):.2f} %"
+    if r.solver == "greedy" and r.feasible:
+        return "Quick answer"
+    return STATUS_WORDS.get(r.status, r.status)
 
 
 def membership_changes(scenarios: list[tuple[str, Scenario, PortfolioResult]]) -> pd.DataFrame:

@@ -225,7 +225,7 @@ def network_figure(
         )
     fig.update_layout(
         height=760,
-        margin={"l": 10, "r": 10, "t": 30, "b": 40},
+        margin={"l": 10, "r": 10, "t": 64, "b": 40},  # the layer titles below the tool bar
         dragmode="zoom",
         legend={"orientation": "h", "y": -0.01, "yanchor": "top", "x": 0},
         xaxis={"visible": False, "range": [-0.6, 3.9], "fixedrange": False},
@@ -234,7 +234,9 @@ def network_figure(
         clickmode="event+select",
     )
     for x, title in enumerate(("Vendor", "Tier 1", "Tier 2", "Customers")):
-        fig.add_annotation(x=x, y=1.03, text=f"<b>{title}</b>", showarrow=False, yanchor="bottom")
+        fig.add_annotation(
+            x=x, y=1.03, text=f"<b>{title}</b>", showarrow=False, yanchor="bottom", yshift=4
+        )
     return fig
 
 
@@ -294,7 +296,7 @@ def focus_panel(graph: nx.DiGraph, pid: str, view: dict[str, Any]) -> None:
                 segments.sort_values("value", ascending=False), width="stretch",
                 height=min(38 + 35 * len(segments), 320),
                 column_config={
-                    "_index": "Segment", "region": "Region", "industry": "Industry",
+                    "_index": "Segment", "region": None, "industry": None,  # in the id
                     "value": st.column_config.NumberColumn("Value", format="localized"),
                     "others": st.column_config.NumberColumn(
                         "Other partners", help="Other selected partners covering it."

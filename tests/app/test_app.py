@@ -192,6 +192,10 @@ def test_infeasible_settings_show_the_explanation(monkeypatch) -> None:
     # The explanation sentences are listed under the status.
     assert any(m.value.startswith("- ") for m in at.markdown)
     assert not at.dataframe
+    # A budget of 0: the budget is named as the cause.
+    budget_input(at).set_value(0).run()
+    assert not at.exception
+    assert "The budget is the cause" in texts(at.markdown)
 
 
 def test_must_exclude_drops_a_partner(monkeypatch) -> None:
