@@ -201,7 +201,7 @@ def portfolio_controls(base: Scenario) -> None:
     with st.container(border=True):
         c1, c2 = st.columns([3, 1])
         # A typed or loaded budget stays exact; the +/- buttons move by ``step``.
-        bound(
+        typed = bound(
             c1.number_input,
             "Total budget",
             f"{fp}:budget",
@@ -210,8 +210,11 @@ def portfolio_controls(base: Scenario) -> None:
             max_value=int(math.ceil(top * 2)),
             step=int(step),
             format="%d",
-            help=f"Exact as typed or loaded; the buttons move it by {money(step)}. "
-            f"All partners together cost {money(total_cost)}.",
+            help=f"Exact as typed or loaded; the buttons move it by {money(step)}.",
+        )
+        c1.caption(
+            f"{money(float(typed))} · all partners together cost {money(total_cost)}"
+            + ("" if base.budget.total is None else f" · the file says {money(base.budget.total)}")
         )
         bound(
             c2.number_input,
@@ -230,10 +233,10 @@ def portfolio_controls(base: Scenario) -> None:
         def fmt(pid: str) -> str:
             return f"{pid} · {p.at[pid, 'name']}"
 
-        c3, c4 = st.columns(2)
         # A partner forced in cannot be offered for ruling out, and the other way round.
+        # One row each: the chosen partners' chips get the whole width.
         bound(
-            c3.multiselect,
+            st.multiselect,
             "Must include",
             f"{fp}:include",
             list(base.constraints.must_include),
@@ -242,7 +245,7 @@ def portfolio_controls(base: Scenario) -> None:
             placeholder="No partner forced in",
         )
         bound(
-            c4.multiselect,
+            st.multiselect,
             "Must exclude",
             f"{fp}:exclude",
             list(base.constraints.must_exclude),
