@@ -279,7 +279,9 @@ def test_vendor_scenario_as_a_strategy_team_meets_it(
 
     # Portfolio: a typed budget stays exact.
     sidebar.get_by_text("Portfolio", exact=True).click()
-    expect(page.get_by_text("Quick answer (greedy heuristic)").first).to_be_visible()
+    expect(page.get_by_text("Quick answer (greedy heuristic)").first).to_be_visible(
+        timeout=180_000
+    )
     wait_idle(page)
     budget = page.get_by_role("spinbutton", name="Total budget")
     budget.fill("43210000")
@@ -340,7 +342,7 @@ def test_vendor_scenario_as_a_strategy_team_meets_it(
         timeout=180_000
     )
     expect(page.get_by_text("Every plan proposes the same level for every partner.")).to_be_visible()
-    expect(page.get_by_text("Coverage against budget")).to_be_visible()
+    expect(page.get_by_text("Coverage against budget")).to_be_visible(timeout=180_000)
     wait_idle(page)
     assert_no_overlaps(page)
     table = page.get_by_test_id("stDataFrame").first
@@ -358,7 +360,7 @@ def test_vendor_scenario_as_a_strategy_team_meets_it(
     page.keyboard.type("D011")
     page.get_by_role("option").filter(has_text="D011").first.click()
     wait_idle(page)
-    expect(page.get_by_text("Routes from the vendor")).to_be_visible()
+    expect(page.get_by_text("Routes from the vendor")).to_be_visible(timeout=180_000)
     expect(page.get_by_test_id("stMetric").filter(has_text="Partners depending on it")).to_be_visible()
     assert_no_overlaps(page)
     full_screenshot(page, tmp_path / "6-map.png")
