@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FORMULA_PREFIXES",
+    "exit_tier_selected",
+    "judgment_warning",
     "neutralize",
     "neutralize_frame",
     "plan_flow_dot",
@@ -161,6 +163,36 @@ def portfolio_table(
         index=index,
     )
     return table.loc[:, list(PORTFOLIO_COLUMNS)]
+
+
+def exit_tier_selected(table: pd.DataFrame) -> list[str]:
+    """Ids of the selected partners (rows of :func:`portfolio_table`) whose programme
+    tier by score is ``exit``: in the portfolio although their score says leave."""
+    if "tier" not in table.columns:
+        return []
+    return [str(pid) for pid in table.index[table["tier"].astype(str) == "exit"]]
+
+
+def judgment_warning(weights: Any, labels: Mapping[str, str] | None = None) -> str | None:
+    """Words for a portfolio whose weights come from judgments failing the consistency
+    test (``weights`` a :class:`selector.scoring.ModelWeights`); None when they pass.
+
+    >>> from selector import load_scenario, model_weights
+    >>> judgment_warning(model_weights(load_scenario("scenarios/teaching.toml").model)) is None
+    True
+    """
+    bad = weights.inconsistent_nodes()
+    if not bad:
+        return None
+    names = dict(labels or {})
+    where = "; ".join(
+        f"{'the goal' if parent == 'goal' else names.get(parent, parent)} ({', '.join(problems)})"
+        for parent, problems in bad.items()
+    )
+    return (
+        "The criteria weights come from judgments that fail the consistency test: "
+        f"{where}. Revise them on the Criteria page before trusting this portfolio."
+    )
 
 
 # --- the plan as a flow: today's levels -> proposed levels ----------------------------------

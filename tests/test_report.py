@@ -204,3 +204,35 @@ def test_xlsx_with_multiindex_rows_and_columns_is_neutralized() -> None:
     for quoted in ("'=EMEA", "'@APAC", "'+a", "'-c", "'=top", "'-cost", "'@n", "'-x"):
         assert quoted in values, (quoted, values)
     assert -1 in values and -5 in values and -2 in values
+
+
+def test_exit_tier_selected_and_judgment_warning() -> None:
+    import dataclasses
+
+    import pandas as pd
+
+    from selector import load_scenario, model_weights
+    from selector.report import exit_tier_selected, judgment_warning
+
+    table = pd.DataFrame({"tier": ["gold", "exit", None]}, index=["A", "B", "C"])
+    assert exit_tier_selected(table) == ["B"]
+    assert exit_tier_selected(pd.DataFrame(index=["A"])) == []
+    model = load_scenario("scenarios/teaching.toml").model
+    assert judgment_warning(model_weights(model)) is None
+    # Reverse one judgment of a three-way comparison: the set fails the consistency test.
+    js = next(j for j in model.judgments if len(j.pairs) >= 3)
+    pairs = list(js.pairs)
+    a, b, v = pairs[0]
+    pairs[0] = (a, b, 1 / 9 if v >= 1 else 9.0)
+    a2, b2, _ = pairs[1]
+    pairs[1] = (a2, b2, 9.0)
+    bad = dataclasses.replace(
+        model,
+        judgments=tuple(dataclasses.replace(j, pairs=tuple(pairs)) if j is js else j
+                        for j in model.judgments),
+    )
+    weights = model_weights(bad)
+    assert not weights.consistent
+    words = judgment_warning(weights, {})
+    assert words is not None and "fail the consistency test" in words
+    assert "the goal (CR 0.3" in words

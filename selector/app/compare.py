@@ -9,12 +9,13 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable
+from typing import cast
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
-from selector import PortfolioResult, Scenario, SelectorError, heuristic_solve
+from selector import PortfolioResult, Scenario, SelectorError
 from selector.app.shared import (
     PLAN_ACTIONS,
     STATUS_WORDS,
@@ -22,9 +23,11 @@ from selector.app.shared import (
     bundled_scenarios,
     coverage_share,
     current_scenario,
+    error_words,
     label_of,
     load_source,
     money,
+    plural,
     setting,
     solve_cached,
     state,
@@ -32,8 +35,17 @@ from selector.app.shared import (
     weighted_share,
 )
 from selector.portfolio.plan import plan_changes
+from selector.whatif import monotone_frontier, still_best
 
-__all__ = ["compare_options", "page", "plan_actions", "plan_differences"]
+__all__ = [
+    "compare_options",
+    "compare_table",
+    "compared_result",
+    "membership_changes",
+    "page",
+    "plan_actions",
+    "plan_differences",
+]
 
 
 def page() -> None:
@@ -60,49 +72,42 @@ def page() -> None:
             try:
                 scn = opts[label]()
             except (SelectorError, OSError) as exc:
-                st.error(f"{label}: {exc}")
+                st.error(f"{label}: {error_words(exc)}")
                 continue
             if scn is None:
                 st.error(f"{label}: not available with the current settings.")
                 continue
-            scenarios.append((label, scn, solve_cached(scn, scn.fingerprint, float(limit))))
+            scenarios.append((label, scn, compared_result(label, scn, scenarios, float(limit))))
     if len(scenarios) < 2:
         return
-    base_label, base_s, base_r = scenarios[0]
-    base_sel = set(base_r.selected)
-    rows = []
-    for label, _scn, r in scenarios:
-        share = coverage_share(r)
-        sel = set(r.selected)
-        rows.append(
-            {
-                "scenario": label,
-                "status": STATUS_WORDS.get(r.status, r.status),
-                "partners": len(r.selected),
-                "cost": r.cost,
-                "budget": r.budget,
-                "coverage": share if r.feasible else None,
-                "gap": 100 * max(r.gap, 0.0) if r.feasible and r.gap is not None else None,
-                "added": len(sel - base_sel) if r.feasible else None,
-                "dropped": len(base_sel - sel) if r.feasible else None,
-            }
-        )
+    base_label = scenarios[0][0]
     st.dataframe(
-        pd.DataFrame(rows).set_index("scenario"),
+        compare_table(scenarios),
         width="stretch",
         column_config={
-            "_index": "Scenario",
-            "status": "Status",
-            "partners": "Partners",
-            "cost": st.column_config.NumberColumn("Cost", format="localized"),
-            "budget": st.column_config.NumberColumn("Budget", format="localized"),
-            "coverage": st.column_config.ProgressColumn(
-                "Coverage", min_value=0.0, max_value=1.0, format="percent"
+            "_index": st.column_config.TextColumn("Scenario", width="medium"),
+            "status": st.column_config.TextColumn("Status", width="medium"),
+            "partners": st.column_config.NumberColumn("Partners", width="small"),
+            "cost": st.column_config.NumberColumn("Cost", format="compact", width="small"),
+            "budget": st.column_config.NumberColumn("Budget", format="compact", width="small"),
+            "coverage": st.column_config.NumberColumn(
+                "Coverage", format="percent", width="small",
+                help="Share of segment value reached by at least one selected partner.",
             ),
-            "gap": st.column_config.NumberColumn("Gap", format="%.2f%%"),
-            "added": "Added vs baseline",
-            "dropped": "Dropped vs baseline",
+            "weighted": st.column_config.NumberColumn(
+                "Weighted", format="percent", width="small",
+                help="Segment value reached, each segment counted at its best selected "
+                "partner's score: what the optimizer maximises.",
+            ),
+            "gap": None,  # in the status words
+            "added": st.column_config.NumberColumn("Added", width="small"),
+            "dropped": st.column_config.NumberColumn("Dropped", width="small"),
         },
+    )
+    st.caption(
+        "Added and dropped count partners against the baseline (the first row). A saved "
+        "what-if shows the portfolio it was saved with; a scenario whose rules the "
+        "baseline's portfolio already keeps (only tighter) keeps that portfolio."
     )
     actions = plan_actions([(label, r) for label, _scn, r in scenarios])
     if actions is not None:
@@ -129,35 +134,38 @@ def page() -> None:
             )
             st.dataframe(diff, width="stretch", column_config={"_index": "ID", "name": "Partner"})
     st.subheader("Partners added and dropped")
-    cols = st.columns(len(scenarios) - 1)
-    for col, (label, scn, r) in zip(cols, scenarios[1:], strict=True):
-        sel = set(r.selected)
-        names = scn.partners["name"]
-        with col:
-            st.markdown(f"**{label}** vs **{base_label}**")
-            if not r.feasible:
-                st.warning(" ".join(r.explanation) or STATUS_WORDS.get(r.status, r.status))
-                continue
-            added = sorted(sel - base_sel)
-            dropped = sorted(base_sel - sel)
-            st.markdown("Added: " + (", ".join(f"{p} {names.get(p, '')}" for p in added) or "none"))
-            st.markdown(
-                "Dropped: "
-                + (
-                    ", ".join(f"{p} {base_s.partners['name'].get(p, '')}" for p in dropped)
-                    or "none"
-                )
-            )
+    moves = membership_changes([(label, scn, r) for label, scn, r in scenarios])
+    if moves.empty:
+        st.caption("Every scenario selects the same partners as the baseline.")
+    else:
+        st.caption(
+            f"{plural(len(moves), 'partner')} in some scenarios and not in others "
+            f"(against **{base_label}**)."
+        )
+        st.dataframe(
+            moves,
+            width="stretch",
+            height=min(38 + 35 * len(moves), 400),
+            column_config={"_index": "ID", "name": "Partner"},
+        )
     st.subheader("Coverage against budget")
     pick = st.selectbox("Frontier for", [lab for lab, _, _ in scenarios], key="frontier_pick")
     scn = next(s for lab, s, _ in scenarios if lab == pick)
     ref = scn.budget.total if scn.budget.total is not None else float(scn.partners["cost"].sum())
     levels = tuple(int(round(ref * f, -3)) for f in (0.6, 0.7, 0.8, 0.9, 1.0, 1.15, 1.3, 1.5))
     st.caption(
-        "Quick (heuristic) portfolios at eight budget levels: where extra money stops buying coverage."
+        "Quick (heuristic) portfolios at eight budget levels, solved from low to high: a "
+        "portfolio found at a lower budget still fits a higher one, so the curve never "
+        "falls. Red marks: budgets where no portfolio keeps every rule."
     )
-    frontier = frontier_cached(scn, scn.fingerprint, levels)
-    long = frontier.dropna(subset=["coverage"]).melt(
+    bar = st.empty()
+
+    def step(done: int, total: int) -> None:
+        bar.progress(done / total, text=f"Coverage against budget: {done} of {total} budgets")
+
+    frontier = frontier_cached(scn, scn.fingerprint, levels, step)
+    bar.empty()
+    long = frontier[frontier["feasible"]].melt(
         id_vars=["budget", "cost", "partners"],
         value_vars=["coverage", "weighted"],
         var_name="measure",
@@ -192,18 +200,112 @@ def page() -> None:
             ],
         )
     )
+    none = frontier.loc[~frontier["feasible"], ["budget"]].assign(
+        share=0.0, note="no portfolio keeps every rule"
+    )
+    gaps = (
+        alt.Chart(none)
+        .mark_point(shape="cross", size=140, color="#c62828", filled=True)
+        .encode(
+            x="budget:Q",
+            y="share:Q",
+            tooltip=[alt.Tooltip("budget:Q", format=",.0f"), "note"],
+        )
+    )
     mark = (
         alt.Chart(pd.DataFrame({"budget": [ref]}))
         .mark_rule(strokeDash=[4, 4], color="grey")
         .encode(x="budget:Q")
     )
-    st.altair_chart((chart + mark).properties(height=320), width="stretch")
-    missing = frontier[frontier["coverage"].isna()]
-    if len(missing):
+    st.altair_chart((chart + gaps + mark).properties(height=320), width="stretch")
+    if len(none):
         st.caption(
-            "No portfolio keeping every rule at budget(s): "
-            + ", ".join(money(b) for b in missing["budget"])
+            "No portfolio keeping every rule at budget"
+            + ("s " if len(none) > 1 else " ")
+            + ", ".join(money(b) for b in none["budget"])
+            + "."
         )
+
+
+def compared_result(
+    label: str,
+    scn: Scenario,
+    earlier: list[tuple[str, Scenario, PortfolioResult]],
+    limit: float,
+) -> PortfolioResult:
+    """The portfolio to compare: a saved what-if's own; the one shown on the Portfolio
+    page for the current settings; the baseline's when ``scn`` only tightens rules it
+    keeps (:func:`selector.whatif.still_best`); else an exact solve."""
+    ss = state()
+    if label.startswith("What-if: "):
+        saved = ss["variant_results"].get(label.removeprefix("What-if: "))
+        if saved is not None and saved.solver != "greedy":
+            return cast(PortfolioResult, saved)
+    shown = ss["last_result"].get(scn.fingerprint)
+    if shown is not None and shown.solver != "greedy":
+        return cast(PortfolioResult, shown)
+    if earlier:
+        _label, base_s, base_r = earlier[0]
+        kept = still_best(base_s, base_r, scn)
+        if kept is not None:
+            return kept
+    return solve_cached(scn, scn.fingerprint, limit)
+
+
+def compare_table(scenarios: list[tuple[str, Scenario, PortfolioResult]]) -> pd.DataFrame:
+    """One row per scenario: status, partners, cost, budget, coverage, score-weighted
+    value, gap (%) and partners added / dropped against the first."""
+    base_sel = set(scenarios[0][2].selected)
+    rows = []
+    for label, _scn, r in scenarios:
+        sel = set(r.selected)
+        rows.append(
+            {
+                "scenario": label,
+                "status": status_words(r),
+                "partners": len(r.selected),
+                "cost": r.cost,
+                "budget": r.budget,
+                "coverage": coverage_share(r) if r.feasible else None,
+                "weighted": weighted_share(r) if r.feasible else None,
+                "gap": 100 * max(r.gap, 0.0) if r.feasible and r.gap is not None else None,
+                "added": len(sel - base_sel) if r.feasible else None,
+                "dropped": len(base_sel - sel) if r.feasible else None,
+            }
+        )
+    return pd.DataFrame(rows).set_index("scenario")
+
+
+def status_words(r: PortfolioResult) -> str:
+    """Short status for the table: "Proven optimal", "Best found, gap 9.36 %", ..."""
+    if r.status == "time_limit" and r.gap is not None and r.solver != "greedy":
+        return f"Best found, gap {100 * max(r.gap, 0.0):.2f} %"
+    if r.solver == "greedy" and r.feasible:
+        return "Quick answer"
+    return STATUS_WORDS.get(r.status, r.status)
+
+
+def membership_changes(scenarios: list[tuple[str, Scenario, PortfolioResult]]) -> pd.DataFrame:
+    """Partners selected in some scenarios and not in others: ``name`` and one column
+    per scenario after the first reading ``added``, ``dropped`` or ``""`` (same as the
+    baseline); scenarios without a portfolio are left out."""
+    _label, base_s, base_r = scenarios[0]
+    base_sel = set(base_r.selected)
+    cols: dict[str, dict[str, str]] = {}
+    names: dict[str, str] = {}
+    for label, scn, r in scenarios[1:]:
+        if not r.feasible:
+            continue
+        sel = set(r.selected)
+        col = {p: "added" for p in sel - base_sel} | {p: "dropped" for p in base_sel - sel}
+        cols[label] = col
+        for p in col:
+            names.setdefault(p, str(scn.partners["name"].get(p, base_s.partners["name"].get(p, ""))))
+    index = pd.Index(sorted(names), name="partner_id")
+    out = pd.DataFrame({"name": [names[p] for p in index]}, index=index, dtype=object)
+    for label, col in cols.items():
+        out[label] = [col.get(p, "") for p in index]
+    return out
 
 
 def plan_actions(results: list[tuple[str, PortfolioResult]]) -> pd.DataFrame | None:
@@ -288,22 +390,23 @@ def compare_options() -> dict[str, Callable[[], Scenario | None]]:
 # --- coverage against budget ------------------------------------------------------------
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
-def frontier_cached(_s: Scenario, fp: str, levels: tuple[int, ...]) -> pd.DataFrame:
-    rows = []
-    for level in levels:
-        r = heuristic_solve(_s.with_changes({"budget": {"total": level}}))
-        rows.append(
-            {
-                "budget": level,
-                "coverage": coverage_share(r) if r.feasible else None,
-                "weighted": weighted_share(r) if r.feasible else None,
-                "cost": r.cost if r.feasible else None,
-                "partners": len(r.selected),
-                "status": r.status,
-            }
-        )
-    return pd.DataFrame(rows)
+@st.cache_resource(show_spinner=False)
+def _frontiers() -> dict[tuple[str, tuple[int, ...]], pd.DataFrame]:
+    return {}
+
+
+def frontier_cached(
+    s: Scenario, fp: str, levels: tuple[int, ...], progress: Callable[[int, int], None]
+) -> pd.DataFrame:
+    """:func:`selector.whatif.monotone_frontier`, kept for every session (the progress
+    bar is drawn by the page, so the cache is a plain dict, not a cached function)."""
+    store = _frontiers()
+    key = (fp, levels)
+    if key not in store:
+        while len(store) >= 32:
+            store.pop(next(iter(store)))
+        store[key] = monotone_frontier(s, levels, progress=progress)
+    return store[key]
 
 
 if __name__ == "__main__":  # run by Streamlit as the page

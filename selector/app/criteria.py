@@ -25,7 +25,7 @@ from selector.app.shared import (
     weights_cached,
 )
 
-__all__ = ["SAATY", "judgment_words", "page", "snap"]
+__all__ = ["SAATY", "cr_text", "judgment_words", "page", "snap"]
 
 SAATY = tuple([1 / k for k in range(9, 1, -1)] + [float(k) for k in range(1, 10)])
 
@@ -123,6 +123,10 @@ def judgment_sliders(
         if wkey not in st.session_state:
             st.session_state[wkey] = snap(overrides.get(name, v))
         flagged = revise is not None and {a, b} == set(revise)
+        # The slider runs from "b far more important" (left) to "a far more important".
+        ends = st.columns(2, gap="small")
+        ends[0].caption(f"◀ {lb}", text_alignment="left")
+        ends[1].caption(f"{la} ▶", text_alignment="right")
         st.select_slider(
             f"{':orange[**Revise:**] ' if flagged else ''}{la} vs {lb}",
             options=SAATY,
@@ -173,7 +177,7 @@ def weights_chart(model: CriteriaModel, weights: Mapping[str, float]) -> None:
         .mark_bar(color="#2e7d6b")
         .encode(
             x=alt.X("weight:Q", axis=alt.Axis(format="%"), title="Weight"),
-            y=alt.Y("criterion:N", sort="-x", title=None),
+            y=alt.Y("criterion:N", sort="-x", title=None, axis=alt.Axis(labelLimit=320)),
             tooltip=["criterion", alt.Tooltip("weight:Q", format=".1%")],
         )
         .properties(height=alt.Step(28))
@@ -181,17 +185,25 @@ def weights_chart(model: CriteriaModel, weights: Mapping[str, float]) -> None:
     st.altair_chart(chart, width="stretch")
 
 
+def cr_text(cr: float) -> str:
+    """A consistency ratio to three places; rounding noise below zero reads 0.000."""
+    return f"{max(float(cr), 0.0):.3f}"
+
+
 def consistency_badge(res: Any, threshold: float) -> None:
     st.metric(
         "Consistency ratio (CR)",
-        f"{max(res.cr, 0.0):.3f}",
+        cr_text(res.cr),
         help=f"Acceptable up to {threshold:.2f}.",
     )
     if res.consistent:
-        st.success(f"Consistent: CR {res.cr:.3f} ≤ {threshold:.2f}", icon=":material/check_circle:")
+        st.success(
+            f"Consistent: CR {cr_text(res.cr)} ≤ {threshold:.2f}", icon=":material/check_circle:"
+        )
     else:
         st.error(
-            f"Inconsistent: CR {res.cr:.3f} > {threshold:.2f}. Revise the judgments.",
+            f"Inconsistent: CR {cr_text(res.cr)} > {threshold:.2f}. Revise the judgments: the "
+            "portfolio is scored with these weights and says so.",
             icon=":material/error:",
         )
 
@@ -212,7 +224,7 @@ def revision_hint(
     st.warning(
         f"Revise **{la} vs {lb}**: now *{judgment_words(snap(current), la, lb)}*, the other "
         f"judgments suggest *{judgment_words(snap(suggested), la, lb)}* "
-        f"(CR would fall to {rev.cr_after:.3f}).",
+        f"(CR would fall to {cr_text(rev.cr_after)}).",
         icon=":material/edit:",
     )
     st.button(

@@ -11,7 +11,13 @@ import pandas as pd
 import streamlit as st
 
 from selector import SelectorError
-from selector.app.shared import base_scenario, bound, scores_cached, weighted_scenario
+from selector.app.shared import (
+    base_scenario,
+    bound,
+    error_words,
+    scores_cached,
+    weighted_scenario,
+)
 from selector.scoring import positioning
 
 __all__ = ["page"]
@@ -29,7 +35,7 @@ def page() -> None:
     try:
         sc = scores_cached(s, s.fingerprint)
     except SelectorError as exc:
-        st.error(str(exc))
+        st.error(error_words(exc))
         return
     p = s.partners
     table = pd.DataFrame(

@@ -28,23 +28,28 @@ from selector.app.shared import (
     explain_cached,
     heuristic_cached,
     money,
+    plural,
     result_key,
     scores_cached,
-    solve_cached,
+    setting,
+    solve_with_clock,
     state,
     status_line,
     weighted_share,
+    weights_warning,
 )
 from selector.errors import ScenarioError
 from selector.inputs.scenario import check_rules
 from selector.inputs.scenario_rules import ROW_COLUMNS, RULE_KINDS, rule_rows, rules_from_rows
 from selector.report import (
+    exit_tier_selected,
     plan_flow_dot,
     portfolio_table,
     scenario_toml_bytes,
     to_csv_bytes,
     to_xlsx_bytes,
 )
+from selector.whatif import still_best
 
 __all__ = ["EXACT_TIME_LIMITS", "page", "render_plan", "render_result", "rules_editor"]
 
@@ -70,7 +75,17 @@ def page() -> None:
     small = len(s.partners) <= AUTO_SOLVE_MAX_PARTNERS
     c1, c2, c3 = st.columns([2, 2, 1], vertical_alignment="bottom")
     auto = bound(
-        c1.toggle, "Prove the best portfolio after each change", f"{base.fingerprint}:auto", small
+        c1.toggle,
+        "Prove the best portfolio after each change",
+        f"{base.fingerprint}:auto",
+        small,
+        help=f"On by default for scenarios of up to {AUTO_SOLVE_MAX_PARTNERS} partners, where a "
+        f"proof takes seconds; this one has {len(s.partners):,}, "
+        + (
+            "so it is on."
+            if small
+            else "so it is off: a proof can take the whole time limit after every change."
+        ),
     )
     limit = bound(
         c2.select_slider, "Solver time limit (s)", "time_limit", 10, options=EXACT_TIME_LIMITS
@@ -86,18 +101,36 @@ def page() -> None:
     )
     status_slot = st.empty()
     slot = st.empty()
-    quick = heuristic_cached(s, fp)
+    kept = kept_result(s)
+    first = kept if kept is not None else heuristic_cached(s, fp)
     with slot.container():
-        render_result(s, quick)
-    final = quick
-    if auto or requested:
+        render_result(s, first)
+    final = first
+    if kept is not None and kept.solver != "greedy":
+        status_slot.info(
+            "The portfolio found for the previous settings still keeps every rule and "
+            "nothing better exists under tighter rules: it is kept (no new solve).",
+            icon=":material/push_pin:",
+        )
+    elif auto or requested:
         with status_slot.status(
-            f"Proving the best portfolio (up to {limit} s)…", expanded=False
+            f"Proving the best portfolio (up to {limit} s)…", expanded=True
         ) as status:
-            exact = solve_cached(s, fp, float(limit))
+            clock = st.empty()
+            exact = solve_with_clock(
+                s,
+                fp,
+                float(limit),
+                lambda t: clock.progress(
+                    min(t / float(limit), 1.0),
+                    text=f"Solving: {t:.0f} s of up to {limit} s",
+                ),
+            )
+            clock.empty()
             status.update(
                 label=f"Exact solve: {status_line(exact)} ({exact.wall_seconds:.1f} s)",
                 state="complete" if exact.status in ("optimal", "time_limit") else "error",
+                expanded=False,
             )
         with slot.container():
             render_result(s, exact)
@@ -108,6 +141,7 @@ def page() -> None:
             icon=":material/info:",
         )
     state()["last_result"][fp] = final
+    state()["last_shown"] = (s, final)
     st.divider()
     st.subheader("Keep and share")
     d1, d2, d3 = st.columns(3)
@@ -154,6 +188,7 @@ def page() -> None:
         )
         if f2.form_submit_button("Save what-if", icon=":material/bookmark_add:"):
             state()["variants"][name.strip() or s.name] = s
+            state()["variant_results"][name.strip() or s.name] = final
             st.toast(f"Saved '{name}' for Compare.")
 
 
@@ -167,17 +202,24 @@ def portfolio_controls(base: Scenario) -> None:
     budget0 = base.budget.total if base.budget.total is not None else total_cost
     top = max(total_cost, budget0)
     step = 10 ** max(0, int(math.log10(max(top, 1))) - 2)
+    exact0: int | float = int(budget0) if float(budget0).is_integer() else float(budget0)
     with st.container(border=True):
         c1, c2 = st.columns([3, 1])
-        bound(
-            c1.slider,
+        # A typed or loaded budget stays exact; the +/- buttons move by ``step``.
+        typed = bound(
+            c1.number_input,
             "Total budget",
             f"{fp}:budget",
-            int(round(budget0 / step) * step),
+            exact0,
             min_value=0,
-            max_value=int(math.ceil(top / step) * step),
+            max_value=int(math.ceil(top * 2)),
             step=int(step),
-            format="localized",
+            format="%d",
+            help=f"Exact as typed or loaded; the buttons move it by {money(step)}.",
+        )
+        c1.caption(
+            f"{money(float(typed))} · all partners together cost {money(total_cost)}"
+            + ("" if base.budget.total is None else f" · the file says {money(base.budget.total)}")
         )
         bound(
             c2.number_input,
@@ -190,26 +232,29 @@ def portfolio_controls(base: Scenario) -> None:
             help="0 = no cap",
         )
         ids = list(p.index)
+        include_now = set(setting(f"{fp}:include", list(base.constraints.must_include)))
+        exclude_now = set(setting(f"{fp}:exclude", list(base.constraints.must_exclude)))
 
         def fmt(pid: str) -> str:
             return f"{pid} · {p.at[pid, 'name']}"
 
-        c3, c4 = st.columns(2)
+        # A partner forced in cannot be offered for ruling out, and the other way round.
+        # One row each: the chosen partners' chips get the whole width.
         bound(
-            c3.multiselect,
+            st.multiselect,
             "Must include",
             f"{fp}:include",
             list(base.constraints.must_include),
-            options=ids,
+            options=[i for i in ids if i not in exclude_now or i in include_now],
             format_func=fmt,
             placeholder="No partner forced in",
         )
         bound(
-            c4.multiselect,
+            st.multiselect,
             "Must exclude",
             f"{fp}:exclude",
             list(base.constraints.must_exclude),
-            options=ids,
+            options=[i for i in ids if i not in include_now or i in exclude_now],
             format_func=fmt,
             placeholder="No partner ruled out",
         )
@@ -277,6 +322,18 @@ def rule_status_frame(r: PortfolioResult) -> pd.DataFrame:
     )
 
 
+def kept_result(s: Scenario) -> PortfolioResult | None:
+    """The portfolio shown for the previous settings when it is still the answer for
+    these (:func:`selector.whatif.still_best`), else the one shown for these before."""
+    shown = state()["last_result"].get(s.fingerprint)
+    if shown is not None and shown.solver != "greedy":
+        return cast(PortfolioResult, shown)
+    previous = state().get("last_shown")
+    if previous is None or previous[0].fingerprint == s.fingerprint:
+        return None
+    return still_best(previous[0], previous[1], s)
+
+
 def _request_solve(fp: str) -> None:
     state()["solve_requested"].add(fp)
 
@@ -286,11 +343,21 @@ def _request_solve(fp: str) -> None:
 
 def render_result(s: Scenario, r: PortfolioResult) -> None:
     """The portfolio answer (no widgets: this may be drawn twice in one run)."""
-    if r.feasible:
+    doubt = weights_warning(s)
+    if r.feasible and doubt:
+        st.warning(
+            f"**{status_line(r)}** for weights that fail the consistency test · "
+            f"{r.wall_seconds:.1f} s · {r.solver}  \n{doubt}",
+            icon=":material/warning:",
+        )
+    elif r.feasible:
         icon = ":material/verified:" if r.status == "optimal" else ":material/bolt:"
         st.success(f"**{status_line(r)}** · {r.wall_seconds:.1f} s · {r.solver}", icon=icon)
     else:
         st.warning(f"**{status_line(r)}**", icon=":material/block:")
+        cause = budget_cause(s)
+        if cause:
+            st.markdown(f"- {cause}")
         for sentence in r.explanation:
             st.markdown(f"- {sentence}")
         return
@@ -334,51 +401,88 @@ def render_result(s: Scenario, r: PortfolioResult) -> None:
             "reason": st.column_config.TextColumn("Why it is in", width="large"),
         },
     )
-    left, right = st.columns([3, 2])
-    with left:
-        st.subheader("Coverage by region × industry")
-        st.caption(
-            "Share of each cell's segment value reached, counted at the best selected "
-            "partner's score."
+    exits = exit_tier_selected(table)
+    if exits:
+        st.warning(
+            f"{plural(len(exits), 'selected partner')} in the **exit** score tier: "
+            + ", ".join(f"{pid} {table.at[pid, 'name']}" for pid in exits[:8])
+            + (f" and {len(exits) - 8} more" if len(exits) > 8 else "")
+            + ". The rules or the coverage they bring keep them in; check before signing.",
+            icon=":material/flag:",
         )
-        st.altair_chart(coverage_heatmap(r), width="content")
-    with right:
-        st.subheader("Budget use")
-        st.dataframe(
-            pools_frame(r),
-            hide_index=True,
-            width="stretch",
-            column_config={
-                "pool": "Pool",
-                "used": st.column_config.NumberColumn("Used", format="localized"),
-                "cap": st.column_config.NumberColumn("Cap", format="localized"),
-                "share": st.column_config.ProgressColumn(
-                    "Use", min_value=0.0, max_value=1.0, format="percent"
-                ),
-            },
-        )
-        for sentence in r.explanation:
-            st.caption(sentence)
+    st.subheader("Coverage by region × industry")
+    st.caption(
+        "Share of each cell's segment value reached, counted at the best selected "
+        "partner's score."
+    )
+    st.altair_chart(coverage_heatmap(r), width="stretch")
+    st.subheader("Budget use")
+    st.dataframe(
+        pools_frame(r),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "pool": "Pool",
+            "used": st.column_config.NumberColumn("Used", format="localized"),
+            "cap": st.column_config.NumberColumn("Cap", format="localized"),
+            "share": st.column_config.ProgressColumn(
+                "Use", min_value=0.0, max_value=100.0, format="%.1f %%"
+            ),
+        },
+    )
+    for sentence in r.explanation:
+        st.caption(sentence)
     st.subheader("Why each partner is in or out")
     why = reasons.sort_values(["selected", "marginal_value"], ascending=[False, False]).copy()
     why["marginal_value"] = why["marginal_value"].round(0)
-    why["entry_budget"] = (
-        why["entry_budget"].where(why["entry_budget"].abs() < float("inf")).round(-3)
-    )
-    st.dataframe(
-        why,
-        width="stretch",
-        column_config={
-            "_index": "ID",
-            "name": "Partner",
-            "type": "Type",
-            "selected": st.column_config.CheckboxColumn("In"),
-            "cost": st.column_config.NumberColumn("Cost", format="localized"),
-            "marginal_value": st.column_config.NumberColumn("Value it adds", format="localized"),
-            "entry_budget": st.column_config.NumberColumn("Enters at budget", format="localized"),
-            "reason": st.column_config.TextColumn("Reason", width="large"),
-        },
-    )
+    config: dict[str, Any] = {
+        "_index": "ID",
+        "name": "Partner",
+        "type": "Type",
+        "selected": st.column_config.CheckboxColumn("In"),
+        "cost": st.column_config.NumberColumn("Cost", format="localized"),
+        "marginal_value": st.column_config.NumberColumn("Value it adds", format="localized"),
+        "entry_budget": st.column_config.TextColumn(
+            "Enters at budget",
+            help="For a partner left out: the total budget at which it would first come in "
+            "(an estimate from extending this portfolio).",
+        ),
+        "reason": st.column_config.TextColumn("Reason", width="large"),
+    }
+    if why["entry_budget"].isna().all():  # plans: the reason says what a change would buy
+        why = why.drop(columns=["entry_budget"])
+    else:
+        why["entry_budget"] = [
+            entry_words(b, selected=bool(sel))
+            for b, sel in zip(why["entry_budget"], why["selected"], strict=True)
+        ]
+    st.dataframe(why, width="stretch", column_config=config)
+
+
+def entry_words(budget: float, *, selected: bool) -> str:
+    """The "Enters at budget" cell: in already, a budget, or never within reach."""
+    if selected:
+        return "in"
+    if budget is None or not math.isfinite(float(budget)):
+        return "not within reach"
+    return money(float(budget))
+
+
+def budget_cause(s: Scenario) -> str | None:
+    """Words naming the budget as the cause when it is zero or below what the forced-in
+    partners cost."""
+    total = s.budget.total
+    if total is None:
+        return None
+    forced = float(s.partners["cost"].reindex(list(s.constraints.must_include)).fillna(0).sum())
+    if total <= 0:
+        return "**The budget is the cause:** a total budget of 0 buys no partner."
+    if forced > total:
+        return (
+            f"**The budget is the cause:** the must-include partners alone cost {money(forced)}, "
+            f"more than the budget of {money(total)}."
+        )
+    return None
 
 
 def render_plan(s: Scenario, r: PortfolioResult) -> None:
@@ -504,10 +608,13 @@ def result_metrics(r: PortfolioResult) -> None:
         help=budget_help,
         border=True,
     )
-    c3.metric("Partners selected", f"{len(r.selected)}", border=True)
+    c3.metric("Partners selected", f"{len(r.selected):,}", border=True)
     c4.metric(
         "Optimality gap",
         gap_text(r),
+        delta="quick answer, no proof" if r.solver == "greedy" else None,
+        delta_color="off",
+        delta_arrow="off",
         help="Relative distance to the best possible portfolio the solver could prove.",
         border=True,
     )
@@ -515,7 +622,7 @@ def result_metrics(r: PortfolioResult) -> None:
 
 def gap_text(r: PortfolioResult) -> str:
     if r.solver == "greedy":
-        return "not proven"
+        return "—"
     if r.gap is None or not math.isfinite(r.gap):
         return "n/a"
     return f"{max(r.gap, 0.0):.2%}"
@@ -529,7 +636,7 @@ def coverage_heatmap(r: PortfolioResult) -> alt.LayerChart:
         x=alt.X(
             "industry:N",
             title="Industry",
-            axis=alt.Axis(labelAngle=0, orient="top", labelOverlap=False, labelLimit=120),
+            axis=alt.Axis(labelAngle=-30, orient="top", labelOverlap=False, labelLimit=160),
         ),
         y=alt.Y("region:N", title="Region"),
     )
@@ -551,7 +658,8 @@ def coverage_heatmap(r: PortfolioResult) -> alt.LayerChart:
         text=alt.Text("reached:Q", format=".0%"),
         color=alt.condition("datum.reached > 0.6", alt.value("white"), alt.value("#333")),
     )
-    return cast(alt.LayerChart, (rect + text).properties(width=alt.Step(84), height=alt.Step(40)))
+    # The page's width, not a width per cell: ten industries fit a column without spilling.
+    return cast(alt.LayerChart, (rect + text).properties(width="container", height=alt.Step(36)))
 
 
 def pool_label(key: str) -> str:
@@ -565,7 +673,7 @@ def pools_frame(r: PortfolioResult) -> pd.DataFrame:
         rows.append({"pool": "Total budget", "used": r.cost, "cap": r.budget})
     rows += [{"pool": pool_label(k), "used": u, "cap": c} for k, u, c in r.pools]
     df = pd.DataFrame(rows, columns=["pool", "used", "cap"])
-    df["share"] = (df["used"] / df["cap"]).where(df["cap"] > 0, 0.0)
+    df["share"] = (100 * df["used"] / df["cap"]).where(df["cap"] > 0, 0.0)
     return df
 
 

@@ -21,6 +21,7 @@ from selector.app.shared import (
     MODELS_DIR,
     base_scenario,
     bundled_scenarios,
+    error_words,
     label_of,
     load_source,
     money,
@@ -128,7 +129,7 @@ def _load_upload() -> None:
         path = save_upload(list(ss.get("upload") or []))
         load_source(str(path))
     except (SelectorError, OSError, UnicodeDecodeError) as exc:
-        ss["upload_error"] = str(exc)
+        ss["upload_error"] = error_words(exc)
         drop_upload_dir(ss.pop("upload_dir", None))
     else:
         ss["source"] = str(path)

@@ -14,7 +14,10 @@ import argparse
 import dataclasses
 import json
 import math
+import re
 import sys
+import threading
+import time
 import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -22,6 +25,7 @@ from typing import Any, cast
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from selector import (
     CriteriaModel,
@@ -38,6 +42,7 @@ from selector import (
     score_partners,
     solve,
 )
+from selector.report import judgment_warning
 
 __all__ = [
     "AUTO_SOLVE_MAX_PARTNERS",
@@ -55,6 +60,7 @@ __all__ = [
     "coverage_share",
     "current_portfolio",
     "current_scenario",
+    "error_words",
     "explain_cached",
     "heuristic_cached",
     "judgment_key",
@@ -62,18 +68,21 @@ __all__ = [
     "label_of",
     "load_source",
     "money",
+    "plural",
     "portfolio_changes",
     "result_key",
     "scores_cached",
     "setting",
     "sidebar_summary",
     "solve_cached",
+    "solve_with_clock",
     "state",
     "status_line",
     "variant_cached",
     "weighted_scenario",
     "weighted_share",
     "weights_cached",
+    "weights_warning",
 ]
 
 # The checkout the app runs from: app.py, scenarios/ and models/ live here.
@@ -114,6 +123,7 @@ def state() -> Any:
     ss.setdefault("source", str(cli_scenario()))
     ss.setdefault("store", {})
     ss.setdefault("variants", {})
+    ss.setdefault("variant_results", {})  # what-if name -> the portfolio shown when saved
     ss.setdefault("solve_requested", set())
     ss.setdefault("last_result", {})
     return ss
@@ -137,6 +147,36 @@ def bound(widget: Callable[..., Any], label: str, name: str, default: Any, **kw:
 
 def setting(name: str, default: Any) -> Any:
     return state()["store"].get(name, default)
+
+
+# Settings named in words in error messages (the scenario file's keys mean little here).
+KEY_WORDS = {
+    "budget.total": "the total budget",
+    "budget.pools": "the budget pools",
+    "constraints.must_include": "must include",
+    "constraints.must_exclude": "must exclude",
+    "constraints.max_partners_per_segment": "max partners per segment",
+    "constraints.min_partners": "the minimum partners per segment",
+    "constraints.type_mix": "the partner type mix",
+    "constraints.conflicts": "the partner conflicts",
+    "solve.time_limit": "the solver time limit",
+    "solve.gap": "the solver gap",
+}
+_ABSOLUTE_PATH = re.compile(r"(?:[A-Za-z]:)?(?:[\\/][^\s\\/,:;'\"]+)+[\\/]([^\s\\/,:;'\"]+)")
+
+
+def error_words(exc: BaseException | str) -> str:
+    """An error message for the page: files by their names (no server folders) and
+    scenario-file keys in words."""
+    text = _ABSOLUTE_PATH.sub(lambda m: m.group(1), str(exc))
+    for key, words in KEY_WORDS.items():
+        text = re.sub(rf"(?<![\w.]){re.escape(key)}(?![\w.])", words, text)
+    return text
+
+
+def plural(n: int, word: str) -> str:
+    """``1 partner``, ``2 partners``."""
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 def money(x: float | None) -> str:
@@ -191,6 +231,32 @@ def solve_cached(_s: Scenario, fp: str, time_limit: float) -> PortfolioResult:
     return solve(_s, time_limit=time_limit)
 
 
+def solve_with_clock(
+    s: Scenario, fp: str, time_limit: float, tick: Callable[[float], object]
+) -> PortfolioResult:
+    """:func:`solve_cached` in a worker thread, calling ``tick(seconds)`` about four
+    times a second while it runs (the page shows the time spent)."""
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            box["result"] = solve_cached(s, fp, time_limit)
+        except BaseException as exc:  # re-raised in the script thread
+            box["error"] = exc
+
+    worker = threading.Thread(target=work, name="selector-solve", daemon=True)
+    add_script_run_ctx(worker, get_script_run_ctx())
+    t0 = time.monotonic()
+    worker.start()
+    worker.join(0.2)
+    while worker.is_alive():
+        tick(time.monotonic() - t0)
+        worker.join(0.25)
+    if "error" in box:
+        raise box["error"]
+    return cast(PortfolioResult, box["result"])
+
+
 @st.cache_resource(show_spinner=False, max_entries=64)
 def explain_cached(_s: Scenario, _r: PortfolioResult, fp: str, key: str) -> pd.DataFrame:
     return explain_partners(_s, _r)
@@ -225,7 +291,7 @@ def base_scenario() -> Scenario | None:
     try:
         return load_source(source)
     except (SelectorError, OSError, tomllib.TOMLDecodeError) as exc:
-        st.error(f"Could not load the scenario {label_of(source)}: {exc}")
+        st.error(f"Could not load the scenario {label_of(source)}: {error_words(exc)}")
         return None
 
 
@@ -295,7 +361,7 @@ def current_scenario(*, quiet: bool = False) -> Scenario | None:
         return variant_cached(weighted, weighted.fingerprint, json.dumps(changes, sort_keys=True))
     except SelectorError as exc:
         if not quiet:
-            st.error(f"These settings do not make a valid scenario: {exc}")
+            st.error(f"These settings do not make a valid scenario: {error_words(exc)}")
         return None
 
 
@@ -324,6 +390,14 @@ def weighted_share(r: PortfolioResult) -> float | None:
     return float(r.coverage["counted_value"].sum()) / total if total else None
 
 
+def weights_warning(s: Scenario) -> str | None:
+    """Words when the scenario's weights come from judgments failing the consistency test."""
+    if s.model is None:
+        return None
+    labels = {c: s.model.node(c).label for c in s.model.parents if c != "goal"}
+    return judgment_warning(weights_cached(s.model, s.fingerprint), labels)
+
+
 def status_line(r: PortfolioResult) -> str:
     if r.solver == "greedy":
         if r.feasible:
@@ -348,7 +422,8 @@ def sidebar_summary() -> None:
         try:
             base = load_source(ss["source"])
             st.caption(
-                f"**{base.name}**  \n{len(base.partners):,} partners · {len(base.segments):,} segments"
+                f"**{base.name}**  \n{plural(len(base.partners), 'partner')} · "
+                f"{plural(len(base.segments), 'segment')}"
             )
             if base.model is not None and judgment_store(base.model):
                 st.caption(":orange[Criteria judgments edited]")

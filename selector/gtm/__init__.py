@@ -8,7 +8,9 @@ graph of partners chasing the same customers) and drawings (Graphviz DOT, PNG / 
 
 Modules: :mod:`~selector.gtm.graph` (building the map, :class:`Finding`, the messages),
 :mod:`~selector.gtm.analysis` (checks, routes, distributor load, single points of
-failure, the conflict graph) and :mod:`~selector.gtm.drawing` (DOT text, pictures).
+failure, the conflict graph), :mod:`~selector.gtm.drawing` (DOT text, pictures) and
+:mod:`~selector.gtm.views` (value flows, a layered network and one partner's view as
+tables for interactive pictures).
 """
 
 from selector.gtm.analysis import (
@@ -39,13 +41,23 @@ from selector.gtm.graph import (
     nodes_of,
     selected_ids,
 )
+from selector.gtm.views import (
+    FLOW_COLUMNS,
+    NO_DISTRIBUTOR,
+    network_layout,
+    partner_shares,
+    partner_view,
+    value_flows,
+)
 
 __all__ = [
     "AGGREGATE_FIELDS",
     "CYCLE_MESSAGE",
     "DOT_FAILED_MESSAGE",
     "DOT_MISSING_MESSAGE",
+    "FLOW_COLUMNS",
     "IDLE_DISTRIBUTOR_MESSAGE",
+    "NO_DISTRIBUTOR",
     "NO_DISTRIBUTOR_MESSAGE",
     "NO_RESULT_MESSAGE",
     "NO_SEGMENT_MESSAGE",
@@ -61,11 +73,15 @@ __all__ = [
     "conflict_graph",
     "conflict_pairs_above",
     "distributor_load",
+    "network_layout",
     "nodes_of",
+    "partner_shares",
+    "partner_view",
     "routes",
     "selected_ids",
     "single_points_of_failure",
     "to_dot",
     "uncovered_segments",
+    "value_flows",
     "write_picture",
 ]

@@ -7,6 +7,7 @@ local process pool or on a Dask cluster.
 """
 
 from selector.whatif.budget_frontier import FrontierPoint, FrontierResult, frontier
+from selector.whatif.carry import FRONTIER_COLUMNS, monotone_frontier, still_best
 from selector.whatif.engines import Progress, run_tasks
 from selector.whatif.montecarlo import (
     SAATY_SCALE,
@@ -25,6 +26,7 @@ from selector.whatif.sweeps import (
 )
 
 __all__ = [
+    "FRONTIER_COLUMNS",
     "SAATY_SCALE",
     "SWEEP_KEYS",
     "FrontierPoint",
@@ -36,9 +38,11 @@ __all__ = [
     "SweepRow",
     "frontier",
     "load_sweep",
+    "monotone_frontier",
     "perturb_scenario",
     "robustness",
     "run_tasks",
+    "still_best",
     "sweep",
     "write_csv",
 ]

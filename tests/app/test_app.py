@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import sys
 from pathlib import Path
 
@@ -48,6 +49,10 @@ def metric(at: AppTest, label: str, n: int = 0) -> str:
 def tables(at: AppTest) -> list:
     """The read-only tables of the page (the Portfolio page's rule editor left out)."""
     return [d for d in at.dataframe if "rule_editor" not in str(getattr(d, "key", None) or "")]
+
+
+def budget_input(at: AppTest):
+    return next(w for w in at.number_input if w.label == "Total budget")
 
 
 def texts(elements) -> str:
@@ -96,8 +101,16 @@ def test_criteria_judgment_changes_weights_and_cr(monkeypatch) -> None:
     assert weights_before.sum() == pytest.approx(1.0)
     slider = at.select_slider[0]
     assert slider.label == "Strategic fit vs Capability"
+    # Each end of the slider says which criterion it favours.
+    captions = [c.value for c in at.caption]
+    assert "◀ Capability" in captions and "Strategic fit ▶" in captions
+    assert "-0.000" not in cr_before
     slider.set_value(9.0).run()
     assert not at.exception
+    # Inconsistent weights: the portfolio says its status rests on them.
+    go(at, "portfolio")
+    assert "fail the consistency test" in texts(at.warning)
+    go(at, "criteria")
     cr_after = metric(at, "Consistency ratio (CR)")
     assert cr_after != cr_before
     weights_after = chart_frames(at)[0].set_index("criterion")["weight"]
@@ -152,7 +165,7 @@ def test_portfolio_solves_and_shows_the_proof(monkeypatch) -> None:
 def test_budget_change_changes_the_portfolio_cost(monkeypatch) -> None:
     at = go(start(monkeypatch), "portfolio")
     cost_before = metric(at, "Cost")
-    at.slider[0].set_value(520_000).run()
+    budget_input(at).set_value(520_000).run()
     assert not at.exception
     cost_after = metric(at, "Cost")
     assert cost_after != cost_before
@@ -163,8 +176,12 @@ def test_budget_change_changes_the_portfolio_cost(monkeypatch) -> None:
 def test_quick_answer_then_exact_solve_on_request(monkeypatch) -> None:
     at = go(start(monkeypatch), "portfolio")
     at.toggle[0].set_value(False).run()
+    # The settings were proven with the toggle on: that answer stays; new settings get
+    # the quick answer first (a larger budget may buy more, so nothing is kept).
+    assert "Proven optimal" in texts(at.success)
+    budget_input(at).set_value(650_000).run()
     assert "Quick answer" in texts(at.success)
-    assert metric(at, "Optimality gap") == "not proven"
+    assert metric(at, "Optimality gap") == "—"
     assert "Solve exactly" in texts(at.info)
     next(b for b in at.button if b.label == "Solve exactly").click().run()
     assert not at.exception
@@ -174,12 +191,16 @@ def test_quick_answer_then_exact_solve_on_request(monkeypatch) -> None:
 
 def test_infeasible_settings_show_the_explanation(monkeypatch) -> None:
     at = go(start(monkeypatch), "portfolio")
-    at.slider[0].set_value(50_000).run()
+    budget_input(at).set_value(50_000).run()
     assert not at.exception
     assert "No portfolio keeps every rule" in texts(at.warning)
     # The explanation sentences are listed under the status.
     assert any(m.value.startswith("- ") for m in at.markdown)
     assert not tables(at)
+    # A budget of 0: the budget is named as the cause.
+    budget_input(at).set_value(0).run()
+    assert not at.exception
+    assert "The budget is the cause" in texts(at.markdown)
 
 
 def test_must_exclude_drops_a_partner(monkeypatch) -> None:
@@ -199,15 +220,29 @@ def test_map_page(monkeypatch) -> None:
         assert "not available" in texts(at.info)
         return
     assert "digraph" in charts[0].proto.spec
+    figures = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    assert len(figures) == 2  # the network and the value flow
+    network, sankey = figures
+    assert any(t.get("name") == "distributor" for t in network["data"])
+    assert sankey["data"][0]["type"] == "sankey"
+    # Find a partner: its routes and who depends on it.
+    find = at.selectbox(key="w:map_focus")
+    dist = next(o for o in find.options if o.startswith("D01"))
+    find.set_value(dist.split(" · ")[0]).run()
+    assert not at.exception
+    assert "Routes from the vendor" in texts(at.markdown)
+    assert metric(at, "In the portfolio") in ("yes", "no")
+    focused = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert any(t.get("name") == "Partner found" for t in focused["data"])
 
 
 def test_compare_saved_what_if(monkeypatch) -> None:
     at = go(start(monkeypatch), "portfolio")
-    at.slider[0].set_value(520_000).run()
+    budget_input(at).set_value(520_000).run()
     at.text_input[0].set_value("Lean 520k")
     next(b for b in at.button if b.label == "Save what-if").click().run()
     assert not at.exception
-    at.slider[0].set_value(600_000).run()
+    budget_input(at).set_value(600_000).run()
     go(at, "compare")
     table = at.dataframe[0].value
     assert list(table.index) == ["Current scenario and settings", "What-if: Lean 520k"]
@@ -216,7 +251,9 @@ def test_compare_saved_what_if(monkeypatch) -> None:
         table.loc["Current scenario and settings", "cost"] > table.loc["What-if: Lean 520k", "cost"]
     )
     assert (table["status"] == "Proven optimal").all()
-    assert "Dropped:" in texts(at.markdown)
+    moves = at.dataframe[1].value  # partners added / dropped, one column per what-if
+    assert list(moves.columns) == ["name", "What-if: Lean 520k"]
+    assert set(moves["What-if: Lean 520k"]) <= {"added", "dropped", ""}
     frontier = [f for f in chart_frames(at) if "measure" in f.columns]
     assert frontier
     weighted = frontier[0][frontier[0]["measure"] == "Score-weighted value"].sort_values("budget")
@@ -272,6 +309,33 @@ def test_compare_shows_plan_actions_and_differences(monkeypatch) -> None:
     assert len(diff) and diff.iloc[:, 1:].nunique(axis=1).gt(1).all()
 
 
+def test_saved_what_ifs_differ_only_by_real_changes(monkeypatch) -> None:
+    at = go(start(monkeypatch), "portfolio")
+    chosen = set(at.dataframe[0].value.index)
+    at.text_input[0].set_value("As loaded")
+    next(b for b in at.button if b.label == "Save what-if").click().run()
+    unused = next(p for p in ("R01", "R02", "R04", "R05", "R07", "R08") if p not in chosen)
+    exclude = next(w for w in at.multiselect if w.label == "Must exclude")
+    exclude.set_value([unused]).run()
+    assert not at.exception
+    # Ruling out a partner the portfolio does not use keeps the portfolio.
+    assert "still keeps every rule" in texts(at.info)
+    assert set(at.dataframe[0].value.index) == chosen
+    # ... and a partner ruled out is no longer offered as a must-include.
+    include = next(w for w in at.multiselect if w.label == "Must include")
+    offered = [str(o).split(" · ")[0] for o in include.options]
+    assert unused not in offered and len(offered) == 11, include.options
+    at.text_input[0].set_value("Without " + unused)
+    next(b for b in at.button if b.label == "Save what-if").click().run()
+    go(at, "compare")
+    pick = at.multiselect(key="w:compare_pick")
+    pick.set_value(["What-if: As loaded", f"What-if: Without {unused}"]).run()
+    table = at.dataframe[0].value
+    assert list(table["added"]) == [0, 0] and list(table["dropped"]) == [0, 0]
+    assert "weighted" in table.columns
+    assert "same partners" in texts(at.caption)
+
+
 def test_scenario_without_a_plan_shows_no_plan(monkeypatch) -> None:
     at = go(start(monkeypatch), "portfolio")
     assert [e.label for e in at.expander] == ["Rules (0)"] and not at.get("graphviz_chart")
@@ -287,10 +351,23 @@ def test_vendor_scale_shows_the_quick_answer_first(monkeypatch) -> None:
     go(at, "portfolio")
     assert any(b.label == "Solve exactly" for b in at.button)
     assert "Solve exactly" in texts(at.info)
-    at.slider[0].set_value(9_000_000).run()
+    budget_input(at).set_value(9_000_000).run()
     assert not at.exception
-    assert at.slider[0].value == 9_000_000
+    assert budget_input(at).value == 9_000_000
     assert any(b.label == "Solve exactly" for b in at.button)
+
+
+def test_error_messages_name_files_not_server_folders_and_settings_in_words() -> None:
+    from selector.app.shared import error_words
+
+    assert error_words(
+        "/tmp/selector-upload-x1/scenario/s.toml: budget.total is -5; accepted: a number >= 0"
+    ) == "s.toml: the total budget is -5; accepted: a number >= 0"
+    assert error_words(r"C:\Temp\up\partners.csv, column 'cost': missing").startswith(
+        "partners.csv, column"
+    )
+    assert error_words("constraints.must_exclude names Z9") == "must exclude names Z9"
+    assert error_words("budget.pools.type:x is bad") == "budget.pools.type:x is bad"
 
 
 def test_old_page_links_still_open_the_page(monkeypatch) -> None:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import csv
+import io
+import itertools
 import os
 import shutil
 import socket
@@ -43,9 +47,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    tmp_path = tmp_path_factory.mktemp("streamlit")
+@contextlib.contextmanager
+def serve(scenario: str, tmp_path: Path) -> Iterator[str]:
+    """``streamlit run app.py -- --scenario SCENARIO`` on a free port; yields its URL."""
     port = free_port()
     log = (tmp_path / "streamlit.log").open("wb")
     cmd = [
@@ -64,7 +68,7 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "false",
         "--",
         "--scenario",
-        "scenarios/teaching.toml",
+        scenario,
     ]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     try:
@@ -96,6 +100,18 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             proc.kill()
             proc.wait(timeout=10)
         log.close()
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with serve("scenarios/teaching.toml", tmp_path_factory.mktemp("streamlit")) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def vendor_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with serve("scenarios/vendor.toml", tmp_path_factory.mktemp("streamlit-vendor")) as url:
+        yield url
 
 
 @pytest.fixture
@@ -184,4 +200,173 @@ def test_upload_a_scenario_in_a_browser(app_url: str, browser_page: Any, tmp_pat
     expect(page.get_by_test_id("stAlertContentError")).to_contain_text(
         "points outside the uploaded files"
     )
+    assert page.get_by_test_id("stException").count() == 0
+
+
+# --- the vendor scenario as a strategy team meets it ----------------------------------------
+
+
+def wait_idle(page: Any, settle_ms: int = 800) -> None:
+    """Until the app has finished running the script (no "Running..." widget)."""
+    page.wait_for_timeout(settle_ms)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=180_000
+    )
+    page.wait_for_timeout(300)
+
+
+def full_screenshot(page: Any, path: Path) -> None:
+    """The whole page: the viewport stretched to the main area's height for the shot."""
+    height = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
+    size = page.viewport_size
+    page.set_viewport_size({"width": size["width"], "height": min(int(height) + 40, 16_000)})
+    page.wait_for_timeout(1200)
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size(size)
+    keep = os.environ.get("APP_SCREENSHOT_DIR")
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, Path(keep) / path.name)
+
+
+def boxes_apart(a: dict[str, float], b: dict[str, float]) -> bool:
+    return (
+        a["x"] + a["width"] <= b["x"] + 0.5
+        or b["x"] + b["width"] <= a["x"] + 0.5
+        or a["y"] + a["height"] <= b["y"] + 0.5
+        or b["y"] + b["height"] <= a["y"] + 0.5
+    )
+
+
+def assert_no_overlaps(page: Any) -> None:
+    """Consecutive blocks of the page body do not overlap and none spills out of it."""
+    main = page.get_by_test_id("stMainBlockContainer").bounding_box()
+    blocks = page.locator(
+        "[data-testid=stMainBlockContainer] > div > [data-testid=stVerticalBlock] > *"
+    )
+    shown = []
+    for k in range(blocks.count()):
+        box = blocks.nth(k).bounding_box()
+        if box and box["height"] > 0 and box["width"] > 0:
+            shown.append((k, box))
+    for (k, a), (_j, b) in itertools.pairwise(shown):
+        assert boxes_apart(a, b), f"block {k} overlaps the next: {a} {b}"
+    for k, box in shown:
+        assert box["x"] + box["width"] <= main["x"] + main["width"] + 1, f"block {k} spills out"
+
+
+@pytest.mark.slow
+def test_vendor_scenario_as_a_strategy_team_meets_it(
+    vendor_url: str, browser_page: Any, tmp_path: Path
+) -> None:
+    """Load the vendor scenario, change the budget, prove, exclude a partner, save two
+    what-ifs, compare them, open the map and find a partner; a screenshot of each page."""
+    from playwright.sync_api import expect
+
+    page = browser_page
+    page.set_viewport_size({"width": 1440, "height": 1000})
+    sidebar = page.get_by_test_id("stSidebar")
+    page.goto(vendor_url)
+    expect(page.get_by_role("heading", name="Scenario", exact=True)).to_be_visible()
+    expect(page.get_by_test_id("stMetric").filter(has_text="Partners")).to_contain_text("754")
+    wait_idle(page)
+    full_screenshot(page, tmp_path / "1-scenario.png")
+    for n, title in ((2, "Criteria (AHP)"), (3, "Partners")):
+        sidebar.get_by_text(title, exact=True).click()
+        expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()
+        wait_idle(page)
+        assert_no_overlaps(page)
+        full_screenshot(page, tmp_path / f"{n}-{title.split()[0].lower()}.png")
+
+    # Portfolio: a typed budget stays exact.
+    sidebar.get_by_text("Portfolio", exact=True).click()
+    expect(page.get_by_text("Quick answer (greedy heuristic)").first).to_be_visible(
+        timeout=180_000
+    )
+    wait_idle(page)
+    budget = page.get_by_role("spinbutton", name="Total budget")
+    budget.fill("43210000")
+    budget.press("Enter")
+    wait_idle(page)
+    expect(page.get_by_test_id("stMetric").filter(has_text="left of")).to_contain_text("of 43.21 M")
+    # Prove: the exact solve runs with its clock, then says what it proved.
+    page.get_by_role("button", name="Solve exactly").click()
+    expect(page.get_by_text("Exact solve:")).to_be_visible(timeout=180_000)
+    wait_idle(page)
+    gap = page.get_by_test_id("stMetric").filter(has_text="Optimality gap")
+    expect(gap).to_contain_text("%")
+    # The heat map stays in its place: it does not cover the budget table after it.
+    heat = page.get_by_test_id("stVegaLiteChart").first
+    heat.scroll_into_view_if_needed()
+    page.wait_for_timeout(1000)
+    heat_box = heat.bounding_box()
+    after = page.get_by_role("heading", name="Budget use").bounding_box()
+    table = page.get_by_test_id("stDataFrame").filter(has_text="Total budget").first
+    assert heat_box and after and boxes_apart(heat_box, after)
+    assert boxes_apart(heat_box, table.bounding_box())
+    main = page.get_by_test_id("stMainBlockContainer").bounding_box()
+    assert heat_box["x"] + heat_box["width"] <= main["x"] + main["width"] + 1
+    assert_no_overlaps(page)
+    full_screenshot(page, tmp_path / "4-portfolio.png")
+
+    # The partners chosen, as the strategist downloads them.
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Portfolio (CSV)").click()
+    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text("utf-8"))))
+    chosen = {r["partner_id"] for r in rows}
+    assert len(chosen) > 100
+
+    def save_what_if(name: str) -> None:
+        box = page.get_by_label("Save these settings as a what-if for Compare")
+        box.fill(name)
+        page.get_by_role("button", name="Save what-if").click()
+        expect(page.get_by_text(f"Saved '{name}' for Compare.")).to_be_visible()
+        wait_idle(page)
+
+    save_what_if("Budget 43.21 M")
+    # Rule out a prospect the portfolio does not use: nothing better can appear.
+    unused = next(f"N{k:03d}" for k in range(1, 151) if f"N{k:03d}" not in chosen)
+    exclude = page.get_by_test_id("stMultiSelect").filter(has_text="Must exclude")
+    exclude.click()
+    page.keyboard.type(unused)
+    page.get_by_role("option").filter(has_text=unused).first.click()
+    page.keyboard.press("Escape")
+    wait_idle(page)
+    expect(page.get_by_text("still keeps every rule")).to_be_visible()
+    save_what_if(f"Budget 43.21 M without {unused}")
+
+    # Compare the two what-ifs: only real changes, so none.
+    sidebar.get_by_text("Compare", exact=True).click()
+    expect(page.get_by_role("heading", name="Compare", exact=True)).to_be_visible()
+    wait_idle(page)
+    expect(page.get_by_text("Every scenario selects the same partners as the baseline.")).to_be_visible(
+        timeout=180_000
+    )
+    expect(page.get_by_text("Every plan proposes the same level for every partner.")).to_be_visible()
+    expect(page.get_by_text("Coverage against budget")).to_be_visible(timeout=180_000)
+    wait_idle(page)
+    assert_no_overlaps(page)
+    table = page.get_by_test_id("stDataFrame").first
+    assert table.bounding_box()["width"] <= page.get_by_test_id(
+        "stMainBlockContainer"
+    ).bounding_box()["width"]
+    full_screenshot(page, tmp_path / "5-compare.png")
+
+    # The map: find a partner, see its routes and who depends on it.
+    sidebar.get_by_text("Go-to-market map", exact=True).click()
+    expect(page.get_by_role("heading", name="Go-to-market map", exact=True)).to_be_visible()
+    wait_idle(page)
+    find = page.get_by_test_id("stSelectbox").filter(has_text="Find a partner")
+    find.click()
+    page.keyboard.type("D011")
+    page.get_by_role("option").filter(has_text="D011").first.click()
+    wait_idle(page)
+    expect(page.get_by_text("Routes from the vendor")).to_be_visible(timeout=180_000)
+    expect(page.get_by_test_id("stMetric").filter(has_text="Partners depending on it")).to_be_visible()
+    assert_no_overlaps(page)
+    full_screenshot(page, tmp_path / "6-map.png")
+    page.get_by_role("tab", name="Value flow").click()
+    page.wait_for_timeout(1500)
+    expect(page.locator(".sankey").first).to_be_attached()
+    full_screenshot(page, tmp_path / "6-map-flow.png")
     assert page.get_by_test_id("stException").count() == 0
