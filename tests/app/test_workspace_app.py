@@ -7,6 +7,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import streamlit as st
@@ -44,10 +45,15 @@ def go(at: AppTest, page: str, title: str) -> AppTest:
     return at
 
 
+def budget_input(at: AppTest) -> Any:
+    """The Portfolio page's exact budget field."""
+    return next(w for w in at.number_input if w.label == "Total budget")
+
+
 def test_a_saved_what_if_survives_a_restart(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     db = tmp_path / "team.db"
     at = go(start(monkeypatch, db), "portfolio", "Portfolio")
-    at.slider[0].set_value(520_000).run()
+    budget_input(at).set_value(520_000).run()
     at = go(at, "workspace", "Workspace")
     at.text_input(key="workspace:user").set_value("ana").run()
     next(t for t in at.text_input if t.label == "What-if name").set_value("lean year")
@@ -65,7 +71,7 @@ def test_a_saved_what_if_survives_a_restart(monkeypatch: pytest.MonkeyPatch, tmp
     assert not at.exception
     assert "Opened what-if **lean year**" in at.success[0].value
     at = go(at, "portfolio", "Portfolio")
-    assert at.slider[0].value == 520_000
+    assert budget_input(at).value == 520_000
     assert "lean year" in "\n".join(str(c.value) for c in at.sidebar.caption)
     store = open_store(db)
     runs = store.runs()
@@ -79,7 +85,7 @@ def test_compare_two_saved_runs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     for name in ("as is", "cut"):
         if name == "cut":
             at = go(at, "portfolio", "Portfolio")
-            at.slider[0].set_value(450_000).run()
+            budget_input(at).set_value(450_000).run()
             at = go(at, "workspace", "Workspace")
         next(t for t in at.text_input if t.label == "What-if name").set_value(name)
         next(b for b in at.button if b.label == "Save what-if").click().run()
