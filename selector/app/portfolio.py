@@ -29,6 +29,7 @@ from selector.app.shared import (
     heuristic_cached,
     money,
     plural,
+    progress_words,
     result_key,
     scores_cached,
     setting,
@@ -121,9 +122,9 @@ def page() -> None:
                 s,
                 fp,
                 float(limit),
-                lambda t: clock.progress(
+                lambda t, live: clock.progress(
                     min(t / float(limit), 1.0),
-                    text=f"Solving: {t:.0f} s of up to {limit} s",
+                    text=f"Solving: {t:.0f} s of up to {limit} s{progress_words(live)}",
                 ),
             )
             clock.empty()

@@ -42,6 +42,7 @@ from selector import (
     score_partners,
     solve,
 )
+from selector.portfolio import SolveProgress
 from selector.report import judgment_warning
 
 __all__ = [
@@ -70,6 +71,7 @@ __all__ = [
     "money",
     "plural",
     "portfolio_changes",
+    "progress_words",
     "result_key",
     "scores_cached",
     "setting",
@@ -227,20 +229,35 @@ def heuristic_cached(_s: Scenario, fp: str) -> PortfolioResult:
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
-def solve_cached(_s: Scenario, fp: str, time_limit: float) -> PortfolioResult:
-    return solve(_s, time_limit=time_limit)
+def solve_cached(
+    _s: Scenario, fp: str, time_limit: float, _progress: Callable[[SolveProgress], object] | None = None
+) -> PortfolioResult:
+    return solve(_s, time_limit=time_limit, progress=_progress)
+
+
+def progress_words(p: SolveProgress | None) -> str:
+    """The live figures of a running solve in words ("" before the solver reports)."""
+    if p is None or p.incumbent is None:
+        return "" if p is None or p.bound is None else f" · bound {p.bound:,.0f}"
+    gap = "" if p.gap is None else f" · gap {p.gap:.2%}"
+    bound = "" if p.bound is None else f" · bound {p.bound:,.0f}"
+    return f" · best so far {p.incumbent:,.0f}{bound}{gap}"
 
 
 def solve_with_clock(
-    s: Scenario, fp: str, time_limit: float, tick: Callable[[float], object]
+    s: Scenario, fp: str, time_limit: float, tick: Callable[[float, SolveProgress | None], object]
 ) -> PortfolioResult:
-    """:func:`solve_cached` in a worker thread, calling ``tick(seconds)`` about four
-    times a second while it runs (the page shows the time spent)."""
+    """:func:`solve_cached` in a worker thread, calling ``tick(seconds, progress)`` about
+    four times a second while it runs: the page shows the time spent and the solver's
+    best portfolio, bound and gap so far."""
     box: dict[str, Any] = {}
+
+    def seen(p: SolveProgress) -> None:
+        box["progress"] = p
 
     def work() -> None:
         try:
-            box["result"] = solve_cached(s, fp, time_limit)
+            box["result"] = solve_cached(s, fp, time_limit, seen)
         except BaseException as exc:  # re-raised in the script thread
             box["error"] = exc
 
@@ -250,7 +267,7 @@ def solve_with_clock(
     worker.start()
     worker.join(0.2)
     while worker.is_alive():
-        tick(time.monotonic() - t0)
+        tick(time.monotonic() - t0, box.get("progress"))
         worker.join(0.25)
     if "error" in box:
         raise box["error"]

@@ -14,7 +14,7 @@ from selector.portfolio.optimizer import DEFAULT_SEED, SOLVERS, STATUSES, heuris
 from selector.portfolio.pulp_model import pulp_model, read_pulp, write_model
 from selector.portfolio.quality import partner_quality
 from selector.portfolio.result import PartnerReason, PortfolioResult
-from selector.portfolio.solvers import to_pulp
+from selector.portfolio.solvers import SolveProgress, to_pulp
 
 __all__ = [
     "DEFAULT_SEED",
@@ -23,6 +23,7 @@ __all__ = [
     "MipModel",
     "PartnerReason",
     "PortfolioResult",
+    "SolveProgress",
     "build_model",
     "explain_partners",
     "heuristic_solve",

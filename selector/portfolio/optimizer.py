@@ -33,7 +33,12 @@ from selector.portfolio.model import GROUPS, MipModel, _start_vector, build_mode
 from selector.portfolio.plan import build_plan
 from selector.portfolio.quality import _instance
 from selector.portfolio.result import PortfolioResult
-from selector.portfolio.solvers import _solve_cbc, _solve_highs, _solve_unconstrained
+from selector.portfolio.solvers import (
+    SolveProgress,
+    _solve_cbc,
+    _solve_highs,
+    _solve_unconstrained,
+)
 
 __all__ = [
     "DEFAULT_GAP",
@@ -171,6 +176,7 @@ def solve(
     reference: Mapping[str, str] | None = None,
     customize: Callable[[Any, dict[str, Any]], Any] | None = None,
     node_limit: int | None = None,
+    progress: Callable[[SolveProgress], object] | None = None,
 ) -> PortfolioResult:
     """Choose the partner portfolio.
 
@@ -220,6 +226,10 @@ def solve(
         moves; the same input, seed and node limit then give the same portfolio on any
         machine, as long as the time limit (kept as a safety net) is not reached first.
 
+    progress
+        Called during the HiGHS solve (about four times a second, and at each better
+        portfolio) with a :class:`~selector.portfolio.solvers.SolveProgress`: seconds,
+        best objective so far, proven bound and gap, for a caller that shows them live.
     Returns
     -------
     PortfolioResult
@@ -293,7 +303,10 @@ def solve(
         run = _solve_unconstrained
     if node_limit is not None:
         run = partial(run, node_limit=node_limit)
-    solved = run(model, time_limit=remaining, gap=gap, seed=seed, start=first, threads=threads)
+    stage_one = run
+    if progress is not None and solver == "highs" and model.A.shape[0] > 0:
+        stage_one = partial(run, progress=progress)
+    solved = stage_one(model, time_limit=remaining, gap=gap, seed=seed, start=first, threads=threads)
     wall = time.perf_counter() - t0
 
     if solved.state == "infeasible":

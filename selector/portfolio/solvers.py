@@ -19,7 +19,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,45 @@ import numpy as np
 from selector.errors import SolverError
 from selector.portfolio.model import MipModel
 
-__all__ = ["to_pulp"]
+__all__ = ["SolveProgress", "to_pulp"]
+
+
+@dataclass(frozen=True)
+class SolveProgress:
+    """Where a running MIP solve stands: seconds so far, the best objective found
+    (``None`` before the first portfolio), the proven bound and the relative gap."""
+
+    seconds: float
+    incumbent: float | None
+    bound: float | None
+    gap: float | None
+
+
+def _report_progress(h: Any, progress: Callable[[SolveProgress], object]) -> None:
+    """Call ``progress`` from HiGHS's MIP callbacks, at most four times a second and on
+    every better portfolio. Objective values are reported as magnitudes (HiGHS has been
+    seen to flip the sign of a maximisation's bound); errors in ``progress`` are kept
+    away from the solver."""
+    last = [-1.0]
+
+    def report(event: Any) -> None:
+        try:
+            d = event.data_out
+            if event.callback_type != highspy_improving[0] and d.running_time - last[0] < 0.25:
+                return
+            last[0] = d.running_time
+            incumbent = abs(d.mip_primal_bound) if math.isfinite(d.mip_primal_bound) else None
+            bound = abs(d.mip_dual_bound) if math.isfinite(d.mip_dual_bound) else None
+            gap = d.mip_gap if incumbent is not None and math.isfinite(d.mip_gap) else None
+            progress(SolveProgress(float(d.running_time), incumbent, bound, gap))
+        except Exception:  # a display problem must never stop the solve
+            return
+
+    import highspy
+
+    highspy_improving = [highspy.cb.HighsCallbackType.kCallbackMipImprovingSolution]
+    h.cbMipInterrupt.subscribe(report)
+    h.cbMipImprovingSolution.subscribe(report)
 
 
 @dataclass(frozen=True)
@@ -144,6 +182,7 @@ def _solve_highs(
     threads: int | None,
     presolve: str = "off",
     node_limit: int | None = None,
+    progress: Callable[[SolveProgress], object] | None = None,
 ) -> _Solved:
     import highspy
 
@@ -190,6 +229,8 @@ def _solve_highs(
         sol.value_valid = True
         h.setSolution(sol)
     h.HandleUserInterrupt = True
+    if progress is not None:
+        _report_progress(h, progress)
     # HiGHS has been seen to overrun its own time limit: guard it from outside too.
     result: dict[str, Any] = {}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -19,6 +20,8 @@ from portfolio_cases import (
 from selector.inputs.scenario import scenario_from_frames
 from selector.portfolio import build_model, partner_quality, solve
 from selector.portfolio.instance import build_instance
+
+TEACHING_PLAN = Path(__file__).resolve().parents[2] / "scenarios" / "teaching-plan.toml"
 
 
 @settings(
@@ -58,3 +61,36 @@ def test_cbc_model_without_rows_is_optimal() -> None:
     scenario = scenario_from_frames(partners, segments, coverage=cov, settings={})
     assert solve(scenario, solver="highs").status == "optimal"
     assert solve(scenario, solver="cbc").status == "optimal"
+
+
+def test_progress_reports_a_consistent_running_solve() -> None:
+    """solve(progress=...) hears from HiGHS while it runs: time never goes back, the
+    bound never falls below the best portfolio so far, and the last report agrees with
+    the result."""
+    from selector import load_scenario
+    from selector.portfolio import SolveProgress
+
+    seen: list[SolveProgress] = []
+    result = solve(load_scenario(TEACHING_PLAN), time_limit=30, progress=seen.append)
+    assert result.status == "optimal"
+    assert seen, "no progress was reported"
+    times = [p.seconds for p in seen]
+    assert times == sorted(times)
+    both = [p for p in seen if p.incumbent is not None and p.bound is not None]
+    assert both
+    for p in both:
+        assert p.bound >= p.incumbent * (1 - 1e-9)
+        # HiGHS measures the gap against the incumbent
+        assert p.gap == pytest.approx((p.bound - p.incumbent) / p.incumbent, rel=1e-6, abs=1e-9)
+    assert result.bound is not None and result.objective is not None
+    assert max(p.incumbent for p in both) <= result.bound * (1 + 1e-9)
+
+
+def test_progress_in_words() -> None:
+    from selector.app.shared import progress_words
+    from selector.portfolio import SolveProgress
+
+    assert progress_words(None) == ""
+    assert progress_words(SolveProgress(1.0, None, None, None)) == ""
+    words = progress_words(SolveProgress(2.0, 1_000.0, 1_100.0, 0.0909))
+    assert words == " · best so far 1,000 · bound 1,100 · gap 9.09%"
