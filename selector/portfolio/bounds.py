@@ -21,7 +21,7 @@ import numpy as np
 
 from selector.portfolio.instance import PortfolioInstance, addition_gains, evaluate
 
-__all__ = ["submodular_bound"]
+__all__ = ["fractional_knapsack", "submodular_bound"]
 
 
 def submodular_bound(inst: PortfolioInstance, selected: np.ndarray) -> float | None:
@@ -68,12 +68,20 @@ def submodular_bound(inst: PortfolioInstance, selected: np.ndarray) -> float | N
     capacity = inst.budget + float(refund.sum())
     if not math.isfinite(capacity):
         return base + total + float(gain[paid].sum())
-    order = paid[np.argsort(-gain[paid] / inst.cost[paid], kind="stable")]
-    spent = np.cumsum(inst.cost[order])
-    whole = spent <= capacity
-    total += float(gain[order[whole]].sum())
+    share = fractional_knapsack(gain[paid], inst.cost[paid], capacity)
+    return base + total + float(gain[paid] @ share)
+
+
+def fractional_knapsack(profit: np.ndarray, weight: np.ndarray, capacity: float) -> np.ndarray:
+    """The share (0..1) of each item in the best fractional knapsack: items by profit per
+    weight, whole while they fit, then one item split. ``weight`` must be > 0."""
+    share = np.zeros(len(profit))
+    order = np.argsort(-profit / weight, kind="stable")
+    fill = np.cumsum(weight[order])
+    whole = fill <= capacity
+    share[order[whole]] = 1.0
     k = int(whole.sum())
     if k < len(order):
-        room = capacity - (float(spent[k - 1]) if k else 0.0)
-        total += float(gain[order[k]]) * max(room, 0.0) / float(inst.cost[order[k]])
-    return base + total
+        room = capacity - (float(fill[k - 1]) if k else 0.0)
+        share[order[k]] = max(room, 0.0) / float(weight[order[k]])
+    return share

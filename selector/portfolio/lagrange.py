@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from selector.portfolio.bounds import fractional_knapsack
 from selector.portfolio.instance import PortfolioInstance, segment_quality
 from selector.portfolio.model import GROUPS, MipModel
 
@@ -119,16 +120,8 @@ class _Inner:
         if room < -1e-9 * max(1.0, cap):
             return None
         free = np.flatnonzero((p > 0) & (self.hi > self.lo))
-        order = free[np.argsort(-p[free] / w[free], kind="stable")]
-        span = (self.hi - self.lo)[order] * w[order]
-        fill = np.cumsum(span)
-        whole = fill <= room
-        x[order[whole]] = self.hi[order[whole]]
-        k = int(whole.sum())
-        if k < len(order):
-            left = room - (float(fill[k - 1]) if k else 0.0)
-            j = order[k]
-            x[j] += max(left, 0.0) / w[j]
+        span = (self.hi - self.lo)[free]
+        x[free] += span * fractional_knapsack(p[free] * span, w[free] * span, room)
         return float(p @ x), x
 
 
