@@ -86,7 +86,8 @@ def build_model(inst: PortfolioInstance, *, drop: Sequence[str] = ()) -> MipMode
     """Build the MIP of an instance in bulk (no per-element Python loops).
 
     ``drop`` leaves out whole constraint groups (used to locate infeasibility);
-    ``"rule:ID"`` leaves out one rule.
+    ``"rule:ID"`` leaves out one rule; ``"objective_link"`` leaves out the objective's
+    auxiliary columns and rows (coverage rules need them: drop those too).
     """
     n = inst.n_partners
     cover = inst.cover
@@ -126,7 +127,13 @@ def build_model(inst: PortfolioInstance, *, drop: Sequence[str] = ()) -> MipMode
     aux_row = np.zeros(0, dtype=np.int64)
     aux_partner = np.zeros(0, dtype=np.int64)
     n_aux = 0
-    if inst.objective == "weighted_coverage":
+    if "objective_link" in drop:
+        # The partner-side rows alone (the master of selector.portfolio.cuts): no
+        # auxiliary columns, no objective on the partners for coverage objectives.
+        if inst.objective == "min_cost":
+            c_x = inst.cost.copy()
+        c_aux = np.zeros(0)
+    elif inst.objective == "weighted_coverage":
         # Pairs that add nothing stay when a coverage rule counts them.
         counted = inst.value > 0
         plain_rule = any(not r.weighted for r in coverage_rules)

@@ -25,6 +25,7 @@ import scipy.sparse as sp
 from selector.errors import ScenarioError
 from selector.inputs.scenario import Scenario
 from selector.portfolio.bounds import submodular_bound
+from selector.portfolio.cuts import row_values, solve_by_cuts
 from selector.portfolio.explain import explain_infeasible
 from selector.portfolio.heuristics import HeuristicResult, greedy_portfolio, repair_plan
 from selector.portfolio.instance import PortfolioInstance, evaluate, rule_status, violations
@@ -279,7 +280,13 @@ def solve(
             or (evaluate(inst, given) > heuristic.objective) == inst.maximize
         ):
             heuristic = HeuristicResult(given, evaluate(inst, given), True, 0.0)
-    model = build_model(inst)
+    # Coverage: the Benders master on the partner columns (selector.portfolio.cuts)
+    # proves more in the same time than the model with a column per segment row.
+    by_cuts = (
+        solver == "highs" and inst.objective == "coverage"
+        and not any(rule.kind == "coverage" for rule in inst.rules)
+    )
+    model = build_model(inst, drop=("objective_link",) if by_cuts else ())
     build = time.perf_counter() - t0
     # Keep a margin for the guard and for reading the result back: the caller's limit
     # is on the whole call, not only on the solver.
@@ -289,24 +296,34 @@ def solve(
     # Large coverage models: keep a share of the time for the Lagrangian bound, which
     # the solver's own bound rarely beats there within a short limit.
     bound_time = 0.0
-    if inst.maximize and inst.n_rows >= LAGRANGE_ROWS:
+    if inst.maximize and inst.n_rows >= LAGRANGE_ROWS and not by_cuts:
         bound_time = min(LAGRANGE_SECONDS, LAGRANGE_SHARE * remaining)
         remaining -= bound_time
-    first = _start_vector(model, inst, heuristic.selected) if heuristic is not None and heuristic.feasible else None
+    feasible_start = heuristic is not None and heuristic.feasible
+    first = _start_vector(model, inst, heuristic.selected) if feasible_start and not by_cuts else None
     run: Any = _solve_highs if solver == "highs" else _solve_cbc
     if solver == "highs" and (inst.has_levels or not inst.maximize):
         # Plan models (a column per partner and tier) and set covering (min_cost) solve
         # faster with HiGHS's presolve (bench/plan_bench.py, the OR-Library table of
         # bench/portfolio_bench.py); the blank-sheet coverage models do not.
         run = partial(_solve_highs, presolve="on")
-    if model.A.shape[0] == 0:
+    if model.A.shape[0] == 0 and not by_cuts:
         run = _solve_unconstrained
     if node_limit is not None:
         run = partial(run, node_limit=node_limit)
     stage_one = run
     if progress is not None and solver == "highs" and model.A.shape[0] > 0:
         stage_one = partial(run, progress=progress)
-    solved = stage_one(model, time_limit=remaining, gap=gap, seed=seed, start=first, threads=threads)
+    if by_cuts:
+        solved = solve_by_cuts(
+            model, row_values(inst), time_limit=remaining, gap=gap, seed=seed,
+            start=heuristic.selected if feasible_start and heuristic is not None else None,
+            threads=threads, node_limit=node_limit, progress=progress,
+        )
+        if _wants_stability(scenario, inst):
+            model = build_model(inst)  # the fewest-changes stage needs the objective rows
+    else:
+        solved = stage_one(model, time_limit=remaining, gap=gap, seed=seed, start=first, threads=threads)
     wall = time.perf_counter() - t0
 
     if solved.state == "infeasible":

@@ -172,6 +172,33 @@ def _wait(done: threading.Event, seconds: float) -> bool:
     return True
 
 
+def _run_guarded(h: Any, time_limit: float) -> Any:
+    """Run a prepared HiGHS instance with a guard thread that cancels it at
+    ``time_limit`` (HiGHS has been seen to overrun its own). Answers its run status,
+    or None when it stayed deaf to the cancel (the exit hook stops it later)."""
+    if _EXITING.is_set():
+        raise SolverError("the solve was cancelled: the program is exiting")
+    result: dict[str, Any] = {}
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            result["status"] = h.run()
+        except Exception as exc:
+            result["error"] = exc
+        finally:
+            done.set()
+
+    worker = threading.Thread(target=run, daemon=True)
+    with _running(h, done):
+        worker.start()
+        if not _wait(done, time_limit) and not _stop(h, done, wait=1.0):
+            return None
+    if "error" in result:
+        raise SolverError(f"HiGHS failed: {result['error']}")
+    return result.get("status")
+
+
 def _solve_highs(
     model: MipModel,
     *,
@@ -231,28 +258,9 @@ def _solve_highs(
     h.HandleUserInterrupt = True
     if progress is not None:
         _report_progress(h, progress)
-    # HiGHS has been seen to overrun its own time limit: guard it from outside too.
-    result: dict[str, Any] = {}
-
-    done = threading.Event()
-
-    def run() -> None:
-        try:
-            result["status"] = h.run()
-        except Exception as exc:
-            result["error"] = exc
-        finally:
-            done.set()
-
-    worker = threading.Thread(target=run, daemon=True)
-    with _running(h, done):
-        worker.start()
-        if not _wait(done, time_limit):
-            if not _stop(h, done, wait=1.0):
-                # Still deaf to the interrupt: answer without it (the exit hook stops it).
-                return _Solved("no_solution", None, None, None, "HiGHS did not stop at its time limit")
-    if "error" in result:
-        raise SolverError(f"HiGHS failed: {result['error']}")
+    if _run_guarded(h, time_limit) is None:
+        # Still deaf to the interrupt: answer without it (the exit hook stops it).
+        return _Solved("no_solution", None, None, None, "HiGHS did not stop at its time limit")
     ms = h.getModelStatus()
     info = h.getInfo()
     MS = highspy.HighsModelStatus

@@ -1,0 +1,418 @@
+"""Coverage objectives solved exactly on the partner columns alone (Benders cuts).
+
+The coverage objectives value a merged segment row ``s`` at ``d_s`` times the best
+quality among the selected partners covering it (quality 1 for ``coverage``). Sort the
+row's partners by quality, ``q_1 >= q_2 >= ... >= q_m`` (``q_{m+1} = 0``). For every
+position ``k``, and every 0/1 selection ``x``::
+
+    value_s(x) <= d_s * (q_k + sum_{l < k} (q_l - q_k) * x_l)          (cut k of row s)
+
+and the least of them at ``x`` is the row's value (at fractional ``x`` it is the value
+of the assignment model's relaxation). These are the closed-form Benders cuts of
+Fischetti, Ljubic and Sinnl (Management Science 2017) for the best-assigned-facility
+objective; with every quality 1 they reduce to the cuts of Cordeau, Furini and Ljubic
+(EJOR 2019) for budgeted maximal covering: ``value_s <= d_s`` and ``value_s <= d_s *
+sum x``.
+
+The master problem keeps the partner columns, every partner-side rule row of the full
+model (budget, pools, levels, conflicts, supply, quotas, rules) and one column
+``theta_s`` per row, ``0 <= theta_s <= d_s q_1``. Rows with a single partner fold into
+that partner's objective coefficient. Cuts are added as they are violated:
+
+1. at the start portfolio (so that the master values it exactly);
+2. at the master's LP optimum, round after round, until none is violated: the master's
+   LP bound is then the full model's;
+3. at each portfolio HiGHS's branch-and-bound finds: when the master overvalues one
+   that beats the best known, the search stops, the cuts go in and the search starts
+   again from the best portfolio known (highspy has no lazy-constraint callback).
+
+Every master is a relaxation of the full model, so each bound HiGHS proves on it holds
+for the portfolio problem too; a search that ends with no cut left to add has proved
+its portfolio optimal. Coverage rules (``[[rules]]`` of kind ``coverage``) count the
+covered value of rows and have no place in this master: those scenarios keep the full
+model (:func:`selector.portfolio.optimizer.solve` decides).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from selector.portfolio.instance import PortfolioInstance
+from selector.portfolio.model import MipModel
+from selector.portfolio.solvers import SolveProgress, _quiet_highs, _run_guarded, _Solved
+
+__all__ = ["RowValues", "row_values", "solve_by_cuts"]
+
+#: Share of the time limit the LP cut rounds may take before branching starts.
+LP_SHARE = 0.35
+#: Largest LP cut rounds; each adds the cuts its LP optimum violates.
+LP_ROUNDS = 60
+#: Rows the start portfolio covers at most this many times get their deepest cut first.
+RISK = 2
+#: Relative tolerance for a violated cut (of the row's largest value) and for an
+#: overvalued portfolio (of the objective).
+CUT_TOL = 1e-7
+
+
+@dataclass(frozen=True, eq=False)
+class RowValues:
+    """The objective as value functions of the rows with two or more partners.
+
+    ``member[ptr[i]:ptr[i+1]]`` are the columns covering kept row ``i`` sorted by
+    quality (``q``, the same slice) from best to worst; ``d[i]`` is its value and
+    ``row[i]`` its merged-row index. ``c_x`` is the objective of the rows with a
+    single partner, folded into that column.
+    """
+
+    row: np.ndarray
+    ptr: np.ndarray
+    member: np.ndarray
+    q: np.ndarray
+    d: np.ndarray
+    c_x: np.ndarray
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.d)
+
+    @property
+    def top(self) -> np.ndarray:
+        """Per kept row: its largest value, ``d * q_1``."""
+        return self.d * self.q[self.ptr[:-1]]
+
+    def values(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per kept row at ``x`` (0..1 per column): its value and the position (pair
+        index) of the cut that gives it -- the first partner at which the selected
+        share reaches 1, or the row's end."""
+        xs = np.asarray(x, dtype=float)[self.member]
+        start, end = self.ptr[:-1], self.ptr[1:]
+        lengths = end - start
+        cum_x = np.cumsum(xs)
+        cum_qx = np.cumsum(xs * self.q)
+        zero = np.r_[0.0, cum_x]
+        zero_q = np.r_[0.0, cum_qx]
+        before_row = np.repeat(zero[start], lengths)
+        reached = (cum_x - before_row) >= 1.0 - 1e-9
+        big = len(xs)
+        pos = np.where(reached, np.arange(big), big)
+        k = np.minimum.reduceat(pos, start) if big else np.zeros(0, dtype=np.int64)
+        k = np.minimum(k, end)  # no position reached: the row's end (q = 0 there)
+        p_before = zero[k] - zero[start]
+        s_before = zero_q[k] - zero_q[start]
+        q_k = np.where(k < end, self.q[np.minimum(k, big - 1)], 0.0)
+        value = self.d * (q_k * (1.0 - p_before) + s_before)
+        return value, k
+
+    def cuts(self, rows: np.ndarray, k: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
+        """Cut rows ``theta_s - sum_{l<k} d (q_l - q_k) x_l <= d q_k`` for kept rows
+        ``rows`` at positions ``k`` (their pair indices), as coefficients on the
+        partner columns (the theta coefficient is added by the caller) and upper
+        bounds."""
+        start = self.ptr[rows]
+        end = self.ptr[rows + 1]
+        kk = k[rows] if len(k) == self.n_rows else k
+        lengths = kk - start
+        q_k = np.where(kk < end, self.q[np.minimum(kk, len(self.q) - 1)], 0.0)
+        offsets = np.repeat(start - np.r_[0, np.cumsum(lengths)[:-1]], lengths)
+        pairs = np.arange(int(lengths.sum())) + offsets
+        cut_of = np.repeat(np.arange(len(rows)), lengths)
+        coef = -self.d[rows][cut_of] * (self.q[pairs] - q_k[cut_of])
+        keep = coef != 0
+        m = sp.csr_matrix(
+            (coef[keep], (cut_of[keep], self.member[pairs[keep]])), shape=(len(rows), len(self.c_x))
+        )
+        return m, self.d[rows] * q_k
+
+
+def row_values(inst: PortfolioInstance) -> RowValues:
+    """The instance's coverage objective as row value functions (see the module)."""
+    n = inst.n_partners
+    live = ~inst.fixed_out
+    cover = inst.cover
+    pair_p = np.repeat(np.arange(n), np.diff(cover.indptr))
+    pair_r = cover.indices
+    q = inst.quality
+    keep = live[pair_p] & (inst.value[pair_r] > 0) & (q[pair_p] > 0)
+    p, r = pair_p[keep], pair_r[keep]
+    order = np.lexsort((p, -q[p], r))
+    p, r = p[order], r[order]
+    rows, start, count = np.unique(r, return_index=True, return_counts=True)
+    c_x = np.zeros(n)
+    single = count == 1
+    np.add.at(c_x, p[start[single]], inst.value[rows[single]] * q[p[start[single]]])
+    multi = np.repeat(~single, count)
+    p, r = p[multi], r[multi]
+    rows, count = rows[~single], count[~single]
+    ptr = np.r_[0, np.cumsum(count)].astype(np.int64)
+    return RowValues(row=rows, ptr=ptr, member=p, q=q[p].astype(float), d=inst.value[rows].astype(float),
+                     c_x=c_x)
+
+
+def _objective(rv: RowValues, x: np.ndarray) -> float:
+    return float(rv.c_x @ x + rv.values(x)[0].sum())
+
+
+class _Master:
+    """The master problem in one HiGHS instance: partner columns, side rows, one theta
+    column per kept row, and the cuts added so far."""
+
+    def __init__(self, side: MipModel, rv: RowValues, *, seed: int, threads: int | None) -> None:
+        import highspy
+
+        self.hs = highspy
+        self.rv = rv
+        self.n = side.n_x
+        h = _quiet_highs(highspy)
+        h.setOptionValue("random_seed", int(seed) % 2_147_483_647)
+        if threads is not None:
+            h.setOptionValue("threads", int(threads))
+        h.setOptionValue("presolve", "off")
+        inf = highspy.kHighsInf
+        lp = highspy.HighsLp()
+        # theta columns come with a row's first cut; until then the row counts at its
+        # largest value, in the objective's constant.
+        lp.num_col_ = self.n
+        lp.num_row_ = int(side.A.shape[0])
+        lp.col_cost_ = rv.c_x.astype(float)
+        lp.col_lower_ = side.col_lo[: self.n]
+        lp.col_upper_ = side.col_hi[: self.n]
+        lp.row_lower_ = np.where(np.isinf(side.row_lo), -inf, side.row_lo)
+        lp.row_upper_ = np.where(np.isinf(side.row_hi), inf, side.row_hi)
+        lp.sense_ = highspy.ObjSense.kMaximize
+        lp.offset_ = float(rv.top.sum())
+        A = sp.csc_matrix(side.A[:, : self.n])
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = A.indptr.astype(np.int32)
+        lp.a_matrix_.index_ = A.indices.astype(np.int32)
+        lp.a_matrix_.value_ = A.data.astype(float)
+        lp.a_matrix_.num_col_ = self.n
+        lp.a_matrix_.num_row_ = lp.num_row_
+        h.passModel(lp)
+        h.HandleUserInterrupt = True
+        self.col_of_row = np.full(rv.n_rows, -1, dtype=np.int64)
+        self.row_of_col: list[np.ndarray] = []
+        self.offset = float(rv.top.sum())
+        self.h = h
+        self.n_cuts = 0
+
+    def add_cuts(self, x: np.ndarray, theta: np.ndarray | None = None) -> int:
+        """Add the cuts ``x`` calls for that the master's ``theta`` (per kept row)
+        violates (all that say more than a row's bound when ``theta`` is None); the
+        count added."""
+        rv = self.rv
+        value, k = rv.values(x)
+        said = rv.top if theta is None else theta
+        rows = np.flatnonzero(said > value + CUT_TOL * np.maximum(rv.top, 1.0))
+        if not len(rows):
+            return 0
+        new = rows[self.col_of_row[rows] < 0]
+        if len(new):
+            first = self.h.getNumCol()
+            self.h.addCols(len(new), np.ones(len(new)), np.zeros(len(new)), rv.top[new].astype(float),
+                           0, np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32), np.zeros(0))
+            self.col_of_row[new] = first + np.arange(len(new))
+            self.offset -= float(rv.top[new].sum())
+            self.h.changeObjectiveOffset(self.offset)
+        m, rhs = rv.cuts(rows, k)
+        n_cols = self.h.getNumCol()
+        m = sp.csr_matrix(sp.hstack([
+            sp.csr_matrix((m.data, m.indices, m.indptr), shape=(len(rows), n_cols)),
+            sp.csr_matrix((len(rows), 0)),
+        ]) + sp.csr_matrix((np.ones(len(rows)), (np.arange(len(rows)), self.col_of_row[rows])),
+                           shape=(len(rows), n_cols)))
+        m.sort_indices()
+        inf = self.hs.kHighsInf
+        self.h.addRows(len(rows), np.full(len(rows), -inf), rhs, m.nnz, m.indptr[:-1].astype(np.int32),
+                       m.indices.astype(np.int32), m.data.astype(float))
+        self.n_cuts += len(rows)
+        return len(rows)
+
+    def add_deepest(self, rows: np.ndarray) -> int:
+        """Add the deepest cut of ``rows``, ``theta_s <= d_s sum_l q_l x_l``: tight at any
+        selection with at most one of the row's partners (rows at risk)."""
+        if not len(rows):
+            return 0
+        x = np.zeros(self.n)
+        theta = np.full(self.rv.n_rows, -np.inf)
+        theta[rows] = np.inf
+        return self.add_cuts(x, theta)
+
+    def theta(self, v: np.ndarray) -> np.ndarray:
+        """Per kept row, its value in the master solution ``v`` (its bound when the row
+        has no column yet)."""
+        out = self.rv.top.astype(float).copy()
+        has = self.col_of_row >= 0
+        out[has] = v[self.col_of_row[has]]
+        return out
+
+    def solution(self) -> tuple[np.ndarray, np.ndarray]:
+        v = np.asarray(self.h.getSolution().col_value)
+        return v[: self.n], self.theta(v)
+
+    def set_integer(self, on: bool) -> None:
+        kind = self.hs.HighsVarType.kInteger if on else self.hs.HighsVarType.kContinuous
+        self.h.changeColsIntegrality(self.n, np.arange(self.n, dtype=np.int32), np.array([kind] * self.n))
+
+    def start(self, x: np.ndarray) -> None:
+        sol = self.hs.HighsSolution()
+        v = np.zeros(self.h.getNumCol())
+        v[: self.n] = x
+        has = self.col_of_row >= 0
+        v[self.col_of_row[has]] = self.rv.values(x.astype(float))[0][has]
+        sol.col_value = list(v)
+        sol.value_valid = True
+        self.h.setSolution(sol)
+
+
+def solve_by_cuts(
+    side: MipModel,
+    rv: RowValues,
+    *,
+    time_limit: float,
+    gap: float,
+    seed: int,
+    start: np.ndarray | None,
+    threads: int | None,
+    node_limit: int | None = None,
+    progress: Callable[[SolveProgress], object] | None = None,
+) -> _Solved:
+    """Maximize the coverage objective ``rv`` over the partner columns and rows of
+    ``side`` (a model built without its objective rows) by the cut loop of the module.
+
+    Answers like the other solver adapters: ``x`` the best portfolio found (its true
+    objective), ``bound`` the least bound proved, ``state`` ``optimal`` when the bound
+    is within ``gap`` of it."""
+    t0 = time.perf_counter()
+    deadline = t0 + time_limit
+    master = _Master(side, rv, seed=seed, threads=threads)
+    h, hs = master.h, master.hs
+    best_x: np.ndarray | None = None
+    best = -math.inf
+    if start is not None:
+        best_x = np.asarray(start, dtype=bool)
+        best = _objective(rv, best_x.astype(float))
+        master.add_cuts(best_x.astype(float))
+        # Rows the start covers at most RISK times are the ones other good portfolios
+        # leave uncovered (or covered by a worse partner): their deepest cut up front
+        # saves restarts of the search.
+        if rv.n_rows and (rv.q == 1.0).all():  # coverage; weighted rows' deepest cuts are dense
+            counts = np.add.reduceat(best_x[rv.member].astype(np.int64), rv.ptr[:-1])
+            master.add_deepest(np.flatnonzero(counts <= RISK))
+    bound = math.inf
+
+    # 1. LP rounds: cuts at the master's LP optimum until none is violated.
+    lp_end = t0 + LP_SHARE * time_limit
+    h.setOptionValue("mip_rel_gap", float(gap))
+    for _ in range(LP_ROUNDS):
+        left = lp_end - time.perf_counter()
+        if left <= 0:
+            break
+        h.setOptionValue("time_limit", float(left))
+        status = _run_guarded(h, left)
+        if status is None or h.getModelStatus() != hs.HighsModelStatus.kOptimal:
+            if h.getModelStatus() == hs.HighsModelStatus.kInfeasible:
+                return _Solved("infeasible", None, None, None)
+            break
+        lp_value = float(h.getInfo().objective_function_value)
+        bound = min(bound, lp_value)
+        x, theta = master.solution()
+        added = master.add_cuts(x, theta)
+        if added == 0:
+            break
+        if progress is not None:
+            _tell(progress, t0, best, bound)
+
+    # 2. Branch and bound on the master; restart with new cuts when it overvalues.
+    master.set_integer(True)
+    pending: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def improving(event: Any) -> None:
+        nonlocal best, best_x
+        try:
+            full = np.asarray(event.data_out.mip_solution)
+            x = full[: master.n] > 0.5
+            true = _objective(rv, x.astype(float))
+            said = float(event.data_out.objective_function_value)
+            if true > best:
+                best, best_x = true, x
+            if said > best + CUT_TOL * max(abs(best), 1.0) and true < said - CUT_TOL * max(abs(said), 1.0):
+                pending.append((x.astype(float), master.theta(full)))
+        except Exception:  # never let a callback error reach the solver
+            return
+
+    def interrupt(event: Any) -> None:
+        # The flag outlives the run in HiGHS's callback data: clear it when not wanted.
+        event.data_in.user_interrupt = bool(pending)
+        if progress is not None:
+            d = event.data_out
+            b = abs(d.mip_dual_bound) if math.isfinite(d.mip_dual_bound) else None
+            _tell(progress, t0, best, min(bound, b) if b is not None else bound)
+
+    h.cbMipImprovingSolution.subscribe(improving)
+    h.cbMipInterrupt.subscribe(interrupt)
+    if node_limit is not None:
+        h.setOptionValue("mip_max_nodes", int(node_limit))
+    finished = False
+    while True:
+        left = deadline - time.perf_counter()
+        if left <= 0.05:
+            break
+        if best_x is not None:
+            master.start(best_x)
+        h.setOptionValue("time_limit", float(left))
+        # The objective HiGHS sees lacks no constant, so its gap is the true gap.
+        status = _run_guarded(h, left)
+        ms = h.getModelStatus()
+        if ms == hs.HighsModelStatus.kInfeasible:
+            if best_x is None:
+                return _Solved("infeasible", None, None, None)
+            break
+        info = h.getInfo()
+        if math.isfinite(info.mip_dual_bound):
+            bound = min(bound, abs(float(info.mip_dual_bound)))
+        if int(info.primal_solution_status) == 2:
+            full = np.asarray(h.getSolution().col_value)
+            v = full[: master.n] > 0.5
+            true = _objective(rv, v.astype(float))
+            if true > best:
+                best, best_x = true, v
+            said = float(info.objective_function_value)
+            if said > true + CUT_TOL * max(abs(said), 1.0):
+                pending.append((v.astype(float), master.theta(full)))
+        if status is None:
+            break
+        if not pending:
+            finished = ms == hs.HighsModelStatus.kOptimal
+            break
+        for x, theta in pending:
+            master.add_cuts(x, theta)
+        pending.clear()
+        if node_limit is not None:
+            break  # deterministic mode: one search, however it ended
+    if best_x is None:
+        return _Solved("no_solution", None, None, None if not math.isfinite(bound) else bound)
+    # The master is a relaxation: its bound is at or above every true value, up to
+    # rounding. Only rounding is smoothed here; anything more is left for the caller
+    # (and the tests) to see.
+    if math.isfinite(bound) and bound < best and best - bound <= 1e-9 * max(abs(best), 1.0):
+        bound = best
+    rel = (bound - best) / max(abs(best), 1e-9) if math.isfinite(bound) else math.inf
+    state = "optimal" if finished or rel <= max(gap, 1e-9) * 1.0001 else "time_limit"
+    return _Solved(state, best_x, best, bound if math.isfinite(bound) else None)
+
+
+def _tell(progress: Callable[[SolveProgress], object], t0: float, best: float, bound: float) -> None:
+    try:
+        inc = best if math.isfinite(best) else None
+        b = bound if math.isfinite(bound) else None
+        g = (b - inc) / max(abs(inc), 1e-9) if inc is not None and b is not None else None
+        progress(SolveProgress(time.perf_counter() - t0, inc, b, g))
+    except Exception:
+        return
