@@ -85,7 +85,7 @@ class RowValues:
     @property
     def top(self) -> np.ndarray:
         """Per kept row: its largest value, ``d * q_1``."""
-        return self.d * self.q[self.ptr[:-1]]
+        return np.asarray(self.d * self.q[self.ptr[:-1]], dtype=float)
 
     def values(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per kept row at ``x`` (0..1 per column): its value and the position (pair

@@ -299,8 +299,8 @@ def solve(
     if inst.maximize and inst.n_rows >= LAGRANGE_ROWS and not by_cuts:
         bound_time = min(LAGRANGE_SECONDS, LAGRANGE_SHARE * remaining)
         remaining -= bound_time
-    feasible_start = heuristic is not None and heuristic.feasible
-    first = _start_vector(model, inst, heuristic.selected) if feasible_start and not by_cuts else None
+    start_x = heuristic.selected if heuristic is not None and heuristic.feasible else None
+    first = _start_vector(model, inst, start_x) if start_x is not None and not by_cuts else None
     run: Any = _solve_highs if solver == "highs" else _solve_cbc
     if solver == "highs" and (inst.has_levels or not inst.maximize):
         # Plan models (a column per partner and tier) and set covering (min_cost) solve
@@ -317,7 +317,7 @@ def solve(
     if by_cuts:
         solved = solve_by_cuts(
             model, row_values(inst), time_limit=remaining, gap=gap, seed=seed,
-            start=heuristic.selected if feasible_start and heuristic is not None else None,
+            start=start_x,
             threads=threads, node_limit=node_limit, progress=progress,
         )
         if _wants_stability(scenario, inst):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+from typing import Any
 
 import numpy as np
 import pytest
@@ -39,7 +40,7 @@ def _cut_rhs(rv: RowValues, i: int, pos: int, x: np.ndarray) -> float:
     return float(rv.d[i] * (q_k + sum((rv.q[p] - q_k) * x[rv.member[p]] for p in range(start, pos))))
 
 
-def _random_instance(seed: int, objective: str, n: int = 7, rows: int = 12):
+def _random_instance(seed: int, objective: str, n: int = 7, rows: int = 12) -> tuple[Spec, Any]:
     rng = np.random.default_rng(seed)
     covers = [(p, s) for p in range(n) for s in range(rows) if rng.random() < 0.35]
     spec = spec_of(list(rng.integers(5, 30, n)), list(rng.integers(1, 60, rows)), covers,
@@ -77,7 +78,7 @@ def test_cut_matrix_matches_the_formula() -> None:
     m, rhs = rv.cuts(rows, k)
     theta = rv.top  # any theta: the cut is theta + m @ x <= rhs
     for i in rows:
-        assert rhs[i] - m[i] @ x == pytest.approx(_cut_rhs(rv, i, int(k[i]), x), abs=1e-9)
+        assert rhs[i] - m[i] @ x == pytest.approx(_cut_rhs(rv, int(i), int(k[i]), x), abs=1e-9)
     assert (theta >= 0).all()
 
 
@@ -96,14 +97,14 @@ def test_fractional_values_are_the_assignment_relaxation() -> None:
     assert value.sum() == pytest.approx(100 * (0.2 * 0.9 + 0.1 * 0.6))
 
 
-def _side(inst):
+def _side(inst: Any) -> Any:
     model = build_model(inst, drop=("objective_link",))
     assert model.n_cols == inst.n_partners
     assert GROUPS.index("objective_link") not in set(model.row_group.tolist())
     return model
 
 
-def _check(inst, best: float | None, solved, gap: float) -> None:
+def _check(inst: Any, best: float | None, solved: Any, gap: float) -> None:
     if best is None:
         assert solved.state in ("infeasible", "no_solution")
         return
@@ -165,10 +166,12 @@ def test_stopped_early_the_bound_still_holds(nodes: int) -> None:
 
 
 def test_solve_uses_the_cut_loop_for_coverage_and_proves_the_optimum() -> None:
-    spec, inst = _random_instance(7, "coverage", n=12, rows=40)
+    spec, _ = _random_instance(7, "coverage", n=12, rows=40)
     best = spec.brute_force()
-    seen = []
+    assert best is not None
+    seen: list[Any] = []
     result = solve(spec.scenario(), gap=0.0, progress=seen.append, time_limit=20)
+    assert all(p.bound is None or p.bound >= best * (1 - TOL) for p in seen)
     assert result.status == "optimal"
     assert result.objective == pytest.approx(best)
     assert result.bound == pytest.approx(best)
