@@ -283,7 +283,7 @@ def solve(
     # Coverage: the Benders master on the partner columns (selector.portfolio.cuts)
     # proves more in the same time than the model with a column per segment row.
     by_cuts = (
-        solver == "highs" and inst.objective == "coverage"
+        solver == "highs" and inst.objective in CUT_OBJECTIVES
         and not any(rule.kind == "coverage" for rule in inst.rules)
     )
     model = build_model(inst, drop=("objective_link",) if by_cuts else ())
@@ -391,6 +391,10 @@ def solve(
 
 
 STAGE_ONE_SHARE = 0.85
+#: Objectives solved by the Benders master of selector.portfolio.cuts (with HiGHS, no
+#: coverage rule). weighted_coverage keeps the full model: its master's LP rounds were
+#: slower than the full model's bound in a 10 s solve (bench/portfolio_bench.py, M).
+CUT_OBJECTIVES: tuple[str, ...] = ("coverage",)
 #: Coverage models with at least this many merged segment rows get a Lagrangian bound
 #: (selector.portfolio.lagrange) when the solver stops short: LAGRANGE_SHARE of the
 #: time, at most LAGRANGE_SECONDS.
