@@ -296,7 +296,9 @@ def solve(
     # Large coverage models: keep a share of the time for the Lagrangian bound, which
     # the solver's own bound rarely beats there within a short limit.
     bound_time = 0.0
-    if inst.maximize and inst.n_rows >= LAGRANGE_ROWS and not by_cuts:
+    # (The coverage master's LP rounds reach the LP bound sooner than this; the
+    # weighted master's do not within short limits.)
+    if inst.maximize and inst.n_rows >= LAGRANGE_ROWS and not (by_cuts and inst.objective == "coverage"):
         bound_time = min(LAGRANGE_SECONDS, LAGRANGE_SHARE * remaining)
         remaining -= bound_time
     start_x = heuristic.selected if heuristic is not None and heuristic.feasible else None
@@ -392,9 +394,8 @@ def solve(
 
 STAGE_ONE_SHARE = 0.85
 #: Objectives solved by the Benders master of selector.portfolio.cuts (with HiGHS, no
-#: coverage rule). weighted_coverage keeps the full model: its master's LP rounds were
-#: slower than the full model's bound in a 10 s solve (bench/portfolio_bench.py, M).
-CUT_OBJECTIVES: tuple[str, ...] = ("coverage",)
+#: coverage rule).
+CUT_OBJECTIVES: tuple[str, ...] = ("coverage", "weighted_coverage")
 #: Coverage models with at least this many merged segment rows get a Lagrangian bound
 #: (selector.portfolio.lagrange) when the solver stops short: LAGRANGE_SHARE of the
 #: time, at most LAGRANGE_SECONDS.
