@@ -23,8 +23,10 @@ that partner's objective coefficient. Cuts are added as they are violated:
 2. at the master's LP optimum, round after round, until none is violated: the master's
    LP bound is then the full model's;
 3. at each portfolio HiGHS's branch-and-bound finds: when the master overvalues one
-   that beats the best known, the search stops, the cuts go in and the search starts
-   again from the best portfolio known (highspy has no lazy-constraint callback).
+   by more than the gap asked for over the best known, the search stops, the cuts go in
+   and the search starts again from the best portfolio known (highspy has no
+   lazy-constraint callback). Smaller overvaluations only get their cuts when the
+   search ends short of the gap.
 
 Every master is a relaxation of the full model, so each bound HiGHS proves on it holds
 for the portfolio problem too; a search that ends with no cut left to add has proved
@@ -58,6 +60,8 @@ LP_ROUNDS = 60
 RISK = 2
 #: Most partner entries the deepest cuts of a weighted objective may add up front.
 DEEP_PAIRS = 60_000
+#: Weight of the cost tie-break, as a share of the objective's scale.
+TIE = 1e-10
 #: Relative tolerance for a violated cut (of the row's largest value) and for an
 #: overvalued portfolio (of the objective).
 CUT_TOL = 1e-7
@@ -165,7 +169,7 @@ class _Master:
     """The master problem in one HiGHS instance: partner columns, side rows, one theta
     column per kept row, and the cuts added so far."""
 
-    def __init__(self, side: MipModel, rv: RowValues, *, seed: int, threads: int | None) -> None:
+    def __init__(self, side: MipModel, rv: RowValues, tie: np.ndarray, *, seed: int, threads: int | None) -> None:
         import highspy
 
         self.hs = highspy
@@ -182,7 +186,7 @@ class _Master:
         # largest value, in the objective's constant.
         lp.num_col_ = self.n
         lp.num_row_ = int(side.A.shape[0])
-        lp.col_cost_ = rv.c_x.astype(float)
+        lp.col_cost_ = (rv.c_x - tie).astype(float)
         lp.col_lower_ = side.col_lo[: self.n]
         lp.col_upper_ = side.col_hi[: self.n]
         lp.row_lower_ = np.where(np.isinf(side.row_lo), -inf, side.row_lo)
@@ -284,22 +288,36 @@ def solve_by_cuts(
     threads: int | None,
     node_limit: int | None = None,
     progress: Callable[[SolveProgress], object] | None = None,
+    cost: np.ndarray | None = None,
 ) -> _Solved:
     """Maximize the coverage objective ``rv`` over the partner columns and rows of
     ``side`` (a model built without its objective rows) by the cut loop of the module.
 
     Answers like the other solver adapters: ``x`` the best portfolio found (its true
     objective), ``bound`` the least bound proved, ``state`` ``optimal`` when the bound
-    is within ``gap`` of it."""
+    is within ``gap`` of it. With ``cost`` (per column), ties in value go to the cheaper
+    portfolio: the master's objective carries ``-TIE * cost`` (TIE of the objective's
+    scale, so that the bound grows by at most that share), whatever the start."""
     t0 = time.perf_counter()
     deadline = t0 + time_limit
-    master = _Master(side, rv, seed=seed, threads=threads)
+    scale = float(rv.top.sum() + np.abs(rv.c_x).sum())
+    tie = np.zeros(side.n_x)
+    if cost is not None and np.abs(cost).sum() > 0:
+        tie = TIE * scale / float(np.abs(cost).sum()) * np.asarray(cost, dtype=float)
+    slack_tie = float(np.clip(tie, 0, None).sum())  # the most the tie term can take away
+
+    def key(x: np.ndarray, true: float) -> float:
+        return true - float(tie @ x)
+
+    master = _Master(side, rv, tie, seed=seed, threads=threads)
     h, hs = master.h, master.hs
     best_x: np.ndarray | None = None
-    best = -math.inf
+    best = -math.inf  # the best portfolio's value
+    best_key = -math.inf  # and its value less the tie term: what is compared
     if start is not None:
         best_x = np.asarray(start, dtype=bool)
         best = _objective(rv, best_x.astype(float))
+        best_key = key(best_x, best)
         master.add_cuts(best_x.astype(float))
         # Rows the start covers at most RISK times are the ones other good portfolios
         # leave uncovered (or covered by a worse partner): their deepest cut up front
@@ -328,7 +346,7 @@ def solve_by_cuts(
                 return _Solved("infeasible", None, None, None)
             break
         lp_value = float(h.getInfo().objective_function_value)
-        bound = min(bound, lp_value)
+        bound = min(bound, lp_value + slack_tie)
         x, theta = master.solution()
         added = master.add_cuts(x, theta)
         if added == 0:
@@ -342,28 +360,36 @@ def solve_by_cuts(
     # proved optimal in 3.6 s of search with it, 0.018 % short in 5.6 s without).
     h.setOptionValue("presolve", "on")
     pending: list[tuple[np.ndarray, np.ndarray]] = []
+    # Stop the search only when the master overvalues a portfolio by more than the gap
+    # asked for: pruning by a value within the gap of the best true one loses no
+    # portfolio better than the gap allows, and a restart repeats the root's work.
+    stop_now = [False]
+    slack = max(gap, CUT_TOL)
 
     def improving(event: Any) -> None:
-        nonlocal best, best_x
+        nonlocal best, best_x, best_key
         try:
             full = np.asarray(event.data_out.mip_solution)
             x = full[: master.n] > 0.5
             true = _objective(rv, x.astype(float))
             said = float(event.data_out.objective_function_value)
-            if true > best:
-                best, best_x = true, x
-            if said > best + CUT_TOL * max(abs(best), 1.0) and true < said - CUT_TOL * max(abs(said), 1.0):
+            mine = key(x, true)
+            if mine > best_key:
+                best, best_x, best_key = true, x, mine
+            if mine < said - CUT_TOL * max(abs(said), 1.0):
                 pending.append((x.astype(float), master.theta(full)))
+                if said > best_key + slack * max(abs(best_key), 1.0):
+                    stop_now[0] = True
         except Exception:  # never let a callback error reach the solver
             return
 
     def interrupt(event: Any) -> None:
         # The flag outlives the run in HiGHS's callback data: clear it when not wanted.
-        event.data_in.user_interrupt = bool(pending)
+        event.data_in.user_interrupt = stop_now[0]
         if progress is not None:
             d = event.data_out
             b = abs(d.mip_dual_bound) if math.isfinite(d.mip_dual_bound) else None
-            _tell(progress, t0, best, min(bound, b) if b is not None else bound)
+            _tell(progress, t0, best, min(bound, b + slack_tie) if b is not None else bound)
 
     h.cbMipImprovingSolution.subscribe(improving)
     h.cbMipInterrupt.subscribe(interrupt)
@@ -386,24 +412,28 @@ def solve_by_cuts(
             break
         info = h.getInfo()
         if math.isfinite(info.mip_dual_bound):
-            bound = min(bound, abs(float(info.mip_dual_bound)))
+            bound = min(bound, abs(float(info.mip_dual_bound)) + slack_tie)
         if int(info.primal_solution_status) == 2:
             full = np.asarray(h.getSolution().col_value)
             v = full[: master.n] > 0.5
             true = _objective(rv, v.astype(float))
-            if true > best:
-                best, best_x = true, v
+            mine = key(v, true)
+            if mine > best_key:
+                best, best_x, best_key = true, v, mine
             said = float(info.objective_function_value)
-            if said > true + CUT_TOL * max(abs(said), 1.0):
+            if said > mine + CUT_TOL * max(abs(said), 1.0):
                 pending.append((v.astype(float), master.theta(full)))
         if status is None:
             break
         if not pending:
             finished = ms == hs.HighsModelStatus.kOptimal
             break
+        if math.isfinite(bound) and bound - best <= max(gap, 1e-9) * max(abs(best), 1e-9):
+            break  # proved within the gap, overvalued portfolios or not
         for x, theta in pending:
             master.add_cuts(x, theta)
         pending.clear()
+        stop_now[0] = False
         if node_limit is not None:
             break  # deterministic mode: one search, however it ended
     if best_x is None:

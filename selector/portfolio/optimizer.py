@@ -320,7 +320,7 @@ def solve(
         solved = solve_by_cuts(
             model, row_values(inst), time_limit=remaining, gap=gap, seed=seed,
             start=start_x,
-            threads=threads, node_limit=node_limit, progress=progress,
+            threads=threads, node_limit=node_limit, progress=progress, cost=inst.cost,
         )
         if _wants_stability(scenario, inst):
             model = build_model(inst)  # the fewest-changes stage needs the objective rows

@@ -193,3 +193,19 @@ def test_coverage_rules_keep_the_full_model(monkeypatch: pytest.MonkeyPatch) -> 
     assert result.objective == pytest.approx(spec.brute_force())
     with pytest.raises(AssertionError, match="no place"):
         solve(spec.scenario(), gap=0.0, time_limit=20)
+
+
+@pytest.mark.parametrize("start", [None, "dear", "cheap"])
+def test_ties_in_value_go_to_the_cheaper_portfolio_whatever_the_start(start: str | None) -> None:
+    # P0 and P1 cover the same segment; P1 is cheaper. Either fits the budget, not both
+    # with P2, which covers the other segment.
+    spec = spec_of([30, 20, 40], [50, 70], [(0, 0), (1, 0), (2, 1)], budget=70)
+    scenario = spec.scenario()
+    inst = build_instance(scenario, partner_quality(scenario))
+    x0 = None if start is None else np.array([start == "dear", start == "cheap", True])
+    solved = solve_by_cuts(_side(inst), row_values(inst), time_limit=20, gap=0.0, seed=1, start=x0, threads=1,
+                           cost=inst.cost)
+    assert solved.state == "optimal" and solved.x is not None
+    assert list(solved.x) == [False, True, True]
+    assert solved.objective == pytest.approx(120.0)
+    assert solved.bound is not None and solved.bound >= 120.0

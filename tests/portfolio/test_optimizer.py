@@ -79,7 +79,12 @@ def test_time_limited_solve_is_not_reported_optimal(
         loose = float(np.clip(model.c, 0, None).sum())  # every column at its best
         return solvers._Solved("time_limit", None, None, loose)
 
+    def stopped_cuts(side: Any, rv: Any, *, time_limit: float, **_kw: Any) -> Any:
+        seen.append(time_limit)
+        return solvers._Solved("time_limit", None, None, float(rv.top.sum() + rv.c_x.sum()))
+
     monkeypatch.setattr(optimizer, "_solve_highs" if solver == "highs" else "_solve_cbc", stopped)
+    monkeypatch.setattr(optimizer, "solve_by_cuts", stopped_cuts)  # the coverage master
     result = solve(large_scenario, solver=solver, time_limit=5)
     assert seen and all(0 < t <= 5 for t in seen)
     assert result.status == "time_limit", result.explanation
@@ -109,10 +114,11 @@ def test_time_limit_without_solver_bound_reports_the_submodular_one(
     from selector.portfolio.bounds import submodular_bound
     from selector.portfolio.instance import build_instance
 
-    def stopped(model: Any, **_kw: Any) -> Any:
+    def stopped(model: Any, *_args: Any, **_kw: Any) -> Any:
         return solvers._Solved("time_limit", None, None, None)
 
     monkeypatch.setattr(optimizer, "_solve_highs", stopped)
+    monkeypatch.setattr(optimizer, "solve_by_cuts", stopped)  # the coverage master
     result = solve(teaching, solver="highs", time_limit=1.0)
     assert result.status == "time_limit"  # the heuristic portfolio, no proof
     inst = build_instance(teaching, partner_quality(teaching))
@@ -129,10 +135,11 @@ def test_time_limit_message_without_any_bound(monkeypatch: pytest.MonkeyPatch) -
     # solve looks _solve_highs up in selector.portfolio.optimizer: patch it there.
     from selector.portfolio import optimizer, solvers
 
-    def stopped(model: Any, **_kw: Any) -> Any:
+    def stopped(model: Any, *_args: Any, **_kw: Any) -> Any:
         return solvers._Solved("time_limit", None, None, None)
 
     monkeypatch.setattr(optimizer, "_solve_highs", stopped)
+    monkeypatch.setattr(optimizer, "solve_by_cuts", stopped)  # the coverage master
     partners, segments = tiny_frames(3, 2, cost=[7, 5, 1])
     cov = coverage_pairs([("P0", "S0"), ("P1", "S1"), ("P2", "S0"), ("P2", "S1")])
     scenario = scenario_from_frames(
