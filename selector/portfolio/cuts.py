@@ -60,8 +60,12 @@ LP_ROUNDS = 60
 RISK = 2
 #: Most partner entries the deepest cuts of a weighted objective may add up front.
 DEEP_PAIRS = 60_000
-#: Weight of the cost tie-break, as a share of the objective's scale.
-TIE = 1e-10
+#: In-out separation: the share of the LP point in the point the LP rounds separate.
+IN_OUT = float(__import__("os").environ.get("IN_OUT", "0.5"))
+#: Values within this share of the best count as ties for the cheaper-portfolio stage.
+TIE = 1e-9
+#: Rounds of the cheaper-portfolio stage (each adds the cuts its answer calls for).
+TIE_ROUNDS = 5
 #: Relative tolerance for a violated cut (of the row's largest value) and for an
 #: overvalued portfolio (of the objective).
 CUT_TOL = 1e-7
@@ -169,7 +173,7 @@ class _Master:
     """The master problem in one HiGHS instance: partner columns, side rows, one theta
     column per kept row, and the cuts added so far."""
 
-    def __init__(self, side: MipModel, rv: RowValues, tie: np.ndarray, *, seed: int, threads: int | None) -> None:
+    def __init__(self, side: MipModel, rv: RowValues, *, seed: int, threads: int | None) -> None:
         import highspy
 
         self.hs = highspy
@@ -186,7 +190,7 @@ class _Master:
         # largest value, in the objective's constant.
         lp.num_col_ = self.n
         lp.num_row_ = int(side.A.shape[0])
-        lp.col_cost_ = (rv.c_x - tie).astype(float)
+        lp.col_cost_ = rv.c_x.astype(float)
         lp.col_lower_ = side.col_lo[: self.n]
         lp.col_upper_ = side.col_hi[: self.n]
         lp.row_lower_ = np.where(np.isinf(side.row_lo), -inf, side.row_lo)
@@ -205,17 +209,24 @@ class _Master:
         self.col_of_row = np.full(rv.n_rows, -1, dtype=np.int64)
         self.row_of_col: list[np.ndarray] = []
         self.offset = float(rv.top.sum())
+        self.col_cost = rv.c_x.astype(float)  # the objective per column, theta columns included
         self.h = h
         self.n_cuts = 0
 
-    def add_cuts(self, x: np.ndarray, theta: np.ndarray | None = None) -> int:
+    def add_cuts(self, x: np.ndarray, theta: np.ndarray | None = None, at: np.ndarray | None = None) -> int:
         """Add the cuts ``x`` calls for that the master's ``theta`` (per kept row)
         violates (all that say more than a row's bound when ``theta`` is None); the
-        count added."""
+        count added. With ``at``, the cuts chosen at ``x`` are checked at the master's
+        point ``(at, theta)`` instead (separation at a point between it and a core)."""
         rv = self.rv
         value, k = rv.values(x)
         said = rv.top if theta is None else theta
-        rows = np.flatnonzero(said > value + CUT_TOL * np.maximum(rv.top, 1.0))
+        tol = CUT_TOL * np.maximum(rv.top, 1.0)
+        if at is None:
+            rows = np.flatnonzero(said > value + tol)
+        else:
+            m_all, rhs_all = rv.cuts(np.arange(rv.n_rows), k)
+            rows = np.flatnonzero(said + m_all @ at > rhs_all + tol)
         if not len(rows):
             return 0
         new = rows[self.col_of_row[rows] < 0]
@@ -224,6 +235,7 @@ class _Master:
             self.h.addCols(len(new), np.ones(len(new)), np.zeros(len(new)), rv.top[new].astype(float),
                            0, np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32), np.zeros(0))
             self.col_of_row[new] = first + np.arange(len(new))
+            self.col_cost = np.r_[self.col_cost, np.ones(len(new))]
             self.offset -= float(rv.top[new].sum())
             self.h.changeObjectiveOffset(self.offset)
         m, rhs = rv.cuts(rows, k)
@@ -249,6 +261,10 @@ class _Master:
         theta = np.full(self.rv.n_rows, -np.inf)
         theta[rows] = np.inf
         return self.add_cuts(x, theta)
+
+    def value_of(self, v: np.ndarray) -> float:
+        """The master's objective at its column vector ``v``."""
+        return float(self.col_cost @ v[: len(self.col_cost)] + self.offset)
 
     def theta(self, v: np.ndarray) -> np.ndarray:
         """Per kept row, its value in the master solution ``v`` (its bound when the row
@@ -295,29 +311,18 @@ def solve_by_cuts(
 
     Answers like the other solver adapters: ``x`` the best portfolio found (its true
     objective), ``bound`` the least bound proved, ``state`` ``optimal`` when the bound
-    is within ``gap`` of it. With ``cost`` (per column), ties in value go to the cheaper
-    portfolio: the master's objective carries ``-TIE * cost`` (TIE of the objective's
-    scale, so that the bound grows by at most that share), whatever the start."""
+    is within ``gap`` of it. With ``cost`` (per column), a portfolio proved optimal is
+    then swapped for the cheapest of equal value (within ``TIE``), so that ties do not
+    depend on the start (see :func:`_cheapest_tie`)."""
     t0 = time.perf_counter()
     deadline = t0 + time_limit
-    scale = float(rv.top.sum() + np.abs(rv.c_x).sum())
-    tie = np.zeros(side.n_x)
-    if cost is not None and np.abs(cost).sum() > 0:
-        tie = TIE * scale / float(np.abs(cost).sum()) * np.asarray(cost, dtype=float)
-    slack_tie = float(np.clip(tie, 0, None).sum())  # the most the tie term can take away
-
-    def key(x: np.ndarray, true: float) -> float:
-        return true - float(tie @ x)
-
-    master = _Master(side, rv, tie, seed=seed, threads=threads)
+    master = _Master(side, rv, seed=seed, threads=threads)
     h, hs = master.h, master.hs
     best_x: np.ndarray | None = None
-    best = -math.inf  # the best portfolio's value
-    best_key = -math.inf  # and its value less the tie term: what is compared
+    best = -math.inf
     if start is not None:
         best_x = np.asarray(start, dtype=bool)
         best = _objective(rv, best_x.astype(float))
-        best_key = key(best_x, best)
         master.add_cuts(best_x.astype(float))
         # Rows the start covers at most RISK times are the ones other good portfolios
         # leave uncovered (or covered by a worse partner): their deepest cut up front
@@ -334,6 +339,7 @@ def solve_by_cuts(
 
     # 1. LP rounds: cuts at the master's LP optimum until none is violated.
     lp_end = t0 + LP_SHARE * time_limit
+    core = None if best_x is None or IN_OUT >= 1.0 else best_x.astype(float)
     h.setOptionValue("mip_rel_gap", float(gap))
     for _ in range(LP_ROUNDS):
         left = lp_end - time.perf_counter()
@@ -346,9 +352,17 @@ def solve_by_cuts(
                 return _Solved("infeasible", None, None, None)
             break
         lp_value = float(h.getInfo().objective_function_value)
-        bound = min(bound, lp_value + slack_tie)
+        bound = min(bound, lp_value)
         x, theta = master.solution()
-        added = master.add_cuts(x, theta)
+        added = 0
+        if core is not None:
+            # In-out separation (Ben-Ameur and Neto): cuts at a point between the LP's
+            # and a core point inside the hull zig-zag less than cuts at the LP's.
+            point = IN_OUT * x + (1.0 - IN_OUT) * core
+            added = master.add_cuts(point, theta, at=x)
+            core = 0.5 * core + 0.5 * x
+        if added == 0:
+            added = master.add_cuts(x, theta)
         if added == 0:
             break
         if progress is not None:
@@ -364,38 +378,39 @@ def solve_by_cuts(
     # asked for: pruning by a value within the gap of the best true one loses no
     # portfolio better than the gap allows, and a restart repeats the root's work.
     stop_now = [False]
+    searching = [True]  # off for the cheaper-portfolio stage
     slack = max(gap, CUT_TOL)
 
     def improving(event: Any) -> None:
-        nonlocal best, best_x, best_key
+        nonlocal best, best_x
+        if not searching[0]:
+            return
         try:
             full = np.asarray(event.data_out.mip_solution)
             x = full[: master.n] > 0.5
             true = _objective(rv, x.astype(float))
-            said = float(event.data_out.objective_function_value)
-            mine = key(x, true)
-            if mine > best_key:
-                best, best_x, best_key = true, x, mine
-            if mine < said - CUT_TOL * max(abs(said), 1.0):
+            said = master.value_of(full)  # not data_out's value: see the loop below
+            if true > best:
+                best, best_x = true, x
+            if true < said - CUT_TOL * max(abs(said), 1.0):
                 pending.append((x.astype(float), master.theta(full)))
-                if said > best_key + slack * max(abs(best_key), 1.0):
+                if said > best + slack * max(abs(best), 1.0):
                     stop_now[0] = True
         except Exception:  # never let a callback error reach the solver
             return
 
     def interrupt(event: Any) -> None:
         # The flag outlives the run in HiGHS's callback data: clear it when not wanted.
-        event.data_in.user_interrupt = stop_now[0]
+        event.data_in.user_interrupt = stop_now[0] and searching[0]
         if progress is not None:
             d = event.data_out
             b = abs(d.mip_dual_bound) if math.isfinite(d.mip_dual_bound) else None
-            _tell(progress, t0, best, min(bound, b + slack_tie) if b is not None else bound)
+            _tell(progress, t0, best, min(bound, b) if b is not None else bound)
 
     h.cbMipImprovingSolution.subscribe(improving)
     h.cbMipInterrupt.subscribe(interrupt)
     if node_limit is not None:
         h.setOptionValue("mip_max_nodes", int(node_limit))
-    finished = False
     while True:
         left = deadline - time.perf_counter()
         if left <= 0.05:
@@ -412,27 +427,28 @@ def solve_by_cuts(
             break
         info = h.getInfo()
         if math.isfinite(info.mip_dual_bound):
-            bound = min(bound, abs(float(info.mip_dual_bound)) + slack_tie)
+            bound = min(bound, abs(float(info.mip_dual_bound)))
         if int(info.primal_solution_status) == 2:
             full = np.asarray(h.getSolution().col_value)
             v = full[: master.n] > 0.5
             true = _objective(rv, v.astype(float))
-            mine = key(v, true)
-            if mine > best_key:
-                best, best_x, best_key = true, v, mine
-            said = float(info.objective_function_value)
-            if said > mine + CUT_TOL * max(abs(said), 1.0):
+            if true > best:
+                best, best_x = true, v
+            # HiGHS's own objective value has been seen to belong to another portfolio
+            # than the one it hands back: the master's value of this one is computed here.
+            said = master.value_of(full)
+            if said > true + CUT_TOL * max(abs(said), 1.0):
                 pending.append((v.astype(float), master.theta(full)))
         if status is None:
             break
         if not pending:
-            finished = ms == hs.HighsModelStatus.kOptimal
             break
         if math.isfinite(bound) and bound - best <= max(gap, 1e-9) * max(abs(best), 1e-9):
             break  # proved within the gap, overvalued portfolios or not
-        for x, theta in pending:
-            master.add_cuts(x, theta)
+        added = sum(master.add_cuts(x, theta) for x, theta in pending)
         pending.clear()
+        if added == 0:  # overvalued only within the cuts' tolerance: nothing left to add
+            break
         stop_now[0] = False
         if node_limit is not None:
             break  # deterministic mode: one search, however it ended
@@ -444,8 +460,61 @@ def solve_by_cuts(
     if math.isfinite(bound) and bound < best and best - bound <= 1e-9 * max(abs(best), 1.0):
         bound = best
     rel = (bound - best) / max(abs(best), 1e-9) if math.isfinite(bound) else math.inf
-    state = "optimal" if finished or rel <= max(gap, 1e-9) * 1.0001 else "time_limit"
+    # Optimal by this loop's own numbers only (HiGHS's word "optimal" is not enough: its
+    # incumbent can be one the master overvalues, or, seen once, not the one it returns).
+    state = "optimal" if rel <= max(gap, 1e-9) * 1.0001 else "time_limit"
+    if state == "optimal" and cost is not None and deadline - time.perf_counter() > 0.1:
+        searching[0] = False
+        # at most half the time the search took (a tie-break, not a second solve)
+        until = min(deadline, time.perf_counter() + max(0.5, 0.5 * (time.perf_counter() - t0)))
+        cheaper = _cheapest_tie(master, best_x, best, np.asarray(cost, dtype=float), until)
+        if cheaper is not None:
+            best_x = cheaper
     return _Solved(state, best_x, best, bound if math.isfinite(bound) else None)
+
+
+def _cheapest_tie(master: _Master, x: np.ndarray, value: float, cost: np.ndarray, deadline: float) -> np.ndarray | None:
+    """The cheapest portfolio of the master's rules worth ``value`` (within ``TIE``), or
+    None when none cheaper than ``x`` is found in time. The master's objective becomes a
+    row (its value at least ``value``) and cost the objective; a portfolio the master
+    overvalues gets its cuts and the stage runs again."""
+    h, hs, rv, n = master.h, master.hs, master.rv, master.n
+    floor = value - TIE * max(abs(value), 1.0)
+    h.setOptionValue("mip_max_nodes", 2_147_483_647)
+    h.setOptionValue("mip_rel_gap", 1e-9)
+    found: np.ndarray | None = None
+    row = -1
+    for _ in range(TIE_ROUNDS):
+        left = deadline - time.perf_counter()
+        if left <= 0.05:
+            break
+        n_cols = h.getNumCol()
+        c = master.col_cost
+        if row >= 0:
+            h.deleteRows(1, np.array([row], dtype=np.int32))
+        cols = np.flatnonzero(c != 0)
+        h.addRow(floor - master.offset, hs.kHighsInf, len(cols), cols.astype(np.int32), c[cols])
+        row = h.getNumRow() - 1
+        h.changeObjectiveSense(hs.ObjSense.kMinimize)
+        h.changeColsCost(n_cols, np.arange(n_cols, dtype=np.int32), np.r_[cost, np.zeros(n_cols - n)])
+        h.changeObjectiveOffset(0.0)
+        master.start(x)
+        h.setOptionValue("time_limit", float(left))
+        if _run_guarded(h, left) is None or int(h.getInfo().primal_solution_status) != 2:
+            break
+        full = np.asarray(h.getSolution().col_value)
+        y = full[:n] > 0.5
+        if _objective(rv, y.astype(float)) >= floor:
+            if float(cost @ y) < float(cost @ x) - 1e-9 * max(float(np.abs(cost).sum()), 1.0):
+                found = y
+            break
+        # overvalued: its cuts, the value objective back for the row, and again
+        h.changeObjectiveSense(hs.ObjSense.kMaximize)
+        h.changeColsCost(n_cols, np.arange(n_cols, dtype=np.int32), c)
+        h.changeObjectiveOffset(master.offset)
+        if master.add_cuts(y.astype(float), master.theta(full)) == 0:
+            break
+    return found
 
 
 def _tell(progress: Callable[[SolveProgress], object], t0: float, best: float, bound: float) -> None:
