@@ -61,7 +61,7 @@ RISK = 2
 #: Most partner entries the deepest cuts of a weighted objective may add up front.
 DEEP_PAIRS = 60_000
 #: In-out separation: the share of the LP point in the point the LP rounds separate.
-IN_OUT = float(__import__("os").environ.get("IN_OUT", "0.5"))
+IN_OUT = 0.5
 #: Values within this share of the best count as ties for the cheaper-portfolio stage.
 TIE = 1e-9
 #: Rounds of the cheaper-portfolio stage (each adds the cuts its answer calls for).
@@ -402,7 +402,7 @@ def solve_by_cuts(
     def interrupt(event: Any) -> None:
         # The flag outlives the run in HiGHS's callback data: clear it when not wanted.
         event.data_in.user_interrupt = stop_now[0] and searching[0]
-        if progress is not None:
+        if progress is not None and searching[0]:  # the tie stage's bound is on cost
             d = event.data_out
             b = abs(d.mip_dual_bound) if math.isfinite(d.mip_dual_bound) else None
             _tell(progress, t0, best, min(bound, b) if b is not None else bound)
