@@ -340,7 +340,9 @@ def solve_by_cuts(
     bound = math.inf
 
     # 1. LP rounds: cuts at the master's LP optimum until none is violated.
-    lp_end = t0 + LP_SHARE * time_limit
+    # A node limit asks for a result that does not depend on the machine's speed: the LP
+    # rounds then run to the end (the time limit stays a safety net).
+    lp_end = t0 + (LP_SHARE * time_limit if node_limit is None else time_limit)
     core = None if best_x is None or IN_OUT >= 1.0 else best_x.astype(float)
     h.setOptionValue("mip_rel_gap", float(gap))
     for _ in range(LP_ROUNDS):
@@ -472,20 +474,26 @@ def solve_by_cuts(
         searching[0] = False
         # at most half the time the search took (a tie-break, not a second solve)
         until = min(deadline, time.perf_counter() + max(0.5, 0.5 * (time.perf_counter() - t0)))
-        cheaper = _cheapest_tie(master, best_x, best, np.asarray(cost, dtype=float), until)
+        if node_limit is not None:
+            until = deadline
+        cheaper = _cheapest_tie(master, best_x, best, np.asarray(cost, dtype=float), until,
+                                node_limit=node_limit)
         if cheaper is not None:
             best_x = cheaper
     return _Solved(state, best_x, best, bound if math.isfinite(bound) else None)
 
 
-def _cheapest_tie(master: _Master, x: np.ndarray, value: float, cost: np.ndarray, deadline: float) -> np.ndarray | None:
+def _cheapest_tie(
+    master: _Master, x: np.ndarray, value: float, cost: np.ndarray, deadline: float, *,
+    node_limit: int | None = None,
+) -> np.ndarray | None:
     """The cheapest portfolio of the master's rules worth ``value`` (within ``TIE``), or
     None when none cheaper than ``x`` is found in time. The master's objective becomes a
     row (its value at least ``value``) and cost the objective; a portfolio the master
     overvalues gets its cuts and the stage runs again."""
     h, hs, rv, n = master.h, master.hs, master.rv, master.n
     floor = value - TIE * max(abs(value), 1.0)
-    h.setOptionValue("mip_max_nodes", 2_147_483_647)
+    h.setOptionValue("mip_max_nodes", 2_147_483_647 if node_limit is None else int(node_limit))
     h.setOptionValue("mip_rel_gap", 1e-9)
     found: np.ndarray | None = None
     row = -1
