@@ -446,3 +446,40 @@ def test_single_level_tier_and_channel_types() -> None:
     assert plan.loc["A", "today"] == "partner" and plan.loc["A", "action"] == "keep"
     assert plan.loc["B", "action"] == "recruit" and plan.loc["B", "one_off_cost"] == 5
     assert r.cost == pytest.approx(10 + 20 + 5)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_fewest_changes_keeps_a_proved_plan_within_the_gap_of_its_bound(seed: int) -> None:
+    """The undo stage may give up the gap's worth of value, but with the bound stage one
+    proved, never so much that the plan is no longer within the gap of that bound."""
+    from selector.portfolio.model import build_model
+    from selector.portfolio.optimizer import _fewest_changes
+    from selector.portfolio.quality import _instance
+    from selector.portfolio.solvers import _solve_highs
+
+    ch = random_channel(4400 + seed, "weighted_coverage")
+    scenario = ch.scenario()
+    first = solve(scenario, seed=1, gap=0.0)
+    if first.status != "optimal" or not first.selected:
+        pytest.skip("no plan to undo changes of")
+    inst = _instance(scenario, None)
+    x = np.zeros(inst.n_partners, dtype=bool)
+    assert first.plan is not None
+    # the options of the chosen plan: each partner at its chosen level
+    chosen = {str(k): v for k, v in first.plan["proposed"].items()}
+    names = inst.partner_names if inst.partner_names is not None else inst.partner_ids
+    assert inst.option_partner is not None and inst.option_level is not None
+    for col, (p, lv) in enumerate(zip(inst.option_partner, inst.option_level, strict=True)):
+        x[col] = chosen.get(str(names[p])) == inst.level_names[lv]
+    from selector.portfolio.instance import evaluate
+
+    obj = evaluate(inst, x)
+    gap = 0.5  # a wide tolerance, so that undoing changes does cost value
+    bound = obj * 1.6  # as if stage one had proved a bound 60 % above
+    for proved, floor in ((None, obj * (1 - gap)), (bound, bound * (1 - gap))):
+        sel, value, _ = _fewest_changes(
+            inst, build_model(inst), x, obj, gap=gap, time_limit=10, seed=1, threads=1,
+            solver=_solve_highs, what="today's channel", bound=proved,
+        )
+        assert value >= floor * (1 - 1e-9)
+        assert value == pytest.approx(evaluate(inst, sel))
