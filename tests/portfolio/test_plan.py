@@ -448,20 +448,27 @@ def test_single_level_tier_and_channel_types() -> None:
     assert r.cost == pytest.approx(10 + 20 + 5)
 
 
-@pytest.mark.parametrize("seed", range(12))
-def test_fewest_changes_keeps_a_proved_plan_within_the_gap_of_its_bound(seed: int) -> None:
+def test_fewest_changes_keeps_a_proved_plan_within_the_gap_of_its_bound() -> None:
     """The undo stage may give up the gap's worth of value, but with the bound stage one
     proved, never so much that the plan is no longer within the gap of that bound."""
+
+    checked = 0
+    for seed in range(12):
+        checked += _check_fewest_changes(random_channel(4400 + seed, "weighted_coverage"))
+    assert checked >= 5  # channels with a plan to undo changes of
+
+
+def _check_fewest_changes(ch: Any) -> int:
+    from selector.portfolio.instance import evaluate
     from selector.portfolio.model import build_model
     from selector.portfolio.optimizer import _fewest_changes
     from selector.portfolio.quality import _instance
     from selector.portfolio.solvers import _solve_highs
 
-    ch = random_channel(4400 + seed, "weighted_coverage")
     scenario = ch.scenario()
     first = solve(scenario, seed=1, gap=0.0)
     if first.status != "optimal" or not first.selected:
-        pytest.skip("no plan to undo changes of")
+        return 0
     inst = _instance(scenario, None)
     x = np.zeros(inst.n_partners, dtype=bool)
     assert first.plan is not None
@@ -471,7 +478,6 @@ def test_fewest_changes_keeps_a_proved_plan_within_the_gap_of_its_bound(seed: in
     assert inst.option_partner is not None and inst.option_level is not None
     for col, (p, lv) in enumerate(zip(inst.option_partner, inst.option_level, strict=True)):
         x[col] = chosen.get(str(names[p])) == inst.level_names[lv]
-    from selector.portfolio.instance import evaluate
 
     obj = evaluate(inst, x)
     gap = 0.5  # a wide tolerance, so that undoing changes does cost value
@@ -483,3 +489,4 @@ def test_fewest_changes_keeps_a_proved_plan_within_the_gap_of_its_bound(seed: in
         )
         assert value >= floor * (1 - 1e-9)
         assert value == pytest.approx(evaluate(inst, sel))
+    return 1
