@@ -6,6 +6,8 @@ L (~5,000 x 200,000). Each method runs in its own process so peak memory is its 
 
     python bench/portfolio_bench.py --sizes S,M --time-limit 10
     python bench/portfolio_bench.py --orlib ../shared/benchmarks/orlib-scp --time-limit 60
+    python bench/portfolio_bench.py --orlib-only --orlib ../shared/benchmarks/orlib-scp \
+        --orlib-hard --orlib-names scpnre1,scpnrf1 --time-limit 60
 
 Prints one table per run; compare ratios within one run (the machine is shared).
 """
@@ -28,6 +30,12 @@ from selector.inputs.orlib import KNOWN_OPTIMA
 SIZES = {"S": (0.1, 1_000), "M": (1.0, 14_000), "L": (8.3, 200_000)}
 # OR-Library optima (shared/benchmarks/orlib-scp/README.md), kept in selector.inputs.orlib
 KNOWN = KNOWN_OPTIMA
+# hard/ (shared/benchmarks/orlib-scp/README.md): best-known costs, several proven optimal
+BEST_KNOWN_HARD = dict(zip(
+    [f"scpnr{s}{i}" for s in "efgh" for i in range(1, 6)],
+    [29, 30, 27, 28, 28, 14, 15, 14, 14, 13, 176, 154, 166, 168, 168, 63, 63, 59, 58, 55],
+    strict=True,
+))
 
 
 def _peak_mb() -> float:
@@ -173,22 +181,38 @@ def _orlib_plain(path: Path, time_limit: float, out: Any) -> None:
     lp.integrality_ = [highspy.HighsVarType.kInteger] * inst.n
     h.passModel(lp)
     h.run()
-    out.put({"plain HiGHS": h.getInfo().objective_function_value,
+    info = h.getInfo()
+    out.put({"plain HiGHS": info.objective_function_value, "plain bound": info.mip_dual_bound,
              "plain_s": time.perf_counter() - t0})
 
 
-def _orlib_files(folder: Path, everything: bool) -> list[Path]:
-    """scp4x, scp5x, scp6x (and scpa-d when ``everything``), in the README's order."""
-    sets = "456abcd" if everything else "456"
-
-    def key(path: Path) -> tuple[str, int]:
-        digits = path.stem[4:]
-        return path.stem[3], int(digits) if digits.isdigit() else 0
-
-    return sorted((p for p in folder.glob("scp*.txt") if p.stem[3:4] in sets), key=key)
+def _stem(path: Path) -> str:
+    return path.name.split(".")[0]
 
 
-def _orlib_table(folder: Path, time_limit: float, everything: bool) -> None:
+def _orlib_files(folder: Path, everything: bool, hard: bool = False, names: str = "") -> list[Path]:
+    """scp4x, scp5x, scp6x (and scpa-d when ``everything``), in the README's order; with
+    ``hard``, the gzip files of ``hard/`` (nre, nrf, nrg, nrh) instead. ``names``
+    (comma separated stems) keeps only those."""
+    if hard:
+        def hard_key(path: Path) -> tuple[str, int]:
+            stem = _stem(path)
+            return stem[:-1], int(stem[-1])
+
+        found = sorted((folder / "hard").glob("scp*.txt.gz"), key=hard_key)
+    else:
+        sets = "456abcd" if everything else "456"
+
+        def key(path: Path) -> tuple[str, int]:
+            digits = path.stem[4:]
+            return path.stem[3], int(digits) if digits.isdigit() else 0
+
+        found = sorted((p for p in folder.glob("scp*.txt") if p.stem[3:4] in sets), key=key)
+    wanted = {n.strip() for n in names.split(",") if n.strip()}
+    return [p for p in found if not wanted or _stem(p) in wanted]
+
+
+def _orlib_table(folder: Path, time_limit: float, everything: bool, hard: bool = False, names: str = "") -> None:
     """Solve each file with selector (HiGHS, gap 0) and compare with the known optimum.
 
     Files are read here first: one that is broken or carries no costs gets a row that
@@ -198,15 +222,16 @@ def _orlib_table(folder: Path, time_limit: float, everything: bool) -> None:
 
     rows: list[dict[str, Any]] = []
     notes: dict[str, str] = {}
-    for path in _orlib_files(folder, everything):
-        row: dict[str, Any] = {"instance": path.stem, "m x n": "?", "known": KNOWN.get(path.stem),
+    for path in _orlib_files(folder, everything, hard, names):
+        stem = _stem(path)
+        row: dict[str, Any] = {"instance": stem, "m x n": "?", "known": (BEST_KNOWN_HARD if hard else KNOWN).get(stem),
                                "selector": None, "status": "", "bound": None, "seconds": None,
-                               "plain HiGHS": None, "plain_s": None}
+                               "plain HiGHS": None, "plain bound": None, "plain_s": None}
         try:
             inst = read_scp(path)
         except ScenarioError as exc:
             row["status"] = "unreadable"
-            notes[path.stem] = str(exc)
+            notes[stem] = str(exc)
             head = path.read_bytes()[:100].split()[:2]
             if len(head) == 2 and all(h.isdigit() for h in head):
                 row["m x n"] = f"{int(head[0])} x {int(head[1])}"
@@ -219,10 +244,10 @@ def _orlib_table(folder: Path, time_limit: float, everything: bool) -> None:
                 row.update(_in_process(_orlib_one, path, time_limit))
                 row.update(_in_process(_orlib_plain, path, time_limit))
         rows.append(row)
-        print(f"  done {path.stem}: {row['status']}", file=sys.stderr)
+        print(f"  done {stem}: {row['status']}", file=sys.stderr)
     table = pd.DataFrame(rows, columns=["instance", "m x n", "known", "selector", "status",
-                                        "bound", "seconds", "plain HiGHS", "plain_s"])
-    numbers = ["selector", "bound", "seconds", "plain HiGHS", "plain_s"]
+                                        "bound", "seconds", "plain HiGHS", "plain bound", "plain_s"])
+    numbers = ["selector", "bound", "seconds", "plain HiGHS", "plain bound", "plain_s"]
     table[numbers] = table[numbers].astype(float)
     table["time ratio"] = table["seconds"] / table["plain_s"]
     table["at_optimum"] = [
@@ -238,7 +263,8 @@ def _orlib_table(folder: Path, time_limit: float, everything: bool) -> None:
               "2m row numbers, rows; see selector/orlib.py): nothing to compare")
     for stem, message in notes.items():
         print(f"{stem}: {message}")
-    print(f"{int(table['at_optimum'].sum())} of {len(table)} at the known optimum; time ratio "
+    what = "best-known value" if hard else "known optimum"
+    print(f"{int(table['at_optimum'].sum())} of {len(table)} at the {what}; time ratio "
           f"selector / plain HiGHS: median {table['time ratio'].median():.2f}, worst "
           f"{table['time ratio'].max():.2f}; totals {table['seconds'].sum():.1f} s vs "
           f"{table['plain_s'].sum():.1f} s")
@@ -265,6 +291,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--orlib", type=Path, default=None, help="folder of OR-Library scp files")
     ap.add_argument("--orlib-only", action="store_true")
     ap.add_argument("--orlib-all", action="store_true", help="also the larger scpa-d files")
+    ap.add_argument("--orlib-hard", action="store_true", help="the hard/ files (nre, nrf, nrg, nrh) instead")
+    ap.add_argument("--orlib-names", default="", help="only these files (comma-separated stems)")
     args = ap.parse_args(argv)
     pd.set_option("display.width", 200)
     if not args.orlib_only:
@@ -290,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
               f"time limit {args.time_limit:g} s, selector gap target {args.gap:g}")
         print(table[cols].to_string(index=False, float_format=lambda v: f"{v:,.4g}"))
     if args.orlib is not None:
-        _orlib_table(args.orlib, args.time_limit, args.orlib_all)
+        _orlib_table(args.orlib, args.time_limit, args.orlib_all, args.orlib_hard, args.orlib_names)
     return 0
 
 
