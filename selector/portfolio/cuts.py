@@ -20,8 +20,9 @@ model (budget, pools, levels, conflicts, supply, quotas, rules) and one column
 that partner's objective coefficient. Cuts are added as they are violated:
 
 1. at the start portfolio (so that the master values it exactly);
-2. at the master's LP optimum, round after round, until none is violated: the master's
-   LP bound is then the full model's;
+2. at the master's LP optimum, round after round (in-out separation, at most
+   LP_CUT_LIMIT a round), until none is violated: the master's LP bound is then the
+   full model's;
 3. at each portfolio HiGHS's branch-and-bound finds: when the master overvalues one
    by more than the gap asked for over the best known, the search stops, the cuts go in
    and the search starts again from the best portfolio known (highspy has no
@@ -30,7 +31,9 @@ that partner's objective coefficient. Cuts are added as they are violated:
 
 Every master is a relaxation of the full model, so each bound HiGHS proves on it holds
 for the portfolio problem too; a search that ends with no cut left to add has proved
-its portfolio optimal. Coverage rules (``[[rules]]`` of kind ``coverage``) count the
+its portfolio optimal ("optimal" is decided on true values against the least bound).
+With the partners' costs given, a portfolio proved optimal is then swapped for the
+cheapest of equal value, so that ties do not depend on the start. Coverage rules (``[[rules]]`` of kind ``coverage``) count the
 covered value of rows and have no place in this master: those scenarios keep the full
 model (:func:`selector.portfolio.optimizer.solve` decides).
 """
