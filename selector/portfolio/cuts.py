@@ -43,7 +43,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -51,7 +51,7 @@ import scipy.sparse as sp
 
 from selector.portfolio.instance import PortfolioInstance
 from selector.portfolio.model import MipModel
-from selector.portfolio.solvers import SolveProgress, _quiet_highs, _run_guarded, _Solved
+from selector.portfolio.solvers import SolveProgress, _highs_lp, _quiet_highs, _run_guarded, _Solved
 
 __all__ = ["RowValues", "row_values", "solve_by_cuts"]
 
@@ -186,40 +186,24 @@ class _Master:
 
         self.hs = highspy
         self.rv = rv
+        if side.n_cols != side.n_x:
+            raise ValueError("the master takes the partner-side model: build_model(drop=('objective_link',))")
         self.n = side.n_x
         h = _quiet_highs(highspy)
         h.setOptionValue("random_seed", int(seed) % 2_147_483_647)
         if threads is not None:
             h.setOptionValue("threads", int(threads))
         h.setOptionValue("presolve", "off")
-        inf = highspy.kHighsInf
-        lp = highspy.HighsLp()
         # theta columns come with a row's first cut; until then the row counts at its
         # largest value, in the objective's constant.
-        lp.num_col_ = self.n
-        lp.num_row_ = int(side.A.shape[0])
-        lp.col_cost_ = rv.c_x.astype(float)
-        lp.col_lower_ = side.col_lo[: self.n]
-        lp.col_upper_ = side.col_hi[: self.n]
-        lp.row_lower_ = np.where(np.isinf(side.row_lo), -inf, side.row_lo)
-        lp.row_upper_ = np.where(np.isinf(side.row_hi), inf, side.row_hi)
-        lp.sense_ = highspy.ObjSense.kMaximize
-        lp.offset_ = float(rv.top.sum())
-        A = sp.csc_matrix(side.A[:, : self.n])
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = A.indptr.astype(np.int32)
-        lp.a_matrix_.index_ = A.indices.astype(np.int32)
-        lp.a_matrix_.value_ = A.data.astype(float)
-        lp.a_matrix_.num_col_ = self.n
-        lp.a_matrix_.num_row_ = lp.num_row_
+        lp = _highs_lp(highspy, replace(side, sense="max", c=rv.c_x), integer=False,
+                       offset=float(rv.top.sum()))
         h.passModel(lp)
         h.HandleUserInterrupt = True
         self.col_of_row = np.full(rv.n_rows, -1, dtype=np.int64)
-        self.row_of_col: list[np.ndarray] = []
         self.offset = float(rv.top.sum())
         self.col_cost = rv.c_x.astype(float)  # the objective per column, theta columns included
         self.h = h
-        self.n_cuts = 0
 
     def add_cuts(
         self, x: np.ndarray, theta: np.ndarray | None = None, at: np.ndarray | None = None,
@@ -233,6 +217,7 @@ class _Master:
         value, k = rv.values(x)
         said = rv.top if theta is None else theta
         tol = CUT_TOL * np.maximum(rv.top, 1.0)
+        m_all = rhs_all = None
         if at is None:
             excess = said - value
         else:
@@ -243,11 +228,15 @@ class _Master:
             rows = np.sort(rows[np.argsort(-excess[rows], kind="stable")[:limit]])
         if not len(rows):
             return 0
-        return self._add_rows(rows, k)
+        if m_all is None or rhs_all is None:
+            m, rhs = rv.cuts(rows, k)
+        else:
+            m, rhs = sp.csr_matrix(m_all[rows]), rhs_all[rows]
+        return self._add_rows(rows, m, rhs)
 
-    def _add_rows(self, rows: np.ndarray, k: np.ndarray) -> int:
-        """Add the cuts of ``rows`` at positions ``k`` (per kept row), with theta
-        columns for rows that have none yet."""
+    def _add_rows(self, rows: np.ndarray, m: sp.csr_matrix, rhs: np.ndarray) -> int:
+        """Add the cuts ``theta_s + m @ x <= rhs`` of ``rows``, with theta columns for
+        rows that have none yet."""
         rv = self.rv
         new = rows[self.col_of_row[rows] < 0]
         if len(new):
@@ -258,7 +247,6 @@ class _Master:
             self.col_cost = np.r_[self.col_cost, np.ones(len(new))]
             self.offset -= float(rv.top[new].sum())
             self.h.changeObjectiveOffset(self.offset)
-        m, rhs = rv.cuts(rows, k)
         n_cols = self.h.getNumCol()
         m = sp.csr_matrix(sp.hstack([
             sp.csr_matrix((m.data, m.indices, m.indptr), shape=(len(rows), n_cols)),
@@ -269,7 +257,6 @@ class _Master:
         inf = self.hs.kHighsInf
         self.h.addRows(len(rows), np.full(len(rows), -inf), rhs, m.nnz, m.indptr[:-1].astype(np.int32),
                        m.indices.astype(np.int32), m.data.astype(float))
-        self.n_cuts += len(rows)
         return len(rows)
 
     def add_deepest(self, rows: np.ndarray) -> int:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from selector.errors import SolverError
 from selector.portfolio.model import MipModel
@@ -199,6 +200,34 @@ def _run_guarded(h: Any, time_limit: float) -> Any:
     return result.get("status")
 
 
+def _highs_lp(highspy: Any, model: MipModel, *, integer: bool = True, offset: float = 0.0) -> Any:
+    """The matrix model as a ``highspy.HighsLp`` (its first ``n_x`` columns integer
+    unless ``integer`` is False; ``offset`` the objective's constant)."""
+    lp = highspy.HighsLp()
+    lp.num_col_ = model.n_cols
+    lp.num_row_ = int(model.A.shape[0])
+    lp.col_cost_ = np.asarray(model.c, dtype=float)
+    lp.col_lower_ = model.col_lo
+    lp.col_upper_ = model.col_hi
+    inf = highspy.kHighsInf
+    lp.row_lower_ = np.where(np.isinf(model.row_lo), -inf, model.row_lo)
+    lp.row_upper_ = np.where(np.isinf(model.row_hi), inf, model.row_hi)
+    lp.sense_ = highspy.ObjSense.kMaximize if model.sense == "max" else highspy.ObjSense.kMinimize
+    lp.offset_ = float(offset)
+    A = sp.csc_matrix(model.A)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = A.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = A.indices.astype(np.int32)
+    lp.a_matrix_.value_ = A.data.astype(float)
+    lp.a_matrix_.num_col_ = model.n_cols
+    lp.a_matrix_.num_row_ = lp.num_row_
+    if integer:
+        lp.integrality_ = [highspy.HighsVarType.kInteger] * model.n_x + [
+            highspy.HighsVarType.kContinuous
+        ] * (model.n_cols - model.n_x)
+    return lp
+
+
 def _solve_highs(
     model: MipModel,
     *,
@@ -227,26 +256,7 @@ def _solve_highs(
     # (10 s on the 604-partner vendor scenario) for little reduction; the model is
     # already reduced (merged segments, fixed partners) before it gets here.
     h.setOptionValue("presolve", presolve)
-    lp = highspy.HighsLp()
-    lp.num_col_ = model.n_cols
-    lp.num_row_ = int(model.A.shape[0])
-    lp.col_cost_ = model.c
-    lp.col_lower_ = model.col_lo
-    lp.col_upper_ = model.col_hi
-    inf = highspy.kHighsInf
-    lp.row_lower_ = np.where(np.isinf(model.row_lo), -inf, model.row_lo)
-    lp.row_upper_ = np.where(np.isinf(model.row_hi), inf, model.row_hi)
-    lp.sense_ = highspy.ObjSense.kMaximize if model.sense == "max" else highspy.ObjSense.kMinimize
-    A = model.A
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = A.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = A.indices.astype(np.int32)
-    lp.a_matrix_.value_ = A.data.astype(float)
-    lp.a_matrix_.num_col_ = model.n_cols
-    lp.a_matrix_.num_row_ = lp.num_row_
-    lp.integrality_ = [highspy.HighsVarType.kInteger] * model.n_x + [
-        highspy.HighsVarType.kContinuous
-    ] * (model.n_cols - model.n_x)
+    lp = _highs_lp(highspy, model)
     status = h.passModel(lp)
     if status == highspy.HighsStatus.kError:
         return _Solved("error", None, None, None, "HiGHS rejected the model")
