@@ -77,6 +77,12 @@ TIE_ROUNDS = 5
 #: Relative tolerance for a violated cut (of the row's largest value) and for an
 #: overvalued portfolio (of the objective).
 CUT_TOL = 1e-7
+#: A portfolio the master overvalues stops the search (for its cuts and a restart)
+#: only when it overvalues by more than RESTART_SHARE of the search's gap, while that
+#: gap is over RESTART_FAR: a restart repeats the root, which on the 604 x 14,000 bench
+#: takes 3-7 s (weighted_coverage, 60 s: 0.15 % gap with 0.5, 0.49 % with 0).
+RESTART_SHARE = 0.5
+RESTART_FAR = 1e-3
 
 
 @dataclass(frozen=True, eq=False)
@@ -204,6 +210,23 @@ class _Master:
         self.offset = float(rv.top.sum())
         self.col_cost = rv.c_x.astype(float)  # the objective per column, theta columns included
         self.h = h
+        self.n_side = int(h.getNumRow())  # rows of the rules; the cuts come after them
+        self._activity: np.ndarray | None = None  # row values of the last LP solution read
+
+    def purge(self) -> int:
+        """Delete the cuts that had slack at the last LP solution read (:meth:`solution`);
+        how many. Cuts added since are kept. The master stays a relaxation and that LP
+        solution stays optimal; the search's LPs get smaller (M weighted_coverage:
+        16,765 rows to 11,223)."""
+        if self._activity is None:
+            return 0
+        act = self._activity
+        upper = np.asarray(self.h.getLp().row_upper_)[self.n_side : len(act)]
+        slack = np.flatnonzero(upper - act[self.n_side :] > CUT_TOL * np.maximum(np.abs(upper), 1.0))
+        self._activity = None
+        if len(slack):
+            self.h.deleteRows(len(slack), (slack + self.n_side).astype(np.int32))
+        return len(slack)
 
     def add_cuts(
         self, x: np.ndarray, theta: np.ndarray | None = None, at: np.ndarray | None = None,
@@ -282,7 +305,9 @@ class _Master:
         return out
 
     def solution(self) -> tuple[np.ndarray, np.ndarray]:
-        v = np.asarray(self.h.getSolution().col_value)
+        sol = self.h.getSolution()
+        self._activity = np.asarray(sol.row_value)
+        v = np.asarray(sol.col_value)
         return v[: self.n], self.theta(v)
 
     def set_integer(self, on: bool) -> None:
@@ -366,6 +391,9 @@ def solve_by_cuts(
         lp_value = float(h.getInfo().objective_function_value)
         bound = min(bound, lp_value)
         x, theta = master.solution()
+        # Cuts with slack leave the LP (M weighted_coverage: 11,000 rows instead of
+        # 15,500 after 7 rounds, each round faster)
+        master.purge()
         added = 0
         if core is not None:
             # In-out separation (Ben-Ameur and Neto): cuts at a point between the LP's
@@ -381,6 +409,7 @@ def solve_by_cuts(
             _tell(progress, t0, best, bound)
 
     # 2. Branch and bound on the master; restart with new cuts when it overvalues.
+    master.purge()  # HiGHS solves the root LP afresh: the fewer rows the better
     master.set_integer(True)
     # Presolve off keeps the LP rounds warm; the search gains from it (the vendor plan
     # proved optimal in 3.6 s of search with it, 0.018 % short in 5.6 s without).
@@ -408,7 +437,11 @@ def solve_by_cuts(
                 best, best_x = true, x
             if true < said - CUT_TOL * max(abs(said), 1.0):
                 pending.append((x.astype(float), master.theta(full)))
-                if said > best + slack * max(abs(best), 1.0):
+                d = event.data_out.mip_dual_bound
+                hb = min(bound, abs(float(d))) if math.isfinite(d) else bound
+                far = math.isfinite(hb) and hb - best > RESTART_FAR * max(abs(best), 1.0)
+                room = RESTART_SHARE * (hb - best) if far else 0.0
+                if said > best + max(slack * max(abs(best), 1.0), room):
                     stop_now[0] = True
         except Exception:  # never let a callback error reach the solver
             return

@@ -209,3 +209,36 @@ def test_ties_in_value_go_to_the_cheaper_portfolio_whatever_the_start(start: str
     assert list(solved.x) == [False, True, True]
     assert solved.objective == pytest.approx(120.0)
     assert solved.bound is not None and solved.bound >= 120.0
+
+
+@pytest.mark.parametrize("objective", OBJECTIVES)
+def test_purged_cuts_leave_the_lp_optimum_and_the_bound(objective: str) -> None:
+    """Deleting the cuts with slack at an LP optimum keeps that optimum (and its value);
+    cuts added after the LP was read are kept."""
+    from selector.portfolio.cuts import _Master
+
+    purged_some = False
+    for seed in range(8):
+        _, inst = _random_instance(200 + seed, objective, n=10, rows=30)
+        rv = row_values(inst)
+        if not rv.n_rows:
+            continue
+        master = _Master(_side(inst), rv, seed=0, threads=1)
+        rng = np.random.default_rng(seed)
+        for _ in range(6):  # cuts at random selections: many are slack at the optimum
+            master.add_cuts((rng.random(inst.n_partners) < 0.5).astype(float))
+        master.h.run()
+        before = master.h.getInfo().objective_function_value
+        x, theta = master.solution()
+        rows = master.h.getNumRow()
+        late = master.add_cuts(x, theta)  # violated at the LP optimum: must survive
+        tail = np.asarray(master.h.getLp().row_upper_)[rows:]
+        removed = master.purge()
+        assert master.h.getNumRow() == rows + late - removed
+        assert np.array_equal(np.asarray(master.h.getLp().row_upper_)[master.h.getNumRow() - late:], tail)
+        purged_some |= removed > 0
+        if late == 0:
+            master.h.run()
+            assert master.h.getInfo().objective_function_value == pytest.approx(before, rel=1e-9)
+        assert master.purge() == 0  # nothing read since: nothing to purge
+    assert purged_some
