@@ -118,6 +118,21 @@ def _heuristic(
     return h
 
 
+def _lp_greedy(
+    inst: PortfolioInstance, *, seed: int, moves: int | None, seconds: float
+) -> Callable[[np.ndarray], np.ndarray | None]:
+    """The master's LP-guided start: the partners an LP optimum takes at
+    ``POLISH_FROM`` or more, completed and improved by the greedy (None when that
+    breaks a rule)."""
+
+    def polish(x_lp: np.ndarray) -> np.ndarray | None:
+        start = (np.asarray(x_lp) >= POLISH_FROM) & ~inst.fixed_out
+        h = greedy_portfolio(inst, time_budget=seconds, seed=seed, start=start, moves=moves)
+        return h.selected if h.feasible else None
+
+    return polish
+
+
 def heuristic_solve(
     scenario: Scenario,
     *,
@@ -329,6 +344,8 @@ def solve(
             threads=threads, node_limit=node_limit, progress=progress,
             # ties: the fewest-changes stage settles them for plans; the cheapest otherwise
             cost=None if _wants_stability(scenario, inst) else inst.cost,
+            polish=_lp_greedy(inst, seed=seed, moves=moves, seconds=min(POLISH_SECONDS, 0.1 * remaining))
+            if warm_start else None,
         )
         if _wants_stability(scenario, inst):
             model = build_model(inst)  # the fewest-changes stage needs the objective rows
@@ -407,6 +424,11 @@ STAGE_ONE_SHARE = 0.85
 CUT_OBJECTIVES: tuple[str, ...] = ("coverage", "weighted_coverage")
 #: Seconds of greedy start for a plan solved by the master.
 PLAN_START_SECONDS = 0.5
+#: The LP-guided greedy on the master (see _lp_greedy): at most this many seconds, from
+#: the partners the LP takes at POLISH_FROM or more. M weighted_coverage: 6.3029e8 in
+#: 1 s from the partners at 0.5 or more, against 6.2503e8 for the greedy from nothing.
+POLISH_SECONDS = 1.0
+POLISH_FROM = 0.5
 #: Coverage models with at least this many merged segment rows get a Lagrangian bound
 #: (selector.portfolio.lagrange) when the solver stops short: LAGRANGE_SHARE of the
 #: time, at most LAGRANGE_SECONDS.
