@@ -56,9 +56,9 @@ from selector.portfolio.solvers import SolveProgress, _highs_lp, _quiet_highs, _
 __all__ = ["RowValues", "row_values", "solve_by_cuts"]
 
 #: Share of the time limit the LP cut rounds may take before branching starts. The
-#: rounds end sooner when the LP is settled (M coverage: 1.2 s); when they do not, the
-#: search could not finish its root either (M weighted_coverage, 10 s: 0.94-1.23 % gap
-#: with 0.8 against 1.57 % with 0.35).
+#: rounds end sooner when the LP is settled (M coverage: about 1 s); when they do not,
+#: the search could not finish its root either (M weighted_coverage, 10 s: 0.33 % gap
+#: with 0.8 against 0.93 % with 0.35; M coverage the same 0.29 % with either).
 LP_SHARE = 0.8
 #: Largest LP cut rounds; each adds the cuts its LP optimum violates.
 LP_ROUNDS = 60

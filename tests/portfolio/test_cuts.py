@@ -239,3 +239,64 @@ def test_a_search_cancelled_before_it_ran_proves_nothing(monkeypatch: pytest.Mon
         assert solved.bound is not None and solved.bound >= best * (1 - TOL) - TOL, (solved.bound, best)
         if solved.state == "optimal":
             assert solved.objective == pytest.approx(best, rel=1e-9, abs=1e-9)
+
+
+def _best_portfolio(inst: Any) -> tuple[float, np.ndarray] | None:
+    """The optimum by enumeration over the instance's columns (small n only)."""
+    found: tuple[float, np.ndarray] | None = None
+    for bits in itertools.product([False, True], repeat=inst.n_partners):
+        x = np.array(bits, dtype=bool)
+        if violations(inst, x):
+            continue
+        v = evaluate(inst, x)
+        if found is None or v > found[0]:
+            found = (v, x)
+    return found
+
+
+@pytest.mark.parametrize("objective", OBJECTIVES)
+def test_the_lp_guided_start_is_taken_when_better_and_only_then(
+    objective: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The polish hook gets the LP optimum (fractions within 0..1) and its portfolio
+    becomes the incumbent when it is worth more; a worse one or None changes nothing.
+    The search itself is switched off, so that only the start and the hook can bring a
+    portfolio."""
+    import highspy
+
+    import selector.portfolio.cuts as cuts
+
+    real = cuts._run_guarded
+
+    def no_search(h: Any, seconds: float) -> Any:
+        if highspy.HighsVarType.kInteger in list(h.getLp().integrality_):
+            h.clearSolver()
+            return None
+        return real(h, seconds)
+
+    monkeypatch.setattr(cuts, "_run_guarded", no_search)
+    checked = 0
+    for seed in range(10):
+        _, inst = _random_instance(400 + seed, objective, n=9, rows=25)
+        known = _best_portfolio(inst)
+        empty = np.zeros(inst.n_partners, bool)
+        if known is None or not known[0] > 0 or violations(inst, empty):
+            continue
+        best, x_best = known
+        seen: list[np.ndarray] = []
+
+        def polish(x_lp: np.ndarray, keep: np.ndarray = x_best, seen: list[np.ndarray] = seen) -> np.ndarray:
+            seen.append(x_lp)
+            return keep
+
+        solved = solve_by_cuts(_side(inst), row_values(inst), time_limit=20, gap=0.0, seed=0,
+                               start=empty, threads=1, polish=polish)
+        assert len(seen) == 1 and ((seen[0] >= -1e-9) & (seen[0] <= 1 + 1e-9)).all()
+        assert solved.objective == pytest.approx(best, rel=1e-9, abs=1e-9)
+        assert solved.x is not None and np.array_equal(solved.x, x_best)
+        for hook in (lambda _x, e=empty: e, lambda _x: None):
+            kept = solve_by_cuts(_side(inst), row_values(inst), time_limit=20, gap=0.0, seed=0,
+                                 start=x_best, threads=1, polish=hook)
+            assert kept.x is not None and np.array_equal(kept.x, x_best)
+        checked += 1
+    assert checked >= 3
