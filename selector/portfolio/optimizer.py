@@ -344,8 +344,9 @@ def solve(
             threads=threads, node_limit=node_limit, progress=progress,
             # ties: the fewest-changes stage settles them for plans; the cheapest otherwise
             cost=None if _wants_stability(scenario, inst) else inst.cost,
+            # Plans: the search does better than the greedy there (see PLAN_START_SECONDS)
             polish=_lp_greedy(inst, seed=seed, moves=moves, seconds=min(POLISH_SECONDS, 0.1 * remaining))
-            if warm_start else None,
+            if warm_start and not inst.has_levels else None,
         )
         if _wants_stability(scenario, inst):
             model = build_model(inst)  # the fewest-changes stage needs the objective rows
@@ -426,7 +427,9 @@ CUT_OBJECTIVES: tuple[str, ...] = ("coverage", "weighted_coverage")
 PLAN_START_SECONDS = 0.5
 #: The LP-guided greedy on the master (see _lp_greedy): at most this many seconds, from
 #: the partners the LP takes at POLISH_FROM or more. M weighted_coverage: 6.3029e8 in
-#: 1 s from the partners at 0.5 or more, against 6.2503e8 for the greedy from nothing.
+#: 1 s from the partners at 0.5 or more, against 6.2503e8 for the greedy from nothing
+#: (below 0.5 the start breaks the budget). Not for plans: vendor.toml was proved
+#: optimal in 4.4-6.0 s without it, 6.5-6.9 s with it.
 POLISH_SECONDS = 1.0
 POLISH_FROM = 0.5
 #: Coverage models with at least this many merged segment rows get a Lagrangian bound
