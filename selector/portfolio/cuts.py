@@ -591,7 +591,7 @@ def _set_limit(h: Any, seconds: float) -> None:
     """Let the next LP run of ``h`` take ``seconds`` more. HiGHS 1.x measures an LP's
     ``time_limit`` against the run time summed over every run of the instance (HiGHS
     issue 1477), so a plain ``seconds`` cut the master's later LP rounds short (M
-    weighted_coverage, 10 s: rounds stopped at 3.1 s of LP, the LP bound 0.13 % above
+    weighted_coverage, 10 s: rounds stopped after 2.9 s of LP, the LP bound 0.13 % above
     the settled one). Its MIP solver counts from the start of the run."""
     h.setOptionValue("time_limit", float(h.getRunTime()) + float(seconds))
 
