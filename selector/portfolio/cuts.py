@@ -22,7 +22,8 @@ that partner's objective coefficient. Cuts are added as they are violated:
 1. at the start portfolio (so that the master values it exactly);
 2. at the master's LP optimum, round after round (in-out separation, at most
    LP_CUT_LIMIT a round), until none is violated: the master's LP bound is then the
-   full model's;
+   full model's. The last LP optimum can seed a better start (``polish=``; the
+   optimizer's greedy from the partners the LP takes at half or more);
 3. at each portfolio HiGHS's branch-and-bound finds: when the master overvalues one
    by more than the gap asked for over the best known, the search stops, the cuts go in
    and the search starts again from the best portfolio known (highspy has no

@@ -149,7 +149,7 @@ class PortfolioInstance:
         """The coverage pairs by merged row: ``(starts, partners, rows)``, where
         ``partners[starts[r]:starts[r + 1]]`` cover row ``r``; ``rows`` lists the rows
         with at least one partner (computed once per instance)."""
-        by_row = self.cover.T.tocsr()
+        by_row = self.cover_csc
         ptr = np.asarray(by_row.indptr, dtype=np.int64)
         return ptr, np.asarray(by_row.indices, dtype=np.int64), np.flatnonzero(np.diff(ptr) > 0)
 

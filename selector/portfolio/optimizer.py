@@ -291,17 +291,15 @@ def solve(
     )
     # The start matters most where the solver is slow: give the search a share of the time.
     budget = min(5.0, max(0.5, 0.15 * time_limit), time_limit / 4)
-    if by_cuts and inst.has_levels:
-        # Plans: the master's search finds better than the greedy within a second
-        # (vendor scenarios, 10 s: optimal in 6.1 s with 0.5 s of greedy, 6.8 s with 1.5 s)
-        budget = min(budget, PLAN_START_SECONDS)
     moves = None if node_limit is None else DETERMINISTIC_MOVES
     start_moves, cover_time = moves, None
-    if by_cuts and inst.has_levels and moves is None:
-        # Plans on the master: a start that does not depend on the machine's speed (the
-        # requirement cover, needed only when today's channel cannot be repaired, keeps
-        # its share of the time)
-        start_moves, cover_time = PLAN_START_MOVES, max(0.2, budget)
+    if by_cuts and inst.has_levels:
+        # Plans: the master's search finds better than the greedy within a second, so a
+        # short start that does not depend on the machine's speed (the requirement
+        # cover, needed only when today's channel cannot be repaired, keeps a time share)
+        budget = min(budget, PLAN_START_SECONDS)
+        if moves is None:
+            start_moves, cover_time = PLAN_START_MOVES, max(0.2, budget)
     heuristic = (_heuristic(inst, time_budget=budget, seed=seed, moves=start_moves, cover_time=cover_time)
                  if warm_start else None)
     if start is not None:
@@ -353,7 +351,7 @@ def solve(
             threads=threads, node_limit=node_limit, progress=progress,
             # ties: the fewest-changes stage settles them for plans; the cheapest otherwise
             cost=None if _wants_stability(scenario, inst) else inst.cost,
-            # Plans: the search does better than the greedy there (see PLAN_START_SECONDS)
+            # Not for plans (see POLISH_SECONDS)
             polish=_lp_greedy(inst, seed=seed, moves=moves, seconds=min(POLISH_SECONDS, 0.1 * remaining))
             if warm_start and not inst.has_levels else None,
             first_lp="choose" if inst.has_levels else "ipm",
@@ -433,7 +431,9 @@ STAGE_ONE_SHARE = 0.85
 #: Objectives solved by the Benders master of selector.portfolio.cuts (with HiGHS, no
 #: coverage rule).
 CUT_OBJECTIVES: tuple[str, ...] = ("coverage", "weighted_coverage")
-#: Seconds of greedy start for a plan solved by the master.
+#: Seconds of greedy start for a plan solved by the master (vendor scenarios, 10 s:
+#: optimal in 6.1 s with 0.5 s of greedy, 6.8 s with 1.5 s); with PLAN_START_MOVES
+#: the time of its requirement cover.
 PLAN_START_SECONDS = 0.5
 #: Plans on the master start from the greedy after this many local-search moves instead
 #: of PLAN_START_SECONDS: the same start on any machine. vendor-drop-distributor, 10 s:

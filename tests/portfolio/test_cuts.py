@@ -212,9 +212,9 @@ def test_ties_in_value_go_to_the_cheaper_portfolio_whatever_the_start(start: str
 
 
 
-def test_a_search_cancelled_before_it_ran_proves_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A search the guard cancels before HiGHS began it leaves an info whose dual bound
-    reads 0 (as an LP's does): that number must not become the bound, nor "optimal"."""
+def _cancel_searches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every branch-and-bound run of the master is cancelled before it begins (the LP
+    rounds still run): what the guard leaves is a cleared solver and no status."""
     import highspy
 
     import selector.portfolio.cuts as cuts
@@ -223,11 +223,17 @@ def test_a_search_cancelled_before_it_ran_proves_nothing(monkeypatch: pytest.Mon
 
     def cancelled(h: Any, seconds: float) -> Any:
         if highspy.HighsVarType.kInteger in list(h.getLp().integrality_):
-            h.clearSolver()  # what a cancel before the search leaves
+            h.clearSolver()
             return None
         return real(h, seconds)
 
     monkeypatch.setattr(cuts, "_run_guarded", cancelled)
+
+
+def test_a_search_cancelled_before_it_ran_proves_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A search the guard cancels before HiGHS began it leaves an info whose dual bound
+    reads 0 (as an LP's does): that number must not become the bound, nor "optimal"."""
+    _cancel_searches(monkeypatch)
     for seed in range(6):
         spec, inst = _random_instance(300 + seed, "weighted_coverage", n=9, rows=25)
         best = spec.brute_force()
@@ -262,19 +268,7 @@ def test_the_lp_guided_start_is_taken_when_better_and_only_then(
     becomes the incumbent when it is worth more; a worse one or None changes nothing.
     The search itself is switched off, so that only the start and the hook can bring a
     portfolio."""
-    import highspy
-
-    import selector.portfolio.cuts as cuts
-
-    real = cuts._run_guarded
-
-    def no_search(h: Any, seconds: float) -> Any:
-        if highspy.HighsVarType.kInteger in list(h.getLp().integrality_):
-            h.clearSolver()
-            return None
-        return real(h, seconds)
-
-    monkeypatch.setattr(cuts, "_run_guarded", no_search)
+    _cancel_searches(monkeypatch)
     checked = 0
     for seed in range(10):
         _, inst = _random_instance(400 + seed, objective, n=9, rows=25)
