@@ -26,6 +26,7 @@ Science 2017) and Cordeau, Furini and Ljubic (EJOR 2019), used here for its boun
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -35,7 +36,7 @@ from selector.portfolio.bounds import fractional_knapsack
 from selector.portfolio.instance import PortfolioInstance, segment_quality
 from selector.portfolio.model import GROUPS, MipModel
 
-__all__ = ["lagrangian_bound"]
+__all__ = ["LagrangeResult", "lagrangian_bound", "lagrangian_dual"]
 
 
 class _Inner:
@@ -125,13 +126,42 @@ class _Inner:
         return float(p @ x), x
 
 
+#: Step control of the subgradient method (Caprara, Fischetti and Toth, Operations
+#: Research 1999): every STEP_WINDOW iterations, halve the step when the values of the
+#: window spread by more than STEP_WIDE of the best, grow it by half when by less than
+#: STEP_NARROW. L weighted_coverage (5,014 x 200,000), 85 s: 1.10 % above the greedy's
+#: portfolio, against 1.13 % (and no progress after 100 s) when the step was halved
+#: after ten iterations without a new best.
+STEP_WINDOW = 20
+STEP_WIDE = 0.01
+STEP_NARROW = 0.001
+#: Weight of the newest inner solution in the running average of them (the averaged
+#: solutions approach an optimum of the LP relaxation; Barahona and Anbil's volume
+#: algorithm uses the same average).
+AVERAGE = 0.1
+#: Stop when the best bound moved by less than this share over SETTLED_WINDOWS windows.
+SETTLED = 1e-7
+SETTLED_WINDOWS = 5
+
+
+@dataclass(frozen=True)
+class LagrangeResult:
+    """The least Lagrangian bound seen and the running average of the inner solutions
+    (a fraction per partner column, for a rounding heuristic)."""
+
+    bound: float
+    x: np.ndarray
+    iterations: int
+
+
 def lagrangian_bound(
     inst: PortfolioInstance,
     model: MipModel,
     *,
     incumbent: np.ndarray | None = None,
     seconds: float = 2.0,
-    iterations: int = 400,
+    iterations: int | None = 400,
+    target: float | None = None,
 ) -> float | None:
     """An upper bound on the best objective of ``inst`` (coverage objectives).
 
@@ -144,8 +174,11 @@ def lagrangian_bound(
         A feasible portfolio (boolean mask): its rows' values start the prices, and its
         value steers the step length.
     seconds, iterations
-        Stop after either; any prices give a valid bound, so stopping early only makes
-        it looser.
+        Stop after either (``iterations`` None: only by the clock); any prices give a
+        valid bound, so stopping early only makes it looser.
+    target
+        Stop as soon as the bound is at or below it (a bound that proves the incumbent
+        within the gap asked for needs no more).
 
     Returns
     -------
@@ -153,14 +186,30 @@ def lagrangian_bound(
         The smallest L(rho) seen; None for ``min_cost`` instances, or when the rules
         admit no portfolio at all.
     """
+    found = lagrangian_dual(inst, model, incumbent=incumbent, seconds=seconds, iterations=iterations,
+                            target=target)
+    return None if found is None else found.bound
+
+
+def lagrangian_dual(
+    inst: PortfolioInstance,
+    model: MipModel,
+    *,
+    incumbent: np.ndarray | None = None,
+    seconds: float = 2.0,
+    iterations: int | None = 400,
+    target: float | None = None,
+) -> LagrangeResult | None:
+    """:func:`lagrangian_bound` with the averaged inner solutions (see LagrangeResult)."""
     if not inst.maximize or inst.n_rows == 0:
         return None
     t_end = time.perf_counter() + max(0.0, seconds)
     cover = inst.cover  # columns x rows, CSR
-    pair_j = np.repeat(np.arange(inst.n_partners), np.diff(cover.indptr))
+    ptr = cover.indptr
+    pair_j = np.repeat(np.arange(inst.n_partners), np.diff(ptr))
     pair_r = cover.indices
-    a = inst.value[pair_r] * inst.quality[pair_j]
-    live = ~inst.fixed_out[pair_j]
+    # A partner fixed out counts nothing: its pairs' values are 0, below any price.
+    a = np.where(inst.fixed_out[pair_j], 0.0, inst.value[pair_r] * inst.quality[pair_j])
     inner = _Inner(model)
     if incumbent is not None:
         rho = inst.value * segment_quality(inst, np.asarray(incumbent, dtype=bool))
@@ -170,33 +219,49 @@ def lagrangian_bound(
         low = 0.0
     top = inst.value * float(inst.quality.max(initial=0.0))
     best = np.inf
-    step_scale = 1.0
-    stalled = 0
-    for _ in range(iterations):
-        margin = np.where(live, np.maximum(a - rho[pair_r], 0.0), 0.0)
+    step = 1.0
+    window: list[float] = []
+    marks: list[float] = []
+    average: np.ndarray | None = None
+    done = 0
+    while iterations is None or done < iterations:
+        done += 1
+        margin = np.maximum(a - rho[pair_r], 0.0)
         p = np.bincount(pair_j, weights=margin, minlength=inst.n_partners)
         found = inner.solve(p)
         if found is None:
             return None
         inner_value, x = found
+        average = x.copy() if average is None else AVERAGE * x + (1.0 - AVERAGE) * average
         value = float(rho.sum()) + inner_value
-        if not np.isfinite(best) or value < best - 1e-9 * max(1.0, abs(best)):
-            best = value
-            stalled = 0
-        else:
-            stalled += 1
-            if stalled >= 10:  # halve the step after a run without progress
-                step_scale *= 0.5
-                stalled = 0
-        if time.perf_counter() >= t_end:
+        best = min(best, value)
+        window.append(value)
+        if len(window) == STEP_WINDOW:
+            spread = (max(window) - min(window)) / max(abs(best), 1e-12)
+            if spread > STEP_WIDE:
+                step *= 0.5
+            elif spread < STEP_NARROW:
+                step *= 1.5
+            window.clear()
+            # Settled: the best moved by less than SETTLED over the last windows.
+            marks.append(best)
+            if len(marks) > SETTLED_WINDOWS and marks[-SETTLED_WINDOWS - 1] - best <= SETTLED * max(abs(best), 1.0):
+                break
+        if time.perf_counter() >= t_end or (target is not None and best <= target):
             break
-        # Subgradient of L at rho: 1 - (rows counted by the inner x).
-        counted = np.bincount(pair_r, weights=np.where(margin > 0, x[pair_j], 0.0), minlength=inst.n_rows)
-        g = 1.0 - counted
-        g = np.where((rho <= 0) & (g > 0), 0.0, g)  # rho >= 0 is binding there
+        # Subgradient of L at rho: 1 - (rows counted by the inner x), over the pairs of
+        # the partners the inner x takes (a few hundred of thousands of columns).
+        on = np.flatnonzero(x > 0.0)
+        lengths = ptr[on + 1] - ptr[on]
+        at = np.repeat(ptr[on] - np.cumsum(lengths) + lengths, lengths) + np.arange(int(lengths.sum()))
+        weight = np.where(margin[at] > 0.0, np.repeat(x[on], lengths), 0.0)
+        g = 1.0 - np.bincount(pair_r[at], weights=weight, minlength=inst.n_rows)
+        g[(rho <= 0) & (g > 0)] = 0.0  # rho >= 0 is binding there
         norm = float(g @ g)
         if norm <= 1e-12:
             break
         gap = max(value - low, 1e-6 * max(1.0, abs(value)))
-        rho = np.clip(rho - step_scale * gap / norm * g, 0.0, top)
-    return best if np.isfinite(best) else None
+        rho = np.clip(rho - step * gap / norm * g, 0.0, top)
+    if not np.isfinite(best) or average is None:
+        return None
+    return LagrangeResult(best, average, done)

@@ -90,3 +90,78 @@ def test_no_bound_for_min_cost_nor_for_rules_that_admit_nothing() -> None:
     inst = build_instance(scenario, partner_quality(scenario))
     assert lagrangian_bound(inst, build_model(inst)) is None
     assert evaluate(inst, np.zeros(2, bool)) == 0.0
+
+
+def _lp_relaxation(inst: Any) -> float:
+    """The LP relaxation of the full model (a column per covered segment row)."""
+    import highspy
+
+    from selector.portfolio.solvers import _highs_lp, _quiet_highs
+
+    model = build_model(inst)
+    h = _quiet_highs(highspy)
+    h.passModel(_highs_lp(highspy, model, integer=False))
+    h.run()
+    assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    return float(h.getInfo().objective_function_value)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_subgradient_reaches_the_lp_relaxation(seed: int) -> None:
+    """Minimising L over the prices reaches the LP relaxation's bound (and never goes
+    below it, nor below the optimum): the subgradient is the right one."""
+    rng = np.random.default_rng(seed)
+    n, rows = 12, 40
+    covers = [(p, s) for p in range(n) for s in range(rows) if rng.random() < 0.3]
+    spec = spec_of(list(rng.integers(5, 30, n)), list(rng.integers(1, 60, rows)), covers,
+                   budget=int(rng.integers(30, 90)), objective="weighted_coverage",
+                   score=[float(v) for v in rng.uniform(0.3, 1.0, n).round(2)])
+    scenario = spec.scenario()
+    inst = build_instance(scenario, partner_quality(scenario))
+    lp = _lp_relaxation(inst)
+    best = spec.brute_force()
+    assert best is not None
+    bound = lagrangian_bound(inst, build_model(inst), incumbent=np.zeros(n, bool), iterations=3000,
+                             seconds=30)
+    assert bound is not None
+    assert bound >= lp * (1 - TOL) - TOL
+    assert bound >= best * (1 - TOL) - TOL
+    assert bound <= lp * 1.01, (bound, lp, best)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_largest_weighted_models_are_bounded_by_the_lagrangian_alone(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above LAGRANGE_ROWS_MASTER rows, weighted_coverage skips the master: the answer
+    is the greedy's portfolio with the Lagrangian bound, "optimal" only when that bound
+    proves it (lowered thresholds put small instances on that path)."""
+    import selector.portfolio.optimizer as optimizer
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the master has no part in this path")
+
+    monkeypatch.setattr(optimizer, "LAGRANGE_ROWS_MASTER", 1)
+    monkeypatch.setattr(optimizer, "LAGRANGE_ROWS", 1)
+    monkeypatch.setattr(optimizer, "solve_by_cuts", refuse)
+    rng = np.random.default_rng(50 + seed)
+    n, rows = 9, 30
+    covers = [(p, s) for p in range(n) for s in range(rows) if rng.random() < 0.3]
+    # seed 0: disjoint coverage and a budget that takes everyone, so the bound proves it
+    if seed == 0:
+        covers = [(p, p) for p in range(n)]
+    spec = spec_of(list(rng.integers(5, 30, n)), list(rng.integers(1, 60, rows)), covers,
+                   budget=1000 if seed == 0 else int(rng.integers(30, 90)), objective="weighted_coverage",
+                   score=[float(v) for v in rng.uniform(0.3, 1.0, n).round(2)])
+    best = spec.brute_force()
+    assert best is not None
+    result = optimizer.solve(spec.scenario(), gap=1e-4, time_limit=5)
+    assert result.objective is not None and result.bound is not None
+    assert result.objective <= best * (1 + TOL) + TOL
+    assert result.bound >= best * (1 - TOL) - TOL
+    if result.status == "optimal":
+        assert result.bound - result.objective <= 1e-4 * 1.0001 * result.objective + TOL
+    else:
+        assert result.status == "time_limit"
+    if seed == 0:
+        assert result.status == "optimal"
