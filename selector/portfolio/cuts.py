@@ -84,6 +84,11 @@ CUT_TOL = 1e-7
 #: Seconds past HiGHS's own time limit before the guard thread cancels a run: HiGHS's
 #: limit should end it first, with a status and an info that can be read.
 GUARD_SLACK = 0.25
+#: Fix partners by the reduced costs of the last LP round before the search (see
+#: _Master.fix_by_reduced_costs); a fixing needs the LP's bound to fall below the best
+#: value by FIX_MARGIN of it, so that rounding cannot fix a partner wrongly.
+REDUCED_COST_FIXING = True
+FIX_MARGIN = 1e-7
 
 
 @dataclass(frozen=True, eq=False)
@@ -196,6 +201,8 @@ class _Master:
         if side.n_cols != side.n_x:
             raise ValueError("the master takes the partner-side model: build_model(drop=('objective_link',))")
         self.n = side.n_x
+        self.col_lo, self.col_hi = side.col_lo[: self.n], side.col_hi[: self.n]
+        self.fixed = 0  # columns fixed by reduced costs
         h = _quiet_highs(highspy)
         h.setOptionValue("random_seed", int(seed) % 2_147_483_647)
         if threads is not None:
@@ -292,6 +299,25 @@ class _Master:
         v = np.asarray(self.h.getSolution().col_value)
         return v[: self.n], self.theta(v)
 
+    def fix_by_reduced_costs(self, lp_value: float, x: np.ndarray, d: np.ndarray, best: float) -> float:
+        """Fix the columns an LP optimum (value ``lp_value``, columns ``x``, reduced
+        costs ``d``; HiGHS's signs for a maximum) proves no better than ``best``: at 0
+        when forcing them in costs more than the LP's lead over ``best``, at 1 when
+        forcing them out does. Answers the most any portfolio the fixings exclude can
+        be worth (``-inf`` when nothing was fixed), below ``best`` by construction."""
+        free = self.col_lo < self.col_hi
+        margin = FIX_MARGIN * max(abs(best), 1.0)
+        out = free & (x <= 1e-9) & (d < 0) & (lp_value + d < best - margin)
+        into = free & (x >= 1 - 1e-9) & (d > 0) & (lp_value - d < best - margin)
+        cols = np.flatnonzero(out | into).astype(np.int32)
+        if len(cols) == 0:
+            return -math.inf
+        value = into[cols].astype(float)
+        self.h.changeColsBounds(len(cols), cols, value, value)
+        self.fixed = int(len(cols))
+        return float(max(np.max(lp_value + d[out], initial=-math.inf),
+                         np.max(lp_value - d[into], initial=-math.inf)))
+
     def set_integer(self, on: bool) -> None:
         kind = self.hs.HighsVarType.kInteger if on else self.hs.HighsVarType.kContinuous
         self.h.changeColsIntegrality(self.n, np.arange(self.n, dtype=np.int32), np.array([kind] * self.n))
@@ -362,6 +388,7 @@ def solve_by_cuts(
 
     bound = math.inf
     lp_x: np.ndarray | None = None
+    priced: tuple[float, np.ndarray, np.ndarray] | None = None  # the last optimal LP's value, x, reduced costs
     cold = 0.0  # seconds of the first LP, solved from scratch as the search's root LP is
 
     # 1. LP rounds: cuts at the master's LP optimum until none is violated.
@@ -393,6 +420,7 @@ def solve_by_cuts(
         bound = min(bound, lp_value)
         x, theta = master.solution()
         lp_x = x
+        priced = (lp_value, x, np.asarray(h.getSolution().col_dual)[: master.n])
         added = 0
         if core is not None:
             # In-out separation (Ben-Ameur and Neto): cuts at a point between the LP's
@@ -417,6 +445,13 @@ def solve_by_cuts(
                 master.add_cuts(found.astype(float))
                 if progress is not None:
                     _tell(progress, t0, best, bound)
+
+    # Reduced-cost fixing: a partner the last LP leaves out (in) whose reduced cost
+    # takes that LP's bound below the best value known cannot be in (out of) a better
+    # portfolio; the portfolios it rules out are worth at most ``fixed_bound``.
+    fixed_bound = -math.inf
+    if REDUCED_COST_FIXING and priced is not None and best_x is not None and node_limit is None:
+        fixed_bound = master.fix_by_reduced_costs(*priced, best)
 
     # 2. Branch and bound on the master; restart with new cuts when it overvalues.
     master.set_integer(True)
@@ -511,6 +546,7 @@ def solve_by_cuts(
             break  # deterministic mode: one search, however it ended
     if best_x is None:
         return _Solved("no_solution", None, None, None if not math.isfinite(bound) else bound)
+    bound = max(bound, fixed_bound)  # the fixed-out portfolios are worth at most that
     # The master is a relaxation: its bound is at or above every true value, up to
     # rounding. Only rounding is smoothed here; anything more is left for the caller
     # (and the tests) to see.

@@ -294,3 +294,52 @@ def test_the_lp_guided_start_is_taken_when_better_and_only_then(
             assert kept.x is not None and np.array_equal(kept.x, x_best)
         checked += 1
     assert checked >= 3
+
+
+@pytest.mark.parametrize("objective", OBJECTIVES)
+def test_reduced_cost_fixing_excludes_only_worse_portfolios(
+    objective: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Started from the optimum, the master fixes partners by the last LP's reduced
+    costs: every portfolio a fixing excludes is worth at most the bound it answers
+    (below the optimum), by enumeration; and the search still proves the optimum."""
+    import selector.portfolio.cuts as cuts
+
+    seen: list[tuple[np.ndarray, np.ndarray, float]] = []
+    real = cuts._Master.fix_by_reduced_costs
+
+    def recorded(master: Any, lp_value: float, x: np.ndarray, d: np.ndarray, best: float) -> float:
+        before = master.h.getLp()
+        lo0, hi0 = np.array(before.col_lower_)[: master.n], np.array(before.col_upper_)[: master.n]
+        worth = real(master, lp_value, x, d, best)
+        after = master.h.getLp()
+        lo, hi = np.array(after.col_lower_)[: master.n], np.array(after.col_upper_)[: master.n]
+        changed = (lo != lo0) | (hi != hi0)
+        seen.append((changed, lo, worth))
+        return worth
+
+    monkeypatch.setattr(cuts._Master, "fix_by_reduced_costs", recorded)
+    fixed = 0
+    for seed in range(12):
+        _, inst = _random_instance(500 + seed, objective, n=9, rows=25)
+        known = _best_portfolio(inst)
+        if known is None:
+            continue
+        best, x_best = known
+        seen.clear()
+        solved = solve_by_cuts(_side(inst), row_values(inst), time_limit=20, gap=0.0, seed=0,
+                               start=x_best, threads=1)
+        assert solved.state == "optimal"
+        assert solved.objective == pytest.approx(best, rel=1e-9, abs=1e-9)
+        assert solved.bound is not None and solved.bound >= best * (1 - TOL) - TOL
+        if not seen or not seen[0][0].any():
+            continue
+        changed, lo, worth = seen[0]
+        assert worth < best
+        fixed += int(changed.sum())
+        for bits in itertools.product([False, True], repeat=inst.n_partners):
+            x = np.array(bits, dtype=bool)
+            if violations(inst, x) or not (x[changed] != (lo[changed] > 0.5)).any():
+                continue
+            assert evaluate(inst, x) <= worth + TOL * max(abs(worth), 1.0), (seed, bits)
+    assert fixed >= 3
