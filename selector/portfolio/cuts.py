@@ -450,8 +450,8 @@ def solve_by_cuts(
     # takes that LP's bound below the best value known cannot be in (out of) a better
     # portfolio; the portfolios it rules out are worth at most ``fixed_bound``.
     fixed_bound = -math.inf
-    if REDUCED_COST_FIXING and priced is not None and best_x is not None and node_limit is None:
-        fixed_bound = master.fix_by_reduced_costs(*priced, best)
+    fixing = REDUCED_COST_FIXING and priced is not None and node_limit is None
+    fixed_at = -math.inf  # the best value the last fixing used
 
     # 2. Branch and bound on the master; restart with new cuts when it overvalues.
     master.set_integer(True)
@@ -504,6 +504,10 @@ def solve_by_cuts(
         # round was) would only cost time
         if left <= max(0.05, cold if node_limit is None else 0.0):
             break
+        if fixing and priced is not None and best_x is not None and best > fixed_at:
+            # the same reduced costs fix more against a better portfolio
+            fixed_bound = max(fixed_bound, master.fix_by_reduced_costs(*priced, best))
+            fixed_at = best
         if best_x is not None:
             master.start(best_x)
         h.setOptionValue("time_limit", float(left))  # the MIP times itself from its start
