@@ -28,7 +28,9 @@ Science 2017) and Cordeau, Furini and Ljubic (EJOR 2019), used here for its boun
 
 from __future__ import annotations
 
+import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -145,6 +147,8 @@ AVERAGE = 0.1
 #: Stop when the best bound moved by less than this share over SETTLED_WINDOWS windows.
 SETTLED = 1e-7
 SETTLED_WINDOWS = 5
+#: Seconds between two calls of ``report``.
+REPORT_EVERY = 0.25
 
 
 @dataclass(frozen=True)
@@ -165,6 +169,7 @@ def lagrangian_bound(
     seconds: float = 2.0,
     iterations: int | None = 400,
     target: float | None = None,
+    report: Callable[[float], object] | None = None,
 ) -> float | None:
     """An upper bound on the best objective of ``inst`` (coverage objectives).
 
@@ -182,6 +187,9 @@ def lagrangian_bound(
     target
         Stop as soon as the bound is at or below it (a bound that proves the incumbent
         within the gap asked for needs no more).
+    report
+        Called with the best bound so far, at most four times a second (for a caller
+        that shows it live; its errors are ignored).
 
     Returns
     -------
@@ -190,7 +198,7 @@ def lagrangian_bound(
         admit no portfolio at all.
     """
     found = lagrangian_dual(inst, model, incumbent=incumbent, seconds=seconds, iterations=iterations,
-                            target=target)
+                            target=target, report=report)
     return None if found is None else found.bound
 
 
@@ -202,6 +210,7 @@ def lagrangian_dual(
     seconds: float = 2.0,
     iterations: int | None = 400,
     target: float | None = None,
+    report: Callable[[float], object] | None = None,
 ) -> LagrangeResult | None:
     """:func:`lagrangian_bound` with the averaged inner solutions (see LagrangeResult)."""
     if not inst.maximize or inst.n_rows == 0:
@@ -225,6 +234,7 @@ def lagrangian_dual(
     step = 1.0
     window: list[float] = []
     marks: list[float] = []
+    reported = -math.inf
     average: np.ndarray | None = None
     done = 0
     while iterations is None or done < iterations:
@@ -238,6 +248,12 @@ def lagrangian_dual(
         average = x.copy() if average is None else AVERAGE * x + (1.0 - AVERAGE) * average
         value = float(rho.sum()) + inner_value
         best = min(best, value)
+        if report is not None and time.perf_counter() - reported >= REPORT_EVERY:
+            reported = time.perf_counter()
+            try:
+                report(best)
+            except Exception:  # a display's error must not end the bound
+                pass
         window.append(value)
         if len(window) == STEP_WINDOW:
             spread = (max(window) - min(window)) / max(abs(best), 1e-12)

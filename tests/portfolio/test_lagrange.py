@@ -155,13 +155,19 @@ def test_the_largest_weighted_models_are_bounded_by_the_lagrangian_alone(
                    score=[float(v) for v in rng.uniform(0.3, 1.0, n).round(2)])
     best = spec.brute_force()
     assert best is not None
-    result = optimizer.solve(spec.scenario(), gap=1e-4, time_limit=5)
+    seen: list[Any] = []
+    result = optimizer.solve(spec.scenario(), gap=1e-4, time_limit=5, progress=seen.append)
     assert result.objective is not None and result.bound is not None
     assert result.objective <= best * (1 + TOL) + TOL
     assert result.bound >= best * (1 - TOL) - TOL
+    # the live figures: the greedy's portfolio and bounds that hold
+    assert all(p.incumbent == pytest.approx(result.objective) and p.bound >= best * (1 - TOL) - TOL
+               for p in seen)
     if result.status == "optimal":
         assert result.bound - result.objective <= 1e-4 * 1.0001 * result.objective + TOL
     else:
         assert result.status == "time_limit"
+        assert seen, "the Lagrangian path reports its bound while it runs"
+        assert "Lagrangian dual" in result.explanation[0]
     if seed == 0:
         assert result.status == "optimal"
