@@ -140,6 +140,12 @@ class _Inner:
 STEP_WINDOW = 20
 STEP_WIDE = 0.01
 STEP_NARROW = 0.001
+#: Deflected subgradient (Camerini, Fratta and Maffioli 1975): each direction adds
+#: this share of the previous one, which damps the zig-zag between rows. L
+#: weighted_coverage, 800 iterations from the same start: 0.853 % above the greedy's
+#: portfolio against 0.984 % without (0.3: 0.881 %; 0.8 and 0.9 stall sooner, 0.948 %
+#: and 0.913 %); M, 400 iterations: 1.53 % against 2.14 %.
+DEFLECT = 0.6
 #: Weight of the newest inner solution in the running average of them (the averaged
 #: solutions approach an optimum of the LP relaxation; Barahona and Anbil's volume
 #: algorithm uses the same average).
@@ -235,6 +241,7 @@ def lagrangian_dual(
     window: list[float] = []
     marks: list[float] = []
     reported = -math.inf
+    previous: np.ndarray | None = None
     average: np.ndarray | None = None
     done = 0
     while iterations is None or done < iterations:
@@ -276,6 +283,10 @@ def lagrangian_dual(
         weight = np.where(margin[at] > 0.0, np.repeat(x[on], lengths), 0.0)
         g = 1.0 - np.bincount(pair_r[at], weights=weight, minlength=inst.n_rows)
         g[(rho <= 0) & (g > 0)] = 0.0  # rho >= 0 is binding there
+        if DEFLECT > 0 and previous is not None:
+            g = g + DEFLECT * previous
+            g[(rho <= 0) & (g > 0)] = 0.0
+        previous = g
         norm = float(g @ g)
         if norm <= 1e-12:
             break

@@ -446,6 +446,18 @@ def solve(
             bound = max(priced, obj)
         wall = time.perf_counter() - t0
         bound_seconds = time.perf_counter() - began
+    if lagrange_only and bound is not None:
+        # The bound settled before the limit (L: after about 85 s of 107): the rest of
+        # the time goes to the local search, from the portfolio, with another seed.
+        left = time_limit - (time.perf_counter() - t0) - min(2.0, 1.0 + 0.01 * time_limit)
+        if left >= MIN_MORE_SEARCH and _relative_gap(obj, bound, model.sense) > gap:
+            more = greedy_portfolio(inst, time_budget=left, seed=seed + 1, start=x)
+            if more.feasible and more.objective > obj:
+                x, obj = more.selected, more.objective
+                bound = max(bound, obj)
+                if progress is not None:
+                    _bound_reporter(progress, obj, t0)(bound)
+            wall = time.perf_counter() - t0
     rel = _relative_gap(obj, bound, model.sense) if bound is not None else None
     # The Lagrangian alone proves a portfolio optimal only by its bound (rel not None)
     proved = solved.state == "optimal" or (lagrange_only and rel is not None)
@@ -500,6 +512,8 @@ LAGRANGE_SECONDS = 10.0
 #: ... and at most this many of its iterations (a bound after the solver's own; when
 #: the Lagrangian is the only bound it has all the time, see ``lagrange_only``).
 LAGRANGE_ITERATIONS = 400
+#: Seconds left after a settled Lagrangian bound below which no more local search runs.
+MIN_MORE_SEARCH = 1.0
 MSG_STABLE = (
     "{undone} change(s) from {what} that bought nothing were undone; the {changes} left are "
     "the fewest that keep the value within {tol:.2g} of the best found ({seconds:.1f} s)."
