@@ -129,7 +129,7 @@ def test_the_subgradient_reaches_the_lp_relaxation(seed: int) -> None:
     assert bound <= lp * 1.01, (bound, lp, best)
 
 
-@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("seed", range(6))
 def test_the_largest_weighted_models_are_bounded_by_the_lagrangian_alone(
     seed: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -165,9 +165,10 @@ def test_the_largest_weighted_models_are_bounded_by_the_lagrangian_alone(
         return found
 
     monkeypatch.setattr(optimizer, "greedy_portfolio", more)
-    monkeypatch.setattr(optimizer, "MIN_MORE_SEARCH", 0.2)
-    # 2.2 s: the bound settles at once here, and the second left is for more search
-    result = optimizer.solve(spec.scenario(), gap=1e-4, time_limit=2.2, progress=seen.append)
+    monkeypatch.setattr(optimizer, "MIN_MORE_SEARCH", 0.05)
+    # 3 s: 0.5 s of greedy start, a bound that settles at once here, 1 s of margin, and
+    # about a second left for more search (half of it on a slow machine)
+    result = optimizer.solve(spec.scenario(), gap=1e-4, time_limit=3, progress=seen.append)
     assert result.objective is not None and result.bound is not None
     assert result.objective <= best * (1 + TOL) + TOL
     assert result.bound >= best * (1 - TOL) - TOL
