@@ -295,9 +295,12 @@ class _Master:
         out[has] = v[self.col_of_row[has]]
         return out
 
-    def solution(self) -> tuple[np.ndarray, np.ndarray]:
-        v = np.asarray(self.h.getSolution().col_value)
-        return v[: self.n], self.theta(v)
+    def solution(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The last LP optimum: the partner columns, the theta values and the partner
+        columns' reduced costs."""
+        sol = self.h.getSolution()
+        v = np.asarray(sol.col_value)
+        return v[: self.n], self.theta(v), np.asarray(sol.col_dual)[: self.n]
 
     def fix_by_reduced_costs(self, lp_value: float, x: np.ndarray, d: np.ndarray, best: float) -> float:
         """Fix the columns an LP optimum (value ``lp_value``, columns ``x``, reduced
@@ -418,9 +421,9 @@ def solve_by_cuts(
             break
         lp_value = float(h.getInfo().objective_function_value)
         bound = min(bound, lp_value)
-        x, theta = master.solution()
+        x, theta, reduced = master.solution()
         lp_x = x
-        priced = (lp_value, x, np.asarray(h.getSolution().col_dual)[: master.n])
+        priced = (lp_value, x, reduced)
         added = 0
         if core is not None:
             # In-out separation (Ben-Ameur and Neto): cuts at a point between the LP's

@@ -31,7 +31,6 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -41,7 +40,7 @@ from selector.portfolio.bounds import fractional_knapsack
 from selector.portfolio.instance import PortfolioInstance, segment_quality
 from selector.portfolio.model import GROUPS, MipModel
 
-__all__ = ["LagrangeResult", "lagrangian_bound", "lagrangian_dual"]
+__all__ = ["lagrangian_bound"]
 
 
 class _Inner:
@@ -146,25 +145,11 @@ STEP_NARROW = 0.001
 #: portfolio against 0.984 % without (0.3: 0.881 %; 0.8 and 0.9 stall sooner, 0.948 %
 #: and 0.913 %); M, 400 iterations: 1.53 % against 2.14 %.
 DEFLECT = 0.6
-#: Weight of the newest inner solution in the running average of them (the averaged
-#: solutions approach an optimum of the LP relaxation; Barahona and Anbil's volume
-#: algorithm uses the same average).
-AVERAGE = 0.1
 #: Stop when the best bound moved by less than this share over SETTLED_WINDOWS windows.
 SETTLED = 1e-7
 SETTLED_WINDOWS = 5
 #: Seconds between two calls of ``report``.
 REPORT_EVERY = 0.25
-
-
-@dataclass(frozen=True)
-class LagrangeResult:
-    """The least Lagrangian bound seen and the running average of the inner solutions
-    (a fraction per partner column, for a rounding heuristic)."""
-
-    bound: float
-    x: np.ndarray
-    iterations: int
 
 
 def lagrangian_bound(
@@ -203,22 +188,6 @@ def lagrangian_bound(
         The smallest L(rho) seen; None for ``min_cost`` instances, or when the rules
         admit no portfolio at all.
     """
-    found = lagrangian_dual(inst, model, incumbent=incumbent, seconds=seconds, iterations=iterations,
-                            target=target, report=report)
-    return None if found is None else found.bound
-
-
-def lagrangian_dual(
-    inst: PortfolioInstance,
-    model: MipModel,
-    *,
-    incumbent: np.ndarray | None = None,
-    seconds: float = 2.0,
-    iterations: int | None = 400,
-    target: float | None = None,
-    report: Callable[[float], object] | None = None,
-) -> LagrangeResult | None:
-    """:func:`lagrangian_bound` with the averaged inner solutions (see LagrangeResult)."""
     if not inst.maximize or inst.n_rows == 0:
         return None
     t_end = time.perf_counter() + max(0.0, seconds)
@@ -242,7 +211,6 @@ def lagrangian_dual(
     marks: list[float] = []
     reported = -math.inf
     previous: np.ndarray | None = None
-    average: np.ndarray | None = None
     done = 0
     while iterations is None or done < iterations:
         done += 1
@@ -252,7 +220,6 @@ def lagrangian_dual(
         if found is None:
             return None
         inner_value, x = found
-        average = x.copy() if average is None else AVERAGE * x + (1.0 - AVERAGE) * average
         value = float(rho.sum()) + inner_value
         best = min(best, value)
         if report is not None and time.perf_counter() - reported >= REPORT_EVERY:
@@ -276,7 +243,7 @@ def lagrangian_dual(
         if time.perf_counter() >= t_end or (target is not None and best <= target):
             break
         # Subgradient of L at rho: 1 - (rows counted by the inner x), over the pairs of
-        # the partners the inner x takes (a few hundred of thousands of columns).
+        # the partners the inner x takes (a few hundred of the thousands of columns).
         on = np.flatnonzero(x > 0.0)
         lengths = ptr[on + 1] - ptr[on]
         at = np.repeat(ptr[on] - np.cumsum(lengths) + lengths, lengths) + np.arange(int(lengths.sum()))
@@ -292,6 +259,4 @@ def lagrangian_dual(
             break
         gap = max(value - low, 1e-6 * max(1.0, abs(value)))
         rho = np.clip(rho - step * gap / norm * g, 0.0, top)
-    if not np.isfinite(best) or average is None:
-        return None
-    return LagrangeResult(best, average, done)
+    return best if np.isfinite(best) else None
