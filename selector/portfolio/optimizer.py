@@ -386,6 +386,7 @@ def solve(
             polish=_lp_greedy(inst, seed=seed, moves=moves, seconds=min(POLISH_SECONDS, 0.1 * remaining))
             if warm_start and not inst.has_levels else None,
             first_lp="choose" if inst.has_levels else "ipm",
+            neighbourhood=warm_start and not inst.has_levels,
         )
         if _wants_stability(scenario, inst):
             model = build_model(inst)  # the fewest-changes stage needs the objective rows

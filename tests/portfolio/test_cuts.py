@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import time
 from typing import Any
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 from portfolio_cases import PHASES, Spec, spec_of, specs
 from test_levels import random_channel
 
@@ -343,3 +345,142 @@ def test_reduced_cost_fixing_excludes_only_worse_portfolios(
                 continue
             assert evaluate(inst, x) <= worth + TOL * max(abs(worth), 1.0), (seed, bits)
     assert fixed >= 3
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("objective", OBJECTIVES)
+def test_rebased_rows_value_a_selection_less_the_fixed_part(objective: str, seed: int) -> None:
+    """With some columns taken and some left out, the rebased rows value every selection
+    that keeps them so at its full value less one constant (the fixed-in part)."""
+    from selector.portfolio.cuts import rebased
+
+    _, inst = _random_instance(500 + seed, objective, n=8, rows=16)
+    rv = row_values(inst)
+    rng = np.random.default_rng(seed)
+    state = rng.integers(0, 3, inst.n_partners)  # 0 left out, 1 taken, 2 free
+    state[inst.fixed_out] = 0
+    fixed_in, free = state == 1, state == 2
+    rb = rebased(rv, fixed_in, free)
+    assert not fixed_in[rb.member].any() and free[rb.member].all()
+    assert (rb.q > 0).all() and (np.diff(rb.ptr) >= 2).all()
+    gaps = []
+    for bits in itertools.product([False, True], repeat=int(free.sum())):
+        x = fixed_in.copy()
+        x[np.flatnonzero(free)] = bits
+        gaps.append(_objective(rv, x.astype(float)) - _objective(rb, x.astype(float)))
+    assert max(gaps) - min(gaps) <= 1e-9 * max(1.0, abs(max(gaps)))
+
+
+@settings(max_examples=40, deadline=None, phases=PHASES, suppress_health_check=[HealthCheck.too_slow])
+@given(spec=specs())
+def test_the_scaled_master_finds_the_same_optimum(spec: Spec) -> None:
+    """theta columns divided by their rows' weights: the same problem, the same optimum."""
+    for kind in OBJECTIVES:
+        s = dataclasses.replace(spec, objective=kind)
+        scenario = s.scenario()
+        best = s.brute_force()
+        inst = build_instance(scenario, partner_quality(scenario))
+        solved = solve_by_cuts(_side(inst), row_values(inst), time_limit=20, gap=0.0, seed=1, start=None,
+                               threads=1, scaled=True)
+        _check(inst, best, solved, 0.0)
+        if best is not None:
+            assert solved.state == "optimal"
+            assert solved.objective == pytest.approx(best, rel=1e-9, abs=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("objective", OBJECTIVES)
+def test_the_scaled_master_on_plans(objective: str, seed: int) -> None:
+    ch = random_channel(7400 + seed, objective)
+    best, _ = ch.brute_force()
+    inst = _instance(ch.scenario(), None)
+    if any(rule.kind == "coverage" for rule in inst.rules):
+        pytest.skip("coverage rules keep the full model")
+    solved = solve_by_cuts(_side(inst), row_values(inst), time_limit=20, gap=0.0, seed=1, start=None,
+                           threads=1, scaled=True)
+    _check(inst, best, solved, 0.0)
+    if best is not None:
+        assert solved.state == "optimal"
+        assert solved.objective == pytest.approx(best, rel=1e-9, abs=1e-6)
+
+
+@settings(max_examples=40, deadline=None, phases=PHASES, suppress_health_check=[HealthCheck.too_slow])
+@given(spec=specs(), drop=st.integers(1, 3), add=st.integers(1, 3), seed=st.integers(0, 3))
+def test_the_neighbourhood_search_keeps_every_rule_and_never_loses_value(
+    spec: Spec, drop: int, add: int, seed: int,
+) -> None:
+    """From the empty portfolio (when it keeps the rules), small neighbourhoods: every
+    answer keeps every rule, is worth what it says, no less than the start and no more
+    than the optimum."""
+    import selector.portfolio.cuts as cuts
+
+    for kind in OBJECTIVES:
+        s = dataclasses.replace(spec, objective=kind)
+        best = s.brute_force()
+        inst = build_instance(s.scenario(), partner_quality(s.scenario()))
+        start = inst.fixed_in.copy()
+        if best is None or violations(inst, start):
+            continue
+        rv = row_values(inst)
+        value0 = _objective(rv, start.astype(float))
+        lp = np.random.default_rng(seed).random(inst.n_partners)
+        old = (cuts.NEIGHBOURHOOD_DROP, cuts.NEIGHBOURHOOD_ADD, cuts.NEIGHBOURHOOD_STALL)
+        cuts.NEIGHBOURHOOD_DROP, cuts.NEIGHBOURHOOD_ADD, cuts.NEIGHBOURHOOD_STALL = drop, add, 6
+        try:
+            x, value = cuts._neighbourhood(_side(inst), rv, lp, start, value0, until=time.perf_counter() + 20,
+                                           seed=seed, threads=1)
+        finally:
+            cuts.NEIGHBOURHOOD_DROP, cuts.NEIGHBOURHOOD_ADD, cuts.NEIGHBOURHOOD_STALL = old
+        assert not violations(inst, x)
+        assert value == pytest.approx(evaluate(inst, x), rel=1e-12, abs=1e-9)
+        assert value >= value0 - 1e-9
+        assert value <= best * (1 + TOL) + TOL
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("objective", OBJECTIVES)
+def test_a_neighbourhood_of_every_column_is_the_whole_problem(objective: str, seed: int) -> None:
+    """When a try frees every column (the LP takes them all a little), its small problem
+    is the whole one: the first try answers the optimum, from a poor start."""
+    import selector.portfolio.cuts as cuts
+
+    _, inst = _random_instance(600 + seed, objective, n=9, rows=24)
+    found = _best_portfolio(inst)
+    assert found is not None
+    rv = row_values(inst)
+    start = np.zeros(inst.n_partners, bool)
+    if violations(inst, start):
+        pytest.skip("the empty portfolio breaks a rule")
+    x, value = cuts._neighbourhood(_side(inst), rv, np.full(inst.n_partners, 0.5), start,
+                                   _objective(rv, start.astype(float)), until=time.perf_counter() + 20,
+                                   seed=seed, threads=1)
+    assert value == pytest.approx(found[0], rel=1e-9, abs=1e-9)
+    assert not violations(inst, x) and value == pytest.approx(evaluate(inst, x), rel=1e-12, abs=1e-9)
+
+
+@pytest.mark.parametrize("objective", OBJECTIVES)
+def test_solve_with_the_neighbourhood_search_still_proves_the_optimum(
+    objective: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The search runs in solve() (its size threshold lifted) and the proof still holds."""
+    import selector.portfolio.cuts as cuts
+
+    calls: list[float] = []
+    real = cuts._neighbourhood
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        out = real(*args, **kwargs)
+        calls.append(out[1])
+        return out
+
+    monkeypatch.setattr(cuts, "NEIGHBOURHOOD_MIN_COLUMNS", 0)
+    monkeypatch.setattr(cuts, "_neighbourhood", counted)
+    for seed in range(4):
+        spec, _ = _random_instance(700 + seed, objective, n=12, rows=40)
+        best = spec.brute_force()
+        assert best is not None
+        result = solve(spec.scenario(), gap=0.0, time_limit=20, warm_start=True)
+        assert result.status == "optimal"
+        assert result.objective == pytest.approx(best, rel=1e-9)
+        assert result.bound is not None and result.bound >= best * (1 - TOL)
+    assert calls, "the neighbourhood search never ran"
