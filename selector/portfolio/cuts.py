@@ -48,6 +48,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -514,7 +515,8 @@ def solve_by_cuts(
             and bound - best > max(gap, 1e-9) * max(abs(best), 1.0)):
         found, value = _neighbourhood(side, rv, lp_x, best_x, best,
                                       until=time.perf_counter() + NEIGHBOURHOOD_SHARE * left,
-                                      seed=seed, threads=threads)
+                                      seed=seed, threads=threads,
+                                      report=None if progress is None else partial(_tell, progress, t0, bound=bound))
         if value > best:
             # No cuts at it: the search's start is valued exactly without them (its
             # true row values meet every cut), and the thousands of rows they add slowed
@@ -653,7 +655,7 @@ def solve_by_cuts(
 
 def _neighbourhood(
     side: MipModel, rv: RowValues, x_lp: np.ndarray, best_x: np.ndarray, best: float, *, until: float,
-    seed: int, threads: int | None,
+    seed: int, threads: int | None, report: Callable[[float], object] | None = None,
 ) -> tuple[np.ndarray, float]:
     """Large-neighbourhood search from ``best_x`` (worth ``best``) until ``until``: free
     NEIGHBOURHOOD_DROP of its columns (those the LP optimum ``x_lp`` takes least, more
@@ -661,8 +663,9 @@ def _neighbourhood(
     often), keep the rest as they are, and solve that small problem exactly by the same
     cut loop, with each row valued above what its kept columns give it
     (:func:`rebased`); keep the answer when it is better. Stops early after
-    NEIGHBOURHOOD_STALL tries in a row without a gain. Answers the best portfolio and
-    its value (the start when nothing better was found)."""
+    NEIGHBOURHOOD_STALL tries in a row without a gain. ``report`` hears each better
+    value. Answers the best portfolio and its value (the start when nothing better was
+    found)."""
     rng = np.random.default_rng(seed)
     movable = side.col_lo < side.col_hi
     lp = np.clip(np.asarray(x_lp, dtype=float), 0.0, 1.0)
@@ -697,6 +700,8 @@ def _neighbourhood(
             v = _objective(rv, x.astype(float))
             if v > value + CUT_TOL * max(abs(value), 1.0):
                 cur, value, stall = x, v, 0
+                if report is not None:
+                    report(value)
     return cur, value
 
 

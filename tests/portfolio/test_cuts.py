@@ -479,7 +479,11 @@ def test_solve_with_the_neighbourhood_search_still_proves_the_optimum(
         spec, _ = _random_instance(700 + seed, objective, n=12, rows=40)
         best = spec.brute_force()
         assert best is not None
-        result = solve(spec.scenario(), gap=0.0, time_limit=20, warm_start=True)
+        seen: list[Any] = []
+        result = solve(spec.scenario(), gap=0.0, time_limit=20, warm_start=True, progress=seen.append)
+        assert seen
+        assert all(p.bound is None or p.bound >= best * (1 - TOL) for p in seen)
+        assert all(p.incumbent is None or p.incumbent <= best * (1 + TOL) for p in seen)
         assert result.status == "optimal"
         assert result.objective == pytest.approx(best, rel=1e-9)
         assert result.bound is not None and result.bound >= best * (1 - TOL)
