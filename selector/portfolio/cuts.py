@@ -247,6 +247,7 @@ class _Master:
 
         self.hs = highspy
         self.rv = rv
+        self.scaled = scaled
         # per kept row: the factor from its master column to its theta
         self.unit = rv.d.astype(float).copy() if scaled else np.ones(rv.n_rows)
         if side.n_cols != side.n_x:
@@ -314,9 +315,10 @@ class _Master:
             self.offset -= float(rv.top[new].sum())
             self.h.changeObjectiveOffset(self.offset)
         n_cols = self.h.getNumCol()
-        inv = 1.0 / self.unit[rows]
-        m = sp.csr_matrix(sp.diags(inv) @ m)
-        rhs = rhs * inv
+        if self.scaled:
+            inv = 1.0 / self.unit[rows]
+            m = sp.csr_matrix(sp.diags(inv) @ m)
+            rhs = rhs * inv
         m = sp.csr_matrix(sp.hstack([
             sp.csr_matrix((m.data, m.indices, m.indptr), shape=(len(rows), n_cols)),
             sp.csr_matrix((len(rows), 0)),

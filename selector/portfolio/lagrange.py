@@ -17,8 +17,9 @@ reaches the LP relaxation's bound; a deflected subgradient method with Polyak st
 (their scale kept by the window rule of STEP_WINDOW) gets there slowly but with little
 memory: at 5,014 partners x 200,000 accounts (6 million pairs) it makes 14 iterations a
 second and settles after about 1,260 of them (90 s) 0.82 % above the greedy's
-portfolio, where the LP relaxation, as Benders cuts or whole, is not solved in minutes. Started from prices equal to each row's value under a
-known portfolio, the first L is the submodular bound of
+portfolio, where the LP relaxation, as Benders cuts or whole, is not solved in minutes.
+Started from prices equal to each row's value under a known portfolio, the first L is
+the submodular bound of
 :mod:`selector.portfolio.bounds` (without pools and rules), so this bound is never
 looser than that one and usually much tighter.
 

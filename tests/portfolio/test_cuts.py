@@ -130,27 +130,31 @@ def test_the_cut_loop_finds_the_optimum_under_every_rule(spec: Spec) -> None:
         best = s.brute_force()
         inst = build_instance(scenario, partner_quality(scenario))
         rv = row_values(inst)
-        for start in (None, "zero"):
+        # the scaled master (theta divided by the row's weight) is the same problem
+        for start, scaled in ((None, False), ("zero", False), (None, True)):
             x0 = np.zeros(inst.n_partners, bool) if start == "zero" and not violations(
                 inst, np.zeros(inst.n_partners, bool)) else None
-            solved = solve_by_cuts(_side(inst), rv, time_limit=20, gap=0.0, seed=1, start=x0, threads=1)
+            solved = solve_by_cuts(_side(inst), rv, time_limit=20, gap=0.0, seed=1, start=x0, threads=1,
+                                   scaled=scaled)
             _check(inst, best, solved, 0.0)
             if best is not None:
                 assert solved.state == "optimal"
                 assert solved.objective == pytest.approx(best, rel=1e-9, abs=1e-9)
 
 
+@pytest.mark.parametrize("scaled", [False, True])
 @pytest.mark.parametrize("seed", range(16))
 @pytest.mark.parametrize("objective", OBJECTIVES)
-def test_the_cut_loop_on_plans(objective: str, seed: int) -> None:
-    """Option instances: tiers, quotas, one-off costs, exit limits, continuity."""
+def test_the_cut_loop_on_plans(objective: str, seed: int, scaled: bool) -> None:
+    """Option instances: tiers, quotas, one-off costs, exit limits, continuity; the
+    master as built and scaled (theta divided by the row's weight)."""
     ch = random_channel(7300 + seed, objective)
     best, _ = ch.brute_force()
     inst = _instance(ch.scenario(), None)
     if any(rule.kind == "coverage" for rule in inst.rules):
         pytest.skip("coverage rules keep the full model")
     solved = solve_by_cuts(_side(inst), row_values(inst), time_limit=20, gap=0.0, seed=1, start=None,
-                           threads=1)
+                           threads=1, scaled=scaled)
     _check(inst, best, solved, 0.0)
     if best is not None:
         assert solved.state == "optimal"
@@ -369,39 +373,6 @@ def test_rebased_rows_value_a_selection_less_the_fixed_part(objective: str, seed
         x[np.flatnonzero(free)] = bits
         gaps.append(_objective(rv, x.astype(float)) - _objective(rb, x.astype(float)))
     assert max(gaps) - min(gaps) <= 1e-9 * max(1.0, abs(max(gaps)))
-
-
-@settings(max_examples=40, deadline=None, phases=PHASES, suppress_health_check=[HealthCheck.too_slow])
-@given(spec=specs())
-def test_the_scaled_master_finds_the_same_optimum(spec: Spec) -> None:
-    """theta columns divided by their rows' weights: the same problem, the same optimum."""
-    for kind in OBJECTIVES:
-        s = dataclasses.replace(spec, objective=kind)
-        scenario = s.scenario()
-        best = s.brute_force()
-        inst = build_instance(scenario, partner_quality(scenario))
-        solved = solve_by_cuts(_side(inst), row_values(inst), time_limit=20, gap=0.0, seed=1, start=None,
-                               threads=1, scaled=True)
-        _check(inst, best, solved, 0.0)
-        if best is not None:
-            assert solved.state == "optimal"
-            assert solved.objective == pytest.approx(best, rel=1e-9, abs=1e-9)
-
-
-@pytest.mark.parametrize("seed", range(6))
-@pytest.mark.parametrize("objective", OBJECTIVES)
-def test_the_scaled_master_on_plans(objective: str, seed: int) -> None:
-    ch = random_channel(7400 + seed, objective)
-    best, _ = ch.brute_force()
-    inst = _instance(ch.scenario(), None)
-    if any(rule.kind == "coverage" for rule in inst.rules):
-        pytest.skip("coverage rules keep the full model")
-    solved = solve_by_cuts(_side(inst), row_values(inst), time_limit=20, gap=0.0, seed=1, start=None,
-                           threads=1, scaled=True)
-    _check(inst, best, solved, 0.0)
-    if best is not None:
-        assert solved.state == "optimal"
-        assert solved.objective == pytest.approx(best, rel=1e-9, abs=1e-6)
 
 
 @settings(max_examples=40, deadline=None, phases=PHASES, suppress_health_check=[HealthCheck.too_slow])
