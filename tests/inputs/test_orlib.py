@@ -15,12 +15,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pulp
 import pytest
 
 from selector.errors import ScenarioError
 from selector.inputs import orlib
 from selector.inputs.orlib import KNOWN_OPTIMA, RESOLVED_HERE, ScpInstance, read_scp, scp_scenario
+from selector.inputs.scenario import scenario_from_frames
 from selector.portfolio import solve
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "orlib-scp"
@@ -184,6 +186,36 @@ def test_min_cost_matches_brute_force(tmp_path: Path, seed: int) -> None:
     r = solve(scn, time_limit=20, gap=0.0)
     assert r.status == "optimal"
     assert r.objective == pytest.approx(brute_force(costs, rows))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_scenario_tables_are_what_the_loaders_checks_give(tmp_path: Path, seed: int) -> None:
+    """scp_scenario builds its tables typed, without the loader's text checks: they must
+    be the ones the checked path (scenario_from_frames on the same rows) gives."""
+    rng = np.random.default_rng(seed)
+    m, n = int(rng.integers(3, 12)), int(rng.integers(3, 15))
+    costs = rng.integers(0, 30, size=n)
+    rows = [sorted(rng.choice(np.arange(1, n + 1), size=int(rng.integers(1, n + 1)),
+                              replace=False).tolist()) for _ in range(m)]
+    inst = read_scp(write_beasley(tmp_path / f"t{seed}.txt", costs.tolist(), rows))
+    fast = scp_scenario(inst, name="t")
+    pid = np.array([f"c{j + 1}" for j in range(n)], dtype=object)
+    sid = np.array([f"r{i + 1}" for i in range(m)], dtype=object)
+    checked = scenario_from_frames(
+        pd.DataFrame({"id": pid, "name": pid, "type": "reseller", "gtm_tier": 1, "cost": costs,
+                      "regions": "*", "industries": "*", "sizes": "*"}),
+        pd.DataFrame({"id": sid, "region": "any", "industry": "any", "size": "any", "value": 0}),
+        coverage=pd.DataFrame({"partner_id": [f"c{j}" for row in rows for j in row],
+                               "segment_id": [f"r{i + 1}" for i, row in enumerate(rows) for _ in row]}),
+        settings={"name": "t", "objective": {"kind": "min_cost"}},
+    )
+    for table in ("partners", "segments", "coverage"):
+        pd.testing.assert_frame_equal(getattr(fast, table), getattr(checked, table))
+    same = ("name", "objective", "budget", "constraints", "tiers", "rules", "problems",
+            "coverage_given", "programme", "supply", "model", "solve_options")
+    assert {k: getattr(fast, k) for k in same} == {k: getattr(checked, k) for k in same}
+    a, b = solve(fast, time_limit=10, gap=0.0), solve(checked, time_limit=10, gap=0.0)
+    assert (a.status, a.objective, a.selected) == (b.status, b.objective, b.selected)
 
 
 def test_unit_costs_for_a_file_without_costs(tmp_path: Path) -> None:
