@@ -80,6 +80,9 @@ MIP_GAP_SHARE = 1.0
 IN_OUT = 0.5
 #: Values within this share of the best count as ties for the cheaper-portfolio stage.
 TIE = 1e-9
+#: The cheaper-portfolio stage's time: this share of the solve's time before it (at least 0.5 s).
+TIE_SHARE = 0.5
+TIE_OPTIONS: dict[str, Any] = {}
 #: Rounds of the cheaper-portfolio stage (each adds the cuts its answer calls for).
 TIE_ROUNDS = 5
 #: Relative tolerance for a violated cut (of the row's largest value) and for an
@@ -413,6 +416,7 @@ def solve_by_cuts(
     first_lp: str = "ipm",
     neighbourhood: bool = False,
     scaled: bool | None = None,
+    tidy: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> _Solved:
     """Maximize the coverage objective ``rv`` over the partner columns and rows of
     ``side`` (a model built without its objective rows) by the cut loop of the module.
@@ -430,7 +434,10 @@ def solve_by_cuts(
     objective), ``bound`` the least bound proved, ``state`` ``optimal`` when the bound
     is within ``gap`` of it. With ``cost`` (per column), a portfolio proved optimal is
     then swapped for the cheapest of equal value (within ``TIE``), so that ties do not
-    depend on the start (see :func:`_cheapest_tie`)."""
+    depend on the start (see :func:`_cheapest_tie`); ``tidy``, when given, first
+    takes out what adds nothing (the optimizer passes
+    :func:`selector.portfolio.heuristics.without_idle`), and the stage starts from
+    that cheaper portfolio of the same value."""
     t0 = time.perf_counter()
     deadline = t0 + time_limit
     master = _Master(side, rv, seed=seed, threads=threads, scaled=SCALED_MAIN if scaled is None else scaled)
@@ -650,10 +657,14 @@ def solve_by_cuts(
     state = "optimal" if -1e-6 <= rel <= max(gap, 1e-9) * 1.0001 else "time_limit"
     if state == "optimal" and cost is not None and deadline - time.perf_counter() > 0.1:
         searching[0] = False
-        # at most half the time the search took (a tie-break, not a second solve)
-        until = min(deadline, time.perf_counter() + max(0.5, 0.5 * (time.perf_counter() - t0)))
+        # a share of the time the search took (a tie-break, not a second solve)
+        until = min(deadline, time.perf_counter() + max(0.5, TIE_SHARE * (time.perf_counter() - t0)))
         if node_limit is not None:
             until = deadline
+        if tidy is not None:
+            trimmed = np.asarray(tidy(best_x), dtype=bool)
+            if _objective(rv, trimmed.astype(float)) >= best - TIE * max(abs(best), 1.0):
+                best_x = trimmed
         cheaper = _cheapest_tie(master, best_x, best, np.asarray(cost, dtype=float), until,
                                 node_limit=node_limit)
         if cheaper is not None:
@@ -725,6 +736,8 @@ def _cheapest_tie(
     floor = value - TIE * max(abs(value), 1.0)
     h.setOptionValue("mip_max_nodes", 2_147_483_647 if node_limit is None else int(node_limit))
     h.setOptionValue("mip_rel_gap", 1e-9)
+    for option, setting in TIE_OPTIONS.items():
+        h.setOptionValue(option, setting)
     found: np.ndarray | None = None
     row = -1
     for _ in range(TIE_ROUNDS):

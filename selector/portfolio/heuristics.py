@@ -22,7 +22,7 @@ from selector.portfolio.instance import (
     violations,
 )
 
-__all__ = ["HeuristicResult", "entry_costs", "greedy_portfolio", "repair_plan"]
+__all__ = ["HeuristicResult", "entry_costs", "greedy_portfolio", "repair_plan", "without_idle"]
 
 
 @dataclass(frozen=True)
@@ -340,6 +340,36 @@ def entry_costs(inst: PortfolioInstance, selected: np.ndarray) -> np.ndarray:
             break
         out[np.flatnonzero(state.sel & ~before)] = state.spent
     return out
+
+
+#: A partner is idle when removing it loses at most this share of the objective.
+IDLE = 1e-12
+
+
+def without_idle(inst: PortfolioInstance, x: np.ndarray) -> np.ndarray:
+    """``x`` without its idle partners: those whose removal loses no value (every segment
+    they cover has another selected partner at least as good) and keeps every rule,
+    dearest first. A maximizing objective's value stays what it was (within ``IDLE``);
+    its cost falls by theirs. Must-include partners and free ones stay; ``x`` itself is
+    not changed. Plans are answered as they are (their fewest-changes stage decides).
+
+    The search's objective is indifferent to such partners, so a portfolio with slack in
+    the budget can keep some (three, worth 180,800 of 13.4 M, in a blank-sheet copy of
+    the vendor scenario proved optimal in 18 s).
+    """
+    sel = np.asarray(x, dtype=bool).copy()
+    if not inst.maximize or inst.has_levels or not sel.any():
+        return sel  # plans: the fewest-changes stage decides
+    value = evaluate(inst, sel)
+    floor = value - IDLE * max(abs(value), 1.0)
+    losses = removal_losses(inst, sel)
+    for p in np.argsort(-inst.cost, kind="stable"):
+        if not sel[p] or inst.fixed_in[p] or inst.cost[p] <= 0 or losses[p] > value - floor:
+            continue
+        sel[p] = False  # its loss alone is none; with others gone it may not be: check
+        if evaluate(inst, sel) < floor or violations(inst, sel):
+            sel[p] = True
+    return sel
 
 
 def _drop_redundant(state: _State) -> None:

@@ -27,7 +27,12 @@ from selector.inputs.scenario import Scenario
 from selector.portfolio.bounds import submodular_bound
 from selector.portfolio.cuts import row_values, solve_by_cuts
 from selector.portfolio.explain import explain_infeasible
-from selector.portfolio.heuristics import HeuristicResult, greedy_portfolio, repair_plan
+from selector.portfolio.heuristics import (
+    HeuristicResult,
+    greedy_portfolio,
+    repair_plan,
+    without_idle,
+)
 from selector.portfolio.instance import PortfolioInstance, evaluate, rule_status, violations
 from selector.portfolio.lagrange import lagrangian_bound
 from selector.portfolio.model import GROUPS, MipModel, _start_vector, build_model
@@ -387,6 +392,7 @@ def solve(
             if warm_start and not inst.has_levels else None,
             first_lp="choose" if inst.has_levels else "ipm",
             neighbourhood=warm_start and not inst.has_levels,
+            tidy=partial(without_idle, inst),
         )
         if _wants_stability(scenario, inst):
             model = build_model(inst)  # the fewest-changes stage needs the objective rows
@@ -418,6 +424,12 @@ def solve(
         return _result(scenario, inst, status="error", x=None, objective=None, bound=solved.bound,
                        solver=solver, wall=wall, build=build,
                        explanation=[MSG_TIME_NO_SOLUTION], heuristic=heuristic)
+    idle_note = None
+    trimmed = without_idle(inst, x)
+    if trimmed.sum() < x.sum():
+        saved = float(inst.cost[x & ~trimmed].sum())
+        idle_note = MSG_IDLE.format(n=int((x & ~trimmed).sum()), saved=saved)
+        x, obj = trimmed, evaluate(inst, trimmed)
     stable_note = None
     if _wants_stability(scenario, inst):
         left = max(0.0, time_limit - (time.perf_counter() - t0) - min(2.0, 1.0 + 0.01 * time_limit))
@@ -478,6 +490,8 @@ def solve(
         explanation = [MSG_TIME_LIMIT.format(limit=time_limit, gap=rel, bound=bound)]
     if stable_note:
         explanation.append(stable_note)
+    if idle_note:
+        explanation.append(idle_note)
     return _result(scenario, inst, status=status, x=x, objective=obj, bound=bound, solver=solver,
                    wall=wall, build=build, explanation=explanation, heuristic=heuristic)
 
@@ -519,6 +533,10 @@ MIN_MORE_SEARCH = 1.0
 MSG_STABLE = (
     "{undone} change(s) from {what} that bought nothing were undone; the {changes} left are "
     "the fewest that keep the value within {tol:.2g} of the best found ({seconds:.1f} s)."
+)
+MSG_IDLE = (
+    "{n} partner(s) that added no value (every segment they cover has another selected "
+    "partner at least as good) were left out, saving {saved:,.0f}."
 )
 MSG_STABLE_GREEDY = (
     "{undone} change(s) from {what} that bought nothing were undone, one partner at a "

@@ -11,10 +11,11 @@ from typing import Any
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
-from portfolio_cases import OBJECTIVES, PHASES, Spec, each_objective, specs
+from hypothesis import strategies as st
+from portfolio_cases import OBJECTIVES, PHASES, Spec, each_objective, idle_partners, spec_of, specs
 
 from selector.portfolio import heuristic_solve, partner_quality
-from selector.portfolio.heuristics import entry_costs, greedy_portfolio
+from selector.portfolio.heuristics import entry_costs, greedy_portfolio, without_idle
 from selector.portfolio.instance import build_instance, evaluate, violations
 
 SETTINGS = settings(
@@ -85,6 +86,42 @@ def test_heuristic_solve_result(spec: Spec) -> None:
             assert r.cost == pytest.approx(float(np.array(spec.cost)[sel].sum()))
         else:
             assert r.selected == () and r.objective is None
+
+
+@SETTINGS
+@given(spec=specs(), extra=st.integers(0, 2**32 - 1))
+def test_without_idle_keeps_the_value_and_every_rule(spec: Spec, extra: int) -> None:
+    """From the greedy's portfolio plus random partners: a subset of it, worth the same,
+    keeping every rule it kept, the must-include partners kept, and nothing idle left
+    (by the spec's own checker); min_cost portfolios are answered as they are."""
+    rng = np.random.default_rng(extra)
+    for variant, scenario in each_objective(spec):
+        inst = _instance(scenario)
+        x = greedy_portfolio(inst, time_budget=1.0, seed=1).selected | (rng.random(len(spec.ids)) < 0.3)
+        y = without_idle(inst, x)
+        assert y.dtype == bool and not (y & ~x).any()
+        if variant.objective == "min_cost":
+            assert np.array_equal(x, y)
+            continue
+        assert variant.objective_of(y) == pytest.approx(variant.objective_of(x), rel=1e-9, abs=1e-9)
+        assert all(y[i] for i in spec.must_include if x[i])
+        if not variant.broken(x):
+            assert variant.broken(y) == []
+            assert idle_partners(variant, y) == [], (idle_partners(variant, y), variant)
+
+
+def test_without_idle_drops_the_dearer_of_two_alike_unless_a_rule_needs_both() -> None:
+    # P0 and P1 cover S0 alike (P0 dearer); P2 alone covers S1.
+    spec = spec_of([5, 3, 4], [10, 7], [(0, 0), (1, 0), (2, 1)], budget=20)
+    inst = _instance(spec.scenario())
+    every = np.ones(3, dtype=bool)
+    assert without_idle(inst, every).tolist() == [False, True, True]
+    assert every.all()  # the caller's selection is not changed
+    needs_three = spec_of([5, 3, 4], [10, 7], [(0, 0), (1, 0), (2, 1)], budget=20,
+                          type_mix={"reseller": (3, None)})
+    assert without_idle(_instance(needs_three.scenario()), every).tolist() == [True, True, True]
+    must = spec_of([5, 3, 4], [10, 7], [(0, 0), (1, 0), (2, 1)], budget=20, must_include=[0])
+    assert without_idle(_instance(must.scenario()), every).tolist() == [True, False, True]
 
 
 def test_greedy_on_teaching_keeps_every_rule(teaching: Any) -> None:

@@ -152,6 +152,34 @@ def test_time_limit_message_without_any_bound(monkeypatch: pytest.MonkeyPatch) -
     assert "0.00%" not in text and "(bound 0)" not in text, text
 
 
+@pytest.mark.parametrize("state", ["optimal", "time_limit"])
+def test_partners_that_add_nothing_are_left_out_and_said(
+    monkeypatch: pytest.MonkeyPatch, state: str
+) -> None:
+    # The solver answers every partner (its objective is indifferent to P0, which covers
+    # S0 as P1 does but costs more): the answer leaves P0 out, keeps the value and the
+    # proof, and says so with what it saves.
+    from selector.portfolio import optimizer, solvers
+
+    def everyone(side: Any, rv: Any, **_kw: Any) -> Any:
+        x = np.ones(side.n_x, dtype=bool)
+        value = float(rv.c_x @ x) + float(rv.top.sum())
+        return solvers._Solved(state, x, value, value)
+
+    monkeypatch.setattr(optimizer, "solve_by_cuts", everyone)
+    partners, segments = tiny_frames(3, 2, cost=[5, 3, 4])
+    cov = coverage_pairs([("P0", "S0"), ("P1", "S0"), ("P2", "S1")])
+    scenario = scenario_from_frames(partners, segments, coverage=cov,
+                                    settings={"objective": {"kind": "coverage"}, "budget": {"total": 20}})
+    result = solve(scenario, time_limit=5, warm_start=False)
+    assert result.selected == ("P1", "P2")
+    assert result.objective == pytest.approx(float(segments["value"].sum()))
+    assert result.cost == pytest.approx(7.0)
+    assert result.status == state
+    text = " ".join(result.explanation)
+    assert "1 partner(s) that added no value" in text and "saving 5." in text, text
+
+
 def test_same_input_and_seed_same_portfolio(teaching: Any) -> None:
     medium = _large_scenario(seed=3, n=40, m=300)
     for scenario in (teaching, medium):
