@@ -181,11 +181,20 @@ def heuristic_solve(
     inst = _instance(scenario, scores)
     build = time.perf_counter() - t0
     h = _heuristic(inst, time_budget=time_budget, seed=seed, moves=moves)
+    idle_note = None
+    if h.feasible:
+        trimmed = without_idle(inst, h.selected)
+        if trimmed.sum() < h.selected.sum():
+            idle_note = MSG_IDLE.format(n=int((h.selected & ~trimmed).sum()),
+                                        saved=float(inst.cost[h.selected & ~trimmed].sum()))
+            h = replace(h, selected=trimmed, objective=evaluate(inst, trimmed))
     bound = submodular_bound(inst, h.selected) if h.feasible else None
     explanation = [
         "Greedy portfolio with local search: a good answer, not a proven optimum"
         + ("." if bound is None else f"; the best possible is at most {bound:,.0f}.")
     ]
+    if idle_note:
+        explanation.append(idle_note)
     if not h.feasible:
         explanation.append("The heuristic found no portfolio keeping every rule: " + "; ".join(h.problems) + ".")
     return _result(

@@ -84,6 +84,8 @@ def test_heuristic_solve_result(spec: Spec) -> None:
             assert variant.broken(sel) == []
             assert r.objective == pytest.approx(variant.objective_of(sel), abs=1e-9)
             assert r.cost == pytest.approx(float(np.array(spec.cost)[sel].sum()))
+            if variant.objective != "min_cost":  # nothing idle kept (min_cost: the greedy drops it)
+                assert idle_partners(variant, sel) == [], (idle_partners(variant, sel), variant)
         else:
             assert r.selected == () and r.objective is None
 
@@ -122,6 +124,15 @@ def test_without_idle_drops_the_dearer_of_two_alike_unless_a_rule_needs_both() -
     assert without_idle(_instance(needs_three.scenario()), every).tolist() == [True, True, True]
     must = spec_of([5, 3, 4], [10, 7], [(0, 0), (1, 0), (2, 1)], budget=20, must_include=[0])
     assert without_idle(_instance(must.scenario()), every).tolist() == [True, False, True]
+
+
+def test_heuristic_solve_leaves_out_what_a_later_pick_made_idle() -> None:
+    # The greedy takes P0 first (10 for 1), then P1 (10 more for 3), which also covers
+    # S0: P0 then adds nothing, and the answer is P1 alone, saying so.
+    spec = spec_of([1, 3], [10, 10], [(0, 0), (1, 0), (1, 1)], budget=10)
+    r = heuristic_solve(spec.scenario(), seed=0)
+    assert r.selected == ("P1",) and r.objective == pytest.approx(20.0) and r.cost == pytest.approx(3.0)
+    assert "saving 1." in " ".join(r.explanation), r.explanation
 
 
 def test_greedy_on_teaching_keeps_every_rule(teaching: Any) -> None:
