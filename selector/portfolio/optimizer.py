@@ -131,6 +131,17 @@ def _heuristic(
     return h
 
 
+def _without_idle(inst: PortfolioInstance, x: np.ndarray) -> tuple[np.ndarray, str | None]:
+    """``x`` without the partners that add nothing (:func:`without_idle`), and the
+    explanation's line saying what that saves (None when none was)."""
+    before = np.asarray(x, dtype=bool)
+    after = without_idle(inst, before)
+    gone = before & ~after
+    if not gone.any():
+        return before, None
+    return after, MSG_IDLE.format(n=int(gone.sum()), saved=float(inst.cost[gone].sum()))
+
+
 def _bound_reporter(
     progress: Callable[[SolveProgress], object], incumbent: float, t0: float
 ) -> Callable[[float], object]:
@@ -183,10 +194,8 @@ def heuristic_solve(
     h = _heuristic(inst, time_budget=time_budget, seed=seed, moves=moves)
     idle_note = None
     if h.feasible:
-        trimmed = without_idle(inst, h.selected)
-        if trimmed.sum() < h.selected.sum():
-            idle_note = MSG_IDLE.format(n=int((h.selected & ~trimmed).sum()),
-                                        saved=float(inst.cost[h.selected & ~trimmed].sum()))
+        trimmed, idle_note = _without_idle(inst, h.selected)
+        if idle_note:
             h = replace(h, selected=trimmed, objective=evaluate(inst, trimmed))
     bound = submodular_bound(inst, h.selected) if h.feasible else None
     explanation = [
@@ -433,12 +442,9 @@ def solve(
         return _result(scenario, inst, status="error", x=None, objective=None, bound=solved.bound,
                        solver=solver, wall=wall, build=build,
                        explanation=[MSG_TIME_NO_SOLUTION], heuristic=heuristic)
-    idle_note = None
-    trimmed = without_idle(inst, x)
-    if trimmed.sum() < x.sum():
-        saved = float(inst.cost[x & ~trimmed].sum())
-        idle_note = MSG_IDLE.format(n=int((x & ~trimmed).sum()), saved=saved)
-        x, obj = trimmed, evaluate(inst, trimmed)
+    x, idle_note = _without_idle(inst, x)
+    if idle_note:
+        obj = evaluate(inst, x)
     stable_note = None
     if _wants_stability(scenario, inst):
         left = max(0.0, time_limit - (time.perf_counter() - t0) - min(2.0, 1.0 + 0.01 * time_limit))
