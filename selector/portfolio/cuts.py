@@ -104,6 +104,13 @@ FIX_MARGIN = 1e-7
 #: (taken ones to drop, others the LP takes to add), the most seconds a try may take,
 #: and the tries in a row without a gain after which it stops.
 NEIGHBOURHOOD_SHARE = 0.4
+#: ... and its share when less than NEIGHBOURHOOD_SHORT seconds are left: the search
+#: after it would not finish its root (M coverage, 10 s: the root was unfinished after
+#: 3.3 s), so the time goes to better portfolios (M coverage 10 s: 0.161 % with 0.8,
+#: 0.205 % with 0.4; with 60 s, where 0.8 is not used, it cost weighted_coverage 0.085 %
+#: against 0.058 %: the search moves the bound there).
+NEIGHBOURHOOD_SHORT = 15.0
+NEIGHBOURHOOD_SHORT_SHARE = 0.8
 NEIGHBOURHOOD_MIN_SECONDS = 2.0
 NEIGHBOURHOOD_MIN_COLUMNS = 150  # below, the small problems would be most of the whole
 NEIGHBOURHOOD_DROP = 8
@@ -532,7 +539,9 @@ def solve_by_cuts(
         for option, setting in AFTER_NEIGHBOURHOOD.items():
             h.setOptionValue(option, setting)
         found, value = _neighbourhood(side, rv, lp_x, best_x, best,
-                                      until=time.perf_counter() + NEIGHBOURHOOD_SHARE * left,
+                                      until=time.perf_counter() + left * (
+                                          NEIGHBOURHOOD_SHORT_SHARE if left < NEIGHBOURHOOD_SHORT
+                                          else NEIGHBOURHOOD_SHARE),
                                       seed=seed, threads=threads,
                                       report=None if progress is None else partial(_tell, progress, t0, bound=bound))
         if value > best:
