@@ -131,15 +131,30 @@ def _heuristic(
     return h
 
 
-def _without_idle(inst: PortfolioInstance, x: np.ndarray) -> tuple[np.ndarray, str | None]:
+def _without_idle(
+    inst: PortfolioInstance, x: np.ndarray, *, before: np.ndarray | None = None
+) -> tuple[np.ndarray, str | None]:
     """``x`` without the partners that add nothing (:func:`without_idle`), and the
-    explanation's line saying what that saves (None when none was)."""
-    before = np.asarray(x, dtype=bool)
-    after = without_idle(inst, before)
-    gone = before & ~after
+    explanation's line saying what that saves (None when none was); ``before`` marks
+    partners already left out so (by the cut loop's ``tidy``), told of too when ``x``
+    does not have them."""
+    given = np.asarray(x, dtype=bool)
+    after = without_idle(inst, given)
+    gone = given & ~after
+    if before is not None:
+        gone |= before & ~after
     if not gone.any():
-        return before, None
+        return after, None
     return after, MSG_IDLE.format(n=int(gone.sum()), saved=float(inst.cost[gone].sum()))
+
+
+def _tidy(inst: PortfolioInstance, left_out: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """The cut loop's ``tidy``: :func:`without_idle`, marking in ``left_out`` what it
+    took out (for the explanation)."""
+    given = np.asarray(x, dtype=bool)
+    after = without_idle(inst, given)
+    left_out |= given & ~after
+    return after
 
 
 def _bound_reporter(
@@ -396,6 +411,7 @@ def solve(
     stage_one = run
     if progress is not None and solver == "highs" and model.A.shape[0] > 0:
         stage_one = partial(run, progress=progress)
+    left_out = np.zeros(inst.n_partners, dtype=bool)  # idle partners the cut loop left out
     if lagrange_only and heuristic is not None:
         solved = _Solved("time_limit", heuristic.selected, heuristic.objective, None)
     elif by_cuts:
@@ -410,7 +426,7 @@ def solve(
             if warm_start and not inst.has_levels else None,
             first_lp="choose" if inst.has_levels else "ipm",
             neighbourhood=warm_start and not inst.has_levels,
-            tidy=partial(without_idle, inst),
+            tidy=partial(_tidy, inst, left_out),
         )
         if _wants_stability(scenario, inst):
             model = build_model(inst)  # the fewest-changes stage needs the objective rows
@@ -442,7 +458,7 @@ def solve(
         return _result(scenario, inst, status="error", x=None, objective=None, bound=solved.bound,
                        solver=solver, wall=wall, build=build,
                        explanation=[MSG_TIME_NO_SOLUTION], heuristic=heuristic)
-    x, idle_note = _without_idle(inst, x)
+    x, idle_note = _without_idle(inst, x, before=left_out)
     if idle_note:
         obj = evaluate(inst, x)
     stable_note = None

@@ -180,6 +180,27 @@ def test_partners_that_add_nothing_are_left_out_and_said(
     assert "1 partner(s) that added no value" in text and "saving 5." in text, text
 
 
+def test_partners_the_cut_loop_left_out_are_said_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The cut loop leaves idle partners out itself (its ``tidy``, before the cheapest-tie
+    # stage of a proved portfolio): the explanation still says so.
+    from selector.portfolio import optimizer, solvers
+
+    def tidied(side: Any, rv: Any, *, tidy: Any, **_kw: Any) -> Any:
+        x = tidy(np.ones(side.n_x, dtype=bool))
+        value = float(rv.c_x @ x) + float(rv.top.sum())
+        return solvers._Solved("optimal", x, value, value)
+
+    monkeypatch.setattr(optimizer, "solve_by_cuts", tidied)
+    partners, segments = tiny_frames(3, 2, cost=[5, 3, 4])
+    cov = coverage_pairs([("P0", "S0"), ("P1", "S0"), ("P2", "S1")])
+    scenario = scenario_from_frames(partners, segments, coverage=cov,
+                                    settings={"objective": {"kind": "coverage"}, "budget": {"total": 20}})
+    result = solve(scenario, time_limit=5, warm_start=False)
+    assert (result.status, result.selected) == ("optimal", ("P1", "P2"))
+    text = " ".join(result.explanation)
+    assert "1 partner(s) that added no value" in text and "saving 5." in text, text
+
+
 def test_same_input_and_seed_same_portfolio(teaching: Any) -> None:
     medium = _large_scenario(seed=3, n=40, m=300)
     for scenario in (teaching, medium):
