@@ -51,6 +51,12 @@ def instance_rows(inst: ScpInstance) -> list[list[int]]:
     return [(a.indices[a.indptr[i]:a.indptr[i + 1]] + 1).tolist() for i in range(inst.m)]
 
 
+def random_rows(rng: np.random.Generator, m: int, n: int) -> list[list[int]]:
+    """``m`` rows, each a sorted random set of 1..n columns (1-based, as in the files)."""
+    return [sorted(rng.choice(np.arange(1, n + 1), size=int(rng.integers(1, n + 1)),
+                              replace=False).tolist()) for _ in range(m)]
+
+
 def cbc_optimum(inst: ScpInstance, costs: np.ndarray) -> float:
     """Weighted set covering as an analyst writes it in plain PuLP, solved by CBC."""
     prob = pulp.LpProblem("scp", pulp.LpMinimize)
@@ -174,8 +180,7 @@ def test_min_cost_matches_brute_force(tmp_path: Path, seed: int) -> None:
     rng = np.random.default_rng(seed)
     m, n = int(rng.integers(3, 9)), int(rng.integers(3, 10))
     costs = rng.integers(1, 20, size=n)
-    rows = [sorted(rng.choice(np.arange(1, n + 1), size=int(rng.integers(1, n + 1)),
-                              replace=False).tolist()) for _ in range(m)]
+    rows = random_rows(rng, m, n)
     inst = read_scp(write_beasley(tmp_path / f"tiny{seed}.txt", costs.tolist(), rows))
     assert (inst.m, inst.n, inst.nnz) == (m, n, sum(map(len, rows)))
     scn = scp_scenario(inst)
@@ -195,8 +200,7 @@ def test_scenario_tables_are_what_the_loaders_checks_give(tmp_path: Path, seed: 
     rng = np.random.default_rng(seed)
     m, n = int(rng.integers(3, 12)), int(rng.integers(3, 15))
     costs = rng.integers(0, 30, size=n)
-    rows = [sorted(rng.choice(np.arange(1, n + 1), size=int(rng.integers(1, n + 1)),
-                              replace=False).tolist()) for _ in range(m)]
+    rows = random_rows(rng, m, n)
     inst = read_scp(write_beasley(tmp_path / f"t{seed}.txt", costs.tolist(), rows))
     fast = scp_scenario(inst, name="t")
     pid = np.array([f"c{j + 1}" for j in range(n)], dtype=object)
