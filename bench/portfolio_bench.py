@@ -144,6 +144,8 @@ def _orlib(path: Path) -> Any:
 
 
 def _orlib_one(path: Path, time_limit: float, out: Any) -> None:
+    import highspy  # noqa: F401  (imported before the clock, as plain HiGHS's is)
+
     from selector.portfolio import solve
 
     t0 = time.perf_counter()

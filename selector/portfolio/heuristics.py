@@ -373,17 +373,32 @@ def without_idle(inst: PortfolioInstance, x: np.ndarray) -> np.ndarray:
 
 
 def _drop_redundant(state: _State) -> None:
-    """min_cost: remove the dearest partners whose removal keeps every rule."""
+    """min_cost: remove the dearest partners whose removal keeps every rule.
+
+    A removal can break only lower limits: the required counts of the partner's own
+    rows (checked here from the counts), and type minimums, suppliers, plan levels and
+    rules (checked in full, only when the instance has any). On a plain set cover
+    (OR-Library scp41) that is 0.2 ms instead of 8 ms.
+    """
     inst = state.inst
+    counts_only = (
+        not inst.rules and inst.suppliers is None and inst.option_partner is None
+        and not any(lo for _, _, lo, _ in inst.type_mix)
+    )
+    indptr, indices = inst.cover.indptr, inst.cover.indices
     for p in np.argsort(-inst.cost):
         if not state.sel[p] or inst.fixed_in[p]:
             continue
-        state.sel[p] = False
-        if violations(inst, state.sel):
+        rows = indices[indptr[p] : indptr[p + 1]]
+        if (state.count[rows] <= inst.required[rows]).any():
+            continue  # a row of its own would fall short
+        if not counts_only:
+            state.sel[p] = False
+            broken = violations(inst, state.sel)
             state.sel[p] = True
-        else:
-            state.sel[p] = True
-            state.remove(int(p))
+            if broken:
+                continue
+        state.remove(int(p))
 
 
 def _start_state(

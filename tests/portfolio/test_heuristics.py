@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from portfolio_cases import OBJECTIVES, PHASES, Spec, each_objective, idle_partners, spec_of, specs
 
-from selector.portfolio import heuristic_solve, partner_quality
+from selector.portfolio import heuristic_solve, heuristics, partner_quality
 from selector.portfolio.heuristics import entry_costs, greedy_portfolio, without_idle
 from selector.portfolio.instance import build_instance, evaluate, violations
 
@@ -110,6 +110,26 @@ def test_without_idle_keeps_the_value_and_every_rule(spec: Spec, extra: int) -> 
         if not variant.broken(x):
             assert variant.broken(y) == []
             assert idle_partners(variant, y) == [], (idle_partners(variant, y), variant)
+
+
+@SETTINGS
+@given(spec=specs(objective="min_cost"), with_supply=st.booleans())
+def test_min_cost_greedy_keeps_no_partner_it_could_drop(spec: Spec, with_supply: bool) -> None:
+    """min_cost: the greedy's cover keeps no partner whose removal keeps every rule (by
+    the spec's own checker), whether removals are checked from the row counts alone
+    (no supply table, no type minimum) or against every rule."""
+    if not with_supply:
+        spec.supply = None
+    inst = _instance(spec.scenario())
+    h = greedy_portfolio(inst, time_budget=1.0, seed=2)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(heuristics, "_drop_redundant", lambda state: None)
+        cover = greedy_portfolio(inst, time_budget=1.0, seed=2)
+    assert not (h.selected & ~cover.selected).any()  # only drops
+    assert h.feasible == cover.feasible
+    if h.feasible:
+        assert spec.broken(h.selected) == []
+        assert idle_partners(spec, h.selected) == [], (idle_partners(spec, h.selected), spec)
 
 
 def test_without_idle_drops_the_dearer_of_two_alike_unless_a_rule_needs_both() -> None:
