@@ -84,7 +84,8 @@ MSG_LAGRANGE = (
 )
 MSG_TIME_LIMIT = (
     "Stopped at the {limit:g} s time limit: the portfolio is within {gap:.2%} of the best "
-    "possible (bound {bound:,.0f})."
+    "possible (bound {bound:,.0f}). More time may find a better portfolio, or prove this "
+    "one the best."
 )
 
 

@@ -128,6 +128,7 @@ def test_time_limit_without_solver_bound_reports_the_submodular_one(
     assert result.gap == pytest.approx((result.bound - result.objective) / result.bound)
     text = " ".join(result.explanation)
     assert "(bound 0)" not in text and f"{result.bound:,.0f}" in text, text
+    assert "More time may find a better portfolio, or prove this one the best." in text, text
 
 
 def test_time_limit_message_without_any_bound(monkeypatch: pytest.MonkeyPatch) -> None:
