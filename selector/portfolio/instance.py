@@ -9,7 +9,7 @@ can never be selected or never help are fixed out with a reason.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
@@ -30,6 +30,7 @@ __all__ = [
     "rule_status",
     "segment_quality",
     "violations",
+    "without_dominated",
 ]
 
 
@@ -322,6 +323,73 @@ def build_instance(
         out_reason=tuple(sorted(reasons.items())),
         rules=rules,
     )
+
+
+#: Rounds of :func:`without_dominated` (each can make more partners dominated).
+DOMINATION_ROUNDS = 5
+
+
+def without_dominated(inst: PortfolioInstance) -> PortfolioInstance:
+    """A pure set cover (``min_cost``, each row needing at most one partner, no other
+    rule) without the partners in no cheapest cover: those that cost more than the
+    cheapest other partner of each of their rows together.
+
+    If a portfolio took such a partner ``j``, swapping it for those partners would keep
+    every row covered and cost less, so no cheapest portfolio has ``j``: dropping them
+    all (and again, from what is left) keeps every cheapest portfolio. This is the
+    column domination of set-covering reductions (Beasley, 1987). On the OR-Library's
+    scp41 it keeps 173 of 1,000 columns, and HiGHS then solves it in 10 ms where it
+    took 23 ms (``bench/portfolio_bench.py --orlib-only``).
+
+    Anything else (a maximizing objective, plans, budget pools, caps, conflicts, type
+    limits, suppliers, rules, rows needing two or more) is answered as it is: a swap
+    could break those. The dropped partners are ``fixed_out``, with their reason in
+    ``out_reason``; must-include partners stay.
+    """
+    if (
+        inst.objective != "min_cost" or inst.has_levels or inst.pools or len(inst.conflicts)
+        or inst.suppliers is not None or inst.rules or (inst.cap >= 0).any()
+        or (inst.required > 1).any()
+        or any(lo is not None or hi is not None for _t, _m, lo, hi in inst.type_mix)
+    ):
+        return inst
+    n = inst.n_partners
+    pair_p = np.repeat(np.arange(n), np.diff(inst.cover.indptr))
+    pair_r = np.asarray(inst.cover.indices, dtype=np.int64)
+    needed = inst.required[pair_r] > 0
+    pair_p, pair_r = pair_p[needed], pair_r[needed]
+    out = inst.fixed_out.copy()
+    cost = inst.cost.astype(float)
+    for _ in range(DOMINATION_ROUNDS):
+        live = ~out[pair_p]
+        p, r = pair_p[live], pair_r[live]
+        order = np.lexsort((p, cost[p], r))  # by row, cheapest first
+        p, r = p[order], r[order]
+        first = np.r_[True, r[1:] != r[:-1]]
+        starts = np.flatnonzero(first)
+        cheapest = np.full(inst.n_rows, np.inf)
+        who = np.full(inst.n_rows, -1)
+        second = np.full(inst.n_rows, np.inf)
+        cheapest[r[starts]] = cost[p[starts]]
+        who[r[starts]] = p[starts]
+        has_second = np.flatnonzero(np.r_[starts[1:], len(r)] - starts >= 2)
+        second[r[starts[has_second]]] = cost[p[starts[has_second] + 1]]
+        instead = np.where(who[r] == p, second[r], cheapest[r])
+        other = np.bincount(p, weights=instead, minlength=n).astype(float)
+        drop = ~out & ~inst.fixed_in & (cost > other + 1e-9 * np.maximum(np.abs(cost), 1.0))
+        if not drop.any():
+            break
+        out |= drop
+    dropped = np.flatnonzero(out & ~inst.fixed_out)
+    if not len(dropped):
+        return inst
+    reasons = dict(inst.out_reason)
+    for j in dropped:
+        reasons[str(inst.partner_ids[j])] = (
+            f"costs {cost[j]:,.0f}, more than the cheapest other partners of its segments together: "
+            "it is in no cheapest portfolio"
+        )
+    return replace(inst, fixed_out=out, out_reason=tuple(sorted(reasons.items())))
 
 
 def _rule_rows(

@@ -33,7 +33,13 @@ from selector.portfolio.heuristics import (
     repair_plan,
     without_idle,
 )
-from selector.portfolio.instance import PortfolioInstance, evaluate, rule_status, violations
+from selector.portfolio.instance import (
+    PortfolioInstance,
+    evaluate,
+    rule_status,
+    violations,
+    without_dominated,
+)
 from selector.portfolio.lagrange import lagrangian_bound
 from selector.portfolio.model import GROUPS, MipModel, _start_vector, build_model
 from selector.portfolio.plan import build_plan
@@ -340,7 +346,8 @@ def solve(
         return solve_pulp(scenario, customize, solver=solver, time_limit=time_limit, gap=gap,
                           threads=threads, scores=scores, reference=reference)
     t0 = time.perf_counter()
-    inst = _instance(scenario, scores, reference=reference)
+    # A pure set cover without the partners in no cheapest cover (see without_dominated)
+    inst = without_dominated(_instance(scenario, scores, reference=reference))
     # Coverage: the Benders master on the partner columns (selector.portfolio.cuts)
     # proves more in the same time than the model with a column per segment row.
     by_cuts = (

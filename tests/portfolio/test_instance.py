@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
-from portfolio_cases import PHASES, Spec, each_objective, specs
+from hypothesis import strategies as st
+from portfolio_cases import PHASES, Spec, each_objective, spec_of, specs
 
 from selector.inputs.scenario import scenario_from_frames
 from selector.portfolio import partner_quality, solve
-from selector.portfolio.instance import build_instance, evaluate, segment_quality, violations
+from selector.portfolio.instance import (
+    build_instance,
+    evaluate,
+    segment_quality,
+    violations,
+    without_dominated,
+)
 
 
 def _scenario(
@@ -293,3 +301,74 @@ def test_instance_ignores_quality_unless_weighted(teaching: Any) -> None:
     sc = teaching.with_changes({"objective": {"kind": "coverage"}})
     inst = build_instance(sc, np.full(len(sc.partner_ids), 0.3))
     assert (inst.quality == 1.0).all()
+
+
+@st.composite
+def _pure_covers(draw: st.DrawFn) -> Spec:
+    """min_cost covers with no rule but one partner per segment (and a must-include or
+    must-exclude now and then), costs with ties and zeros."""
+    n = draw(st.integers(3, 8))
+    m = draw(st.integers(2, 6))
+    cost = draw(st.lists(st.integers(0, 9), min_size=n, max_size=n))
+    covers = sorted({(p, s) for s in range(m) for p in draw(st.sets(st.integers(0, n - 1), min_size=1, max_size=n))})
+    must_include = draw(st.sampled_from([[], [], [0]]))
+    must_exclude = draw(st.sampled_from([[], [], [n - 1]]))
+    return spec_of(cost, [10] * m, covers, budget=None, objective="min_cost",
+                   must_include=must_include, must_exclude=must_exclude)
+
+
+@settings(max_examples=60, deadline=None, phases=PHASES, suppress_health_check=[HealthCheck.too_slow])
+@given(spec=_pure_covers())
+def test_dominated_partners_are_in_no_cheapest_cover(spec: Spec) -> None:
+    """By brute force: no partner without_dominated drops is in any cheapest cover, and
+    solve answers the cheapest cost."""
+    scenario = spec.scenario()
+    inst = build_instance(scenario, partner_quality(scenario))
+    dropped = without_dominated(inst).fixed_out & ~inst.fixed_out
+    best = spec.brute_force()
+    if best is None:
+        return
+    for bits in itertools.product((False, True), repeat=len(spec.ids)):
+        sel = np.array(bits, dtype=bool)
+        if not spec.broken(sel) and spec.objective_of(sel) == best:
+            assert not (sel & dropped).any(), (spec, sel, dropped)
+    r = solve(scenario, time_limit=10)
+    assert r.status == "optimal" and r.objective == pytest.approx(best)
+
+
+def test_a_partner_dearer_than_the_others_of_its_segments_is_dropped_and_said() -> None:
+    # P0 (5) covers S0 and S1, which P1 and P2 cover for 2 each: P0 is in no cheapest cover.
+    covers = [(0, 0), (0, 1), (1, 0), (2, 1)]
+    for cost, must, gone in (([5, 2, 2], [], True), ([4, 2, 2], [], False), ([5, 2, 2], [0], False)):
+        scenario = spec_of(cost, [10, 10], covers, budget=None, objective="min_cost",
+                           must_include=must).scenario()
+        inst = build_instance(scenario, partner_quality(scenario))
+        out = without_dominated(inst)
+        assert bool(out.fixed_out[0]) is gone, (cost, must)
+        assert ("P0" in dict(out.out_reason)) is gone
+        if gone:
+            assert "in no cheapest portfolio" in dict(out.out_reason)["P0"]
+            r = solve(scenario, time_limit=10)
+            assert r.selected == ("P1", "P2") and r.objective == pytest.approx(4.0)
+
+
+@pytest.mark.parametrize(
+    "over",
+    [
+        {"objective": "coverage", "budget": 10},
+        {"conflicts": [(1, 2)]},
+        {"type_mix": {"reseller": (None, 3)}},
+        {"default_need": 2},
+        {"cap": 3},
+        {"pools": {"type:reseller": 20}},
+    ],
+    ids=["maximizing", "conflict", "type limit", "two per segment", "cap", "pool"],
+)
+def test_domination_leaves_other_problems_as_they_are(over: dict[str, Any]) -> None:
+    # A swap of P0 for P1 and P2 could break each of these rules: nothing is dropped.
+    base: dict[str, Any] = {"budget": None, "objective": "min_cost"}
+    base.update(over)
+    spec = spec_of([5, 2, 2], [10, 10], [(0, 0), (0, 1), (1, 0), (2, 1)], **base)
+    scenario = spec.scenario()
+    inst = build_instance(scenario, partner_quality(scenario))
+    assert without_dominated(inst) is inst
