@@ -26,6 +26,7 @@ __all__ = [
     "addition_gains",
     "build_instance",
     "evaluate",
+    "pure_cover",
     "removal_losses",
     "rule_status",
     "segment_quality",
@@ -325,6 +326,18 @@ def build_instance(
     )
 
 
+def pure_cover(inst: PortfolioInstance) -> bool:
+    """A set-covering problem and nothing more: ``min_cost``, each row needing at most
+    one partner, and no plan, budget pool, cap, conflict, type limit, supplier or rule
+    (must-include and excluded partners may be given)."""
+    return not (
+        inst.objective != "min_cost" or inst.has_levels or inst.pools or len(inst.conflicts)
+        or inst.suppliers is not None or inst.rules or (inst.cap >= 0).any()
+        or (inst.required > 1).any()
+        or any(lo is not None or hi is not None for _t, _m, lo, hi in inst.type_mix)
+    )
+
+
 #: Rounds of :func:`without_dominated` (each can make more partners dominated).
 DOMINATION_ROUNDS = 5
 
@@ -346,12 +359,7 @@ def without_dominated(inst: PortfolioInstance) -> PortfolioInstance:
     could break those. The dropped partners are ``fixed_out``, with their reason in
     ``out_reason``; must-include partners stay.
     """
-    if (
-        inst.objective != "min_cost" or inst.has_levels or inst.pools or len(inst.conflicts)
-        or inst.suppliers is not None or inst.rules or (inst.cap >= 0).any()
-        or (inst.required > 1).any()
-        or any(lo is not None or hi is not None for _t, _m, lo, hi in inst.type_mix)
-    ):
+    if not pure_cover(inst):
         return inst
     n = inst.n_partners
     pair_p = np.repeat(np.arange(n), np.diff(inst.cover.indptr))

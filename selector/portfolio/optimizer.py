@@ -30,12 +30,14 @@ from selector.portfolio.explain import explain_infeasible
 from selector.portfolio.heuristics import (
     HeuristicResult,
     greedy_portfolio,
+    lp_rounded_cover,
     repair_plan,
     without_idle,
 )
 from selector.portfolio.instance import (
     PortfolioInstance,
     evaluate,
+    pure_cover,
     rule_status,
     violations,
     without_dominated,
@@ -47,6 +49,7 @@ from selector.portfolio.quality import _instance
 from selector.portfolio.result import PortfolioResult
 from selector.portfolio.solvers import (
     SolveProgress,
+    _lp_relaxation,
     _solve_cbc,
     _solve_highs,
     _solve_unconstrained,
@@ -68,6 +71,8 @@ STATUSES = ("optimal", "time_limit", "infeasible", "error")
 DEFAULT_TIME_LIMIT = 60.0
 DEFAULT_GAP = 1e-4
 DEFAULT_SEED = 2027
+#: LP values within this of 0 or 1 count as integral (_cover_lp).
+LP_TOL = 1e-6
 
 MSG_TIME_NO_SOLUTION = (
     "The solver stopped at the time limit before finding any portfolio that keeps every "
@@ -98,6 +103,37 @@ MSG_TIME_LIMIT = (
 def _relative_gap(objective: float, bound: float, sense: str) -> float:
     diff = (bound - objective) if sense == "max" else (objective - bound)
     return max(0.0, diff) / max(abs(objective), abs(bound), 1e-9)
+
+
+def _cover_lp(
+    inst: PortfolioInstance, model: MipModel, time_limit: float
+) -> tuple[np.ndarray | None, float, np.ndarray] | None:
+    """A pure set cover's LP relaxation (see :func:`selector.portfolio.instance.pure_cover`):
+    the portfolio of its optimum when that is integral and keeps every rule (then it is
+    the cheapest), the LP's bound on the cheapest cost (rounded up when every cost is a
+    whole number), and the LP's columns (for :func:`lp_rounded_cover`). None for other
+    problems, or when the LP did not finish.
+
+    On 9 of the OR-Library's 20 scp4x and scp5x files the LP optimum is integral: 1-3 ms
+    of simplex answers them, where the search took 10-20 ms after its presolve and the
+    greedy start 5 ms more (bench/portfolio_bench.py --orlib-only).
+    """
+    if not pure_cover(inst) or model.A.shape[0] == 0:
+        return None
+    relaxed = _lp_relaxation(model, time_limit=max(0.05, time_limit))
+    if relaxed is None:
+        return None
+    v, value = relaxed
+    bound = value + inst.fixed_cost
+    live = ~inst.fixed_out
+    if np.all(inst.cost[live] == np.round(inst.cost[live])):
+        bound = math.ceil(bound - 1e-6 * max(1.0, abs(bound)))
+    x = v[: inst.n_partners]
+    if np.all((x <= LP_TOL) | (x >= 1.0 - LP_TOL)):
+        sel = x > 0.5
+        if not violations(inst, sel) and evaluate(inst, sel) <= bound + 1e-9 * max(1.0, abs(bound)):
+            return sel, evaluate(inst, sel), x
+    return None, float(bound), x
 
 
 def _requirement_cover(inst: PortfolioInstance, *, time_limit: float, seed: int) -> np.ndarray | None:
@@ -365,8 +401,16 @@ def solve(
         budget = min(budget, PLAN_START_SECONDS)
         if moves is None:
             start_moves, cover_time = PLAN_START_MOVES, max(0.2, budget)
-    heuristic = (_heuristic(inst, time_budget=budget, seed=seed, moves=start_moves, cover_time=cover_time)
-                 if warm_start else None)
+    model = build_model(inst, drop=("objective_link",) if by_cuts else ())
+    # A pure set cover: its LP first. An integral optimum is the answer, with no start
+    # and no search (see _cover_lp).
+    by_lp = _cover_lp(inst, model, time_limit / 4) if solver == "highs" else None
+    heuristic: HeuristicResult | None = None
+    if warm_start and by_lp is not None and by_lp[0] is None:
+        # The LP's own rounding starts the search (better than the greedy's cover)
+        heuristic = lp_rounded_cover(inst, by_lp[2])
+    elif warm_start and by_lp is None:
+        heuristic = _heuristic(inst, time_budget=budget, seed=seed, moves=start_moves, cover_time=cover_time)
     if start is not None:
         unknown = sorted(set(start) - set(map(str, inst.partner_ids)))
         if unknown:
@@ -377,7 +421,6 @@ def solve(
             or (evaluate(inst, given) > heuristic.objective) == inst.maximize
         ):
             heuristic = HeuristicResult(given, evaluate(inst, given), True, 0.0)
-    model = build_model(inst, drop=("objective_link",) if by_cuts else ())
     build = time.perf_counter() - t0
     # Keep a margin for the guard and for reading the result back: the caller's limit
     # is on the whole call, not only on the solver.
@@ -420,7 +463,13 @@ def solve(
     if progress is not None and solver == "highs" and model.A.shape[0] > 0:
         stage_one = partial(run, progress=progress)
     left_out = np.zeros(inst.n_partners, dtype=bool)  # idle partners the cut loop left out
-    if lagrange_only and heuristic is not None:
+    if by_lp is not None and by_lp[0] is not None:
+        solved = _Solved("optimal", by_lp[0], evaluate(inst, by_lp[0]), by_lp[1])
+    elif (by_lp is not None and heuristic is not None and heuristic.feasible
+          and heuristic.objective <= by_lp[1] + 1e-9 * max(1.0, abs(by_lp[1]))):
+        # the start meets the LP's bound: nothing cheaper exists
+        solved = _Solved("optimal", heuristic.selected, heuristic.objective, by_lp[1])
+    elif lagrange_only and heuristic is not None:
         solved = _Solved("time_limit", heuristic.selected, heuristic.objective, None)
     elif by_cuts:
         solved = solve_by_cuts(

@@ -291,6 +291,21 @@ def _solve_highs(
     return _Solved("error", x, obj, bound, f"HiGHS ended with status {h.modelStatusToString(ms)}")
 
 
+def _lp_relaxation(model: MipModel, *, time_limit: float) -> tuple[np.ndarray, float] | None:
+    """The model's LP relaxation by HiGHS's simplex: its optimal columns and value, or
+    None when it did not end optimal within ``time_limit``."""
+    import highspy
+
+    h = _quiet_highs(highspy)
+    h.setOptionValue("time_limit", float(time_limit))
+    h.setOptionValue("solver", "simplex")
+    if h.passModel(_highs_lp(highspy, model, integer=False)) == highspy.HighsStatus.kError:
+        return None
+    if _run_guarded(h, time_limit) is None or h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    return np.asarray(h.getSolution().col_value), float(h.getInfo().objective_function_value)
+
+
 def to_pulp(
     model: MipModel,
     *,

@@ -141,6 +141,8 @@ def test_time_limit_message_without_any_bound(monkeypatch: pytest.MonkeyPatch) -
 
     monkeypatch.setattr(optimizer, "_solve_highs", stopped)
     monkeypatch.setattr(optimizer, "solve_by_cuts", stopped)  # the coverage master
+    # nor did the set cover's LP finish (it would answer this one: see _cover_lp)
+    monkeypatch.setattr(optimizer, "_lp_relaxation", lambda *_a, **_kw: None)
     partners, segments = tiny_frames(3, 2, cost=[7, 5, 1])
     cov = coverage_pairs([("P0", "S0"), ("P1", "S1"), ("P2", "S0"), ("P2", "S1")])
     scenario = scenario_from_frames(
@@ -237,3 +239,54 @@ def test_conflict_shared_value_turns_shared_business_into_conflicts(teaching: An
             assert data["weight"] <= threshold
     # Without the rule the unconstrained optimum is at least as good.
     assert solve(teaching).objective >= result.objective - 1e-6
+
+
+def _triangle(cost: list[float]) -> Any:
+    # Three segments, three partners each covering two of them: the LP takes each at
+    # one half (1.5 times the cost), any cover needs two.
+    partners, segments = tiny_frames(3, 3, cost=cost)  # type: ignore[arg-type]
+    cov = coverage_pairs([("P0", "S0"), ("P0", "S1"), ("P1", "S1"), ("P1", "S2"), ("P2", "S2"), ("P2", "S0")])
+    return scenario_from_frames(partners, segments, coverage=cov, settings={"objective": {"kind": "min_cost"}})
+
+
+@pytest.mark.parametrize(
+    ("cost", "searched"),
+    [([1, 1, 1], False), ([1.5, 1.5, 1.5], True)],
+    ids=["whole costs: the LP's 1.5 rounds up to 2", "costs of 1.5: 2.25 is no proof of 3"],
+)
+def test_a_set_cover_start_that_meets_the_lp_bound_needs_no_search(
+    monkeypatch: pytest.MonkeyPatch, cost: list[float], searched: bool
+) -> None:
+    from selector.portfolio import optimizer
+
+    runs: list[int] = []
+    real = optimizer._solve_highs
+
+    def counted(*args: Any, **kw: Any) -> Any:
+        runs.append(1)
+        return real(*args, **kw)
+
+    monkeypatch.setattr(optimizer, "_solve_highs", counted)
+    r = solve(_triangle(cost), time_limit=10)
+    assert r.status == "optimal" and len(r.selected) == 2
+    assert r.objective == pytest.approx(2 * cost[0]) and r.bound == pytest.approx(2 * cost[0])
+    assert bool(runs) is searched
+
+
+def test_a_set_cover_with_an_integral_lp_is_answered_by_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each segment has one cheapest partner, and P3 covers both for more than the two
+    # together: the LP optimum is P0 and P1, whole, with no start and no search.
+    from selector.portfolio import optimizer
+
+    def no_search(*_args: Any, **_kw: Any) -> Any:
+        raise AssertionError("the search ran")
+
+    monkeypatch.setattr(optimizer, "_solve_highs", no_search)
+    monkeypatch.setattr(optimizer, "greedy_portfolio", no_search)
+    partners, segments = tiny_frames(4, 2, cost=[2, 3, 9, 6])
+    cov = coverage_pairs([("P0", "S0"), ("P1", "S1"), ("P2", "S0"), ("P3", "S0"), ("P3", "S1")])
+    scenario = scenario_from_frames(partners, segments, coverage=cov, settings={"objective": {"kind": "min_cost"}})
+    r = solve(scenario, time_limit=10)
+    assert r.status == "optimal" and r.selected == ("P0", "P1")
+    assert r.objective == pytest.approx(5.0) and r.bound == pytest.approx(5.0)
+    assert r.heuristic_objective is None
