@@ -22,6 +22,7 @@ from selector.portfolio.instance import (
     addition_gains,
     evaluate,
     removal_losses,
+    without_dominated,
 )
 from selector.portfolio.model import build_model
 from selector.portfolio.quality import _instance
@@ -178,7 +179,7 @@ def explain_partners(
     """
     if result.plan is not None:
         return _from_plan(result.plan)
-    inst = _instance(scenario, scores)
+    inst = without_dominated(_instance(scenario, scores))  # as solve saw it
     ids = inst.partner_ids
     sel = np.isin(ids, list(result.selected))
     base = evaluate(inst, sel)
@@ -221,6 +222,8 @@ def explain_partners(
             words.append("adds nothing the portfolio does not already cover as well")
         elif math.isfinite(entry[p]):
             words.append(f"would enter at a budget of about {entry[p]:,.0f}")
+        elif not inst.maximize:
+            words.append("the portfolio meets the segment requirements more cheaply without it")
         else:
             words.append("less value per cost than the selected partners")
     return pd.DataFrame(

@@ -882,7 +882,7 @@ def _result(
     notes = list(explanation)
     if (~selectable).any() and status != "infeasible":
         notes.append(
-            f"{int((~selectable).sum())} partner(s) could not be selected; the partner "
+            f"{int((~selectable).sum())} partner(s) were left out before the solve; the partner "
             "table says why for each."
         )
     plan, plan_summary = (None, None)

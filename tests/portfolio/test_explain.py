@@ -152,3 +152,18 @@ def test_explain_partners_marginal_value_is_loss_when_removed(teaching: Any) -> 
                 if not any(trial[ids.index(d)] for d in ds):
                     trial[r] = False
         assert why.loc[pid, "marginal_value"] == pytest.approx(base - objective(trial)), pid
+
+
+def test_a_set_cover_says_which_partners_are_in_no_cheapest_portfolio() -> None:
+    # P0 (5) covers S0 and S1, which P1 and P2 cover for 2 each: in no cheapest cover.
+    # P3 covers S0 for 2, as P1 does: one of the two is left out as not needed.
+    partners, segments = tiny_frames(4, 2, cost=[5, 2, 2, 2])
+    cov = coverage_pairs([("P0", "S0"), ("P0", "S1"), ("P1", "S0"), ("P2", "S1"), ("P3", "S0")])
+    scenario = scenario_from_frames(partners, segments, coverage=cov, settings={"objective": {"kind": "min_cost"}})
+    r = solve(scenario, time_limit=10)
+    assert r.status == "optimal" and r.objective == pytest.approx(4.0)
+    assert "1 partner(s) were left out before the solve" in " ".join(r.explanation)
+    why = explain_partners(scenario, r)
+    assert "in no cheapest portfolio" in why.loc["P0", "reason"]
+    spare = "P3" if "P1" in r.selected else "P1"
+    assert why.loc[spare, "reason"] == "the portfolio meets the segment requirements more cheaply without it"
