@@ -359,8 +359,8 @@ def without_dominated(inst: PortfolioInstance) -> PortfolioInstance:
     could break those. The dropped partners are ``fixed_out``, with their reason in
     ``out_reason``; must-include partners stay.
     """
-    if not pure_cover(inst):
-        return inst
+    if not pure_cover(inst) or (inst.cost[~inst.fixed_out] < 0).any():
+        return inst  # (with a negative cost, a partner counted for several rows is no bound)
     n = inst.n_partners
     pair_p = np.repeat(np.arange(n), np.diff(inst.cover.indptr))
     pair_r = np.asarray(inst.cover.indices, dtype=np.int64)
