@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -105,14 +105,19 @@ def _relative_gap(objective: float, bound: float, sense: str) -> float:
     return max(0.0, diff) / max(abs(objective), abs(bound), 1e-9)
 
 
-def _cover_lp(
-    inst: PortfolioInstance, model: MipModel, time_limit: float
-) -> tuple[np.ndarray | None, float, np.ndarray] | None:
+class _CoverLp(NamedTuple):
+    """What a pure set cover's LP says (:func:`_cover_lp`)."""
+
+    optimum: np.ndarray | None  # the LP optimum's portfolio, when integral and rule-keeping
+    bound: float  # no portfolio costs less (rounded up when every cost is a whole number)
+    x: np.ndarray  # the LP's partner columns (for lp_rounded_cover)
+
+
+def _cover_lp(inst: PortfolioInstance, model: MipModel, time_limit: float) -> _CoverLp | None:
     """A pure set cover's LP relaxation (see :func:`selector.portfolio.instance.pure_cover`):
-    the portfolio of its optimum when that is integral and keeps every rule (then it is
-    the cheapest), the LP's bound on the cheapest cost (rounded up when every cost is a
-    whole number), and the LP's columns (for :func:`lp_rounded_cover`). None for other
-    problems, or when the LP did not finish.
+    its optimum's portfolio when that is integral and keeps every rule (then it is the
+    cheapest, and the bound is its cost), the LP's bound on the cheapest cost, and the
+    LP's columns. None for other problems, or when the LP did not finish.
 
     On 9 of the OR-Library's 20 scp4x and scp5x files the LP optimum is integral: 1-3 ms
     of simplex answers them, where the search took 10-20 ms after its presolve and the
@@ -131,9 +136,10 @@ def _cover_lp(
     x = v[: inst.n_partners]
     if np.all((x <= LP_TOL) | (x >= 1.0 - LP_TOL)):
         sel = x > 0.5
-        if not violations(inst, sel) and evaluate(inst, sel) <= bound + 1e-9 * max(1.0, abs(bound)):
-            return sel, evaluate(inst, sel), x
-    return None, float(bound), x
+        cost = evaluate(inst, sel)
+        if not violations(inst, sel) and cost <= bound + 1e-9 * max(1.0, abs(bound)):
+            return _CoverLp(sel, cost, x)
+    return _CoverLp(None, float(bound), x)
 
 
 def _requirement_cover(inst: PortfolioInstance, *, time_limit: float, seed: int) -> np.ndarray | None:
@@ -406,9 +412,9 @@ def solve(
     # and no search (see _cover_lp).
     by_lp = _cover_lp(inst, model, time_limit / 4) if solver == "highs" else None
     heuristic: HeuristicResult | None = None
-    if warm_start and by_lp is not None and by_lp[0] is None:
+    if warm_start and by_lp is not None and by_lp.optimum is None:
         # The LP's own rounding starts the search (better than the greedy's cover)
-        heuristic = lp_rounded_cover(inst, by_lp[2])
+        heuristic = lp_rounded_cover(inst, by_lp.x)
     elif warm_start and by_lp is None:
         heuristic = _heuristic(inst, time_budget=budget, seed=seed, moves=start_moves, cover_time=cover_time)
     if start is not None:
@@ -463,12 +469,12 @@ def solve(
     if progress is not None and solver == "highs" and model.A.shape[0] > 0:
         stage_one = partial(run, progress=progress)
     left_out = np.zeros(inst.n_partners, dtype=bool)  # idle partners the cut loop left out
-    if by_lp is not None and by_lp[0] is not None:
-        solved = _Solved("optimal", by_lp[0], evaluate(inst, by_lp[0]), by_lp[1])
+    if by_lp is not None and by_lp.optimum is not None:
+        solved = _Solved("optimal", by_lp.optimum, by_lp.bound, by_lp.bound)
     elif (by_lp is not None and heuristic is not None and heuristic.feasible
-          and heuristic.objective <= by_lp[1] + 1e-9 * max(1.0, abs(by_lp[1]))):
+          and heuristic.objective <= by_lp.bound + 1e-9 * max(1.0, abs(by_lp.bound))):
         # the start meets the LP's bound: nothing cheaper exists
-        solved = _Solved("optimal", heuristic.selected, heuristic.objective, by_lp[1])
+        solved = _Solved("optimal", heuristic.selected, heuristic.objective, by_lp.bound)
     elif lagrange_only and heuristic is not None:
         solved = _Solved("time_limit", heuristic.selected, heuristic.objective, None)
     elif by_cuts:

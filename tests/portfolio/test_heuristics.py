@@ -15,7 +15,12 @@ from hypothesis import strategies as st
 from portfolio_cases import OBJECTIVES, PHASES, Spec, each_objective, idle_partners, spec_of, specs
 
 from selector.portfolio import heuristic_solve, heuristics, partner_quality
-from selector.portfolio.heuristics import entry_costs, greedy_portfolio, without_idle
+from selector.portfolio.heuristics import (
+    entry_costs,
+    greedy_portfolio,
+    lp_rounded_cover,
+    without_idle,
+)
 from selector.portfolio.instance import build_instance, evaluate, violations
 
 SETTINGS = settings(
@@ -130,6 +135,22 @@ def test_min_cost_greedy_keeps_no_partner_it_could_drop(spec: Spec, with_supply:
     if h.feasible:
         assert spec.broken(h.selected) == []
         assert idle_partners(spec, h.selected) == [], (idle_partners(spec, h.selected), spec)
+
+
+def test_lp_rounded_cover_keeps_what_the_lp_takes_less_what_is_not_needed() -> None:
+    # A triangle (each partner covers two of three segments) plus P3, which covers S0
+    # alone and which the LP does not take. From the LP's halves, the partner least
+    # worth its cost to the LP goes first (P0: 4 for a half); the two left cover all.
+    spec = spec_of([4, 1, 1, 1], [10, 10, 10], [(0, 0), (0, 1), (1, 1), (1, 2), (2, 2), (2, 0), (3, 0)],
+                   budget=None, objective="min_cost")
+    inst = _instance(spec.scenario())
+    h = lp_rounded_cover(inst, np.array([0.5, 0.5, 0.5, 0.0]))
+    assert h.selected.tolist() == [False, True, True, False]
+    assert h.feasible and h.objective == pytest.approx(2.0) and spec.broken(h.selected) == []
+    must = spec_of([4, 1, 1, 1], [10, 10, 10], [(0, 0), (0, 1), (1, 1), (1, 2), (2, 2), (2, 0), (3, 0)],
+                   budget=None, objective="min_cost", must_include=[3])
+    h = lp_rounded_cover(_instance(must.scenario()), np.array([0.5, 0.5, 0.5, 0.0]))
+    assert h.selected[3] and h.feasible and must.broken(h.selected) == []
 
 
 def test_without_idle_drops_the_dearer_of_two_alike_unless_a_rule_needs_both() -> None:
