@@ -237,9 +237,13 @@ def _solve_highs(
     start: np.ndarray | None,
     threads: int | None,
     presolve: str = "off",
+    restart: bool = True,
     node_limit: int | None = None,
     progress: Callable[[SolveProgress], object] | None = None,
 ) -> _Solved:
+    """Solve ``model`` by HiGHS's branch and bound. ``restart`` False stops HiGHS from
+    presolving again and restarting its root when the root has fixed many columns
+    (``mip_allow_restart``)."""
     import highspy
 
     if _EXITING.is_set():
@@ -256,6 +260,7 @@ def _solve_highs(
     # (10 s on the 604-partner vendor scenario) for little reduction; the model is
     # already reduced (merged segments, fixed partners) before it gets here.
     h.setOptionValue("presolve", presolve)
+    h.setOptionValue("mip_allow_restart", bool(restart))
     lp = _highs_lp(highspy, model)
     status = h.passModel(lp)
     if status == highspy.HighsStatus.kError:
