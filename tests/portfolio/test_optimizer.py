@@ -273,6 +273,38 @@ def test_a_set_cover_start_that_meets_the_lp_bound_needs_no_search(
     assert bool(runs) is searched
 
 
+@pytest.mark.parametrize(
+    ("constraints", "restart"),
+    [({}, False), ({"max_partners_per_segment": 2}, True)],
+    ids=["a pure set cover", "a cap per segment"],
+)
+def test_a_set_cover_is_searched_without_root_restarts(
+    monkeypatch: pytest.MonkeyPatch, constraints: dict[str, Any], restart: bool
+) -> None:
+    # HiGHS's root restart repeats most of a set cover's work (see COVER_RESTART); other
+    # models keep it.
+    import highspy
+
+    from selector.portfolio import solvers
+
+    made: list[Any] = []
+    real = solvers._quiet_highs
+
+    def kept(module: Any) -> Any:
+        made.append(real(module))
+        return made[-1]
+
+    monkeypatch.setattr(solvers, "_quiet_highs", kept)
+    scenario = _triangle([1.5, 1.5, 1.5])
+    if constraints:
+        scenario = scenario.with_changes({"constraints": constraints})
+    r = solve(scenario, time_limit=10)
+    assert r.status == "optimal" and r.objective == pytest.approx(3.0)
+    searches = [h for h in made if highspy.HighsVarType.kInteger in list(h.getLp().integrality_)]
+    assert searches, "no search ran"
+    assert [h.getOptionValue("mip_allow_restart")[1] for h in searches] == [restart] * len(searches)
+
+
 def test_a_set_cover_with_an_integral_lp_is_answered_by_it(monkeypatch: pytest.MonkeyPatch) -> None:
     # Each segment has one cheapest partner, and P3 covers both for more than the two
     # together: the LP optimum is P0 and P1, whole, with no start and no search.
