@@ -326,14 +326,15 @@ def build_instance(
     )
 
 
-def pure_cover(inst: PortfolioInstance) -> bool:
+def pure_cover(inst: PortfolioInstance, *, multicover: bool = False) -> bool:
     """A set-covering problem and nothing more: ``min_cost``, each row needing at most
-    one partner, and no plan, budget pool, cap, conflict, type limit, supplier or rule
-    (must-include and excluded partners may be given)."""
+    one partner (any number with ``multicover``), and no plan, budget pool, cap,
+    conflict, type limit, supplier or rule (must-include and excluded partners may be
+    given)."""
     return not (
         inst.objective != "min_cost" or inst.has_levels or inst.pools or len(inst.conflicts)
         or inst.suppliers is not None or inst.rules or (inst.cap >= 0).any()
-        or (inst.required > 1).any()
+        or ((inst.required > 1).any() and not multicover)
         or any(lo is not None or hi is not None for _t, _m, lo, hi in inst.type_mix)
     )
 

@@ -460,7 +460,8 @@ def solve(
         # Plan models (a column per partner and tier) and set covering (min_cost) solve
         # faster with HiGHS's presolve (bench/plan_bench.py, the OR-Library table of
         # bench/portfolio_bench.py); the blank-sheet coverage models do not.
-        run = partial(_solve_highs, presolve="on", restart=COVER_RESTART if by_lp is not None else True)
+        run = partial(_solve_highs, presolve="on",
+                      restart=COVER_RESTART if pure_cover(inst, multicover=True) else True)
     if model.A.shape[0] == 0 and not by_cuts:
         run = _solve_unconstrained
     if node_limit is not None:
@@ -591,15 +592,19 @@ def solve(
 
 
 STAGE_ONE_SHARE = 0.85
-#: Whether HiGHS may restart its root on a pure set cover (see _cover_lp), after its
-#: root has fixed many columns. The restart presolves and solves the root again, and on
-#: set covering that repeats most of the work: the 22 OR-Library files that take 0.2 s
-#: or more, in one process, took 55 s without restarts against 84 s with them (scp61
-#: 0.26 s against 0.90 s, scpc1 0.43 s against 1.83 s; scpd2-d4 within 5 % either way),
-#: every one at its optimum. On the 23 smaller files the totals were 0.79 s and 0.78 s
-#: (least of 5 runs each). Coverage models keep restarts: the master's search (see
-#: selector.portfolio.cuts) proved less without them (M weighted_coverage, 60 s: 0.084 %
-#: against 0.058 %).
+#: Whether HiGHS may restart its root on a set cover or multicover (pure_cover with
+#: ``multicover``), after its root has fixed many columns. The restart presolves and
+#: solves the root again, and on covering that repeats most of the work: the 22
+#: OR-Library files that take 0.2 s or more, in one process, took 55 s without restarts
+#: against 84 s with them (scp61 0.26 s against 0.90 s, scpc1 0.43 s against 1.83 s;
+#: scpd2-d4 within 5 % either way), every one at its optimum; on the 23 smaller files the
+#: totals were 0.79 s and 0.78 s (least of 5 runs each). With two partners needed per
+#: segment, 21 files took 53.6 s against 65.1 s (scp61 0.46 s against 1.39 s, scp48
+#: 0.52 s against 1.86 s; slower: scpb1 10.8 s against 10.0 s, scpc2 8.6 s against
+#: 7.3 s). Other models keep restarts: with a cap of three partners per segment as well,
+#: scp41 and scp46 were proved in 16.4 s and 14.7 s without them, 14.1 s and 11.1 s with
+#: them; the coverage master's search (selector.portfolio.cuts) proved less without them
+#: (M weighted_coverage, 60 s: 0.084 % against 0.058 %).
 COVER_RESTART = False
 #: Objectives solved by the Benders master of selector.portfolio.cuts (with HiGHS, no
 #: coverage rule).

@@ -274,12 +274,16 @@ def test_a_set_cover_start_that_meets_the_lp_bound_needs_no_search(
 
 
 @pytest.mark.parametrize(
-    ("constraints", "restart"),
-    [({}, False), ({"max_partners_per_segment": 2}, True)],
-    ids=["a pure set cover", "a cap per segment"],
+    ("constraints", "restart", "cost"),
+    [
+        ({}, False, 3.0),
+        ({"min_partners": {"default": 2}}, False, 4.5),
+        ({"max_partners_per_segment": 2}, True, 3.0),
+    ],
+    ids=["a pure set cover", "two partners per segment", "a cap per segment"],
 )
 def test_a_set_cover_is_searched_without_root_restarts(
-    monkeypatch: pytest.MonkeyPatch, constraints: dict[str, Any], restart: bool
+    monkeypatch: pytest.MonkeyPatch, constraints: dict[str, Any], restart: bool, cost: float
 ) -> None:
     # HiGHS's root restart repeats most of a set cover's work (see COVER_RESTART); other
     # models keep it.
@@ -299,7 +303,7 @@ def test_a_set_cover_is_searched_without_root_restarts(
     if constraints:
         scenario = scenario.with_changes({"constraints": constraints})
     r = solve(scenario, time_limit=10)
-    assert r.status == "optimal" and r.objective == pytest.approx(3.0)
+    assert r.status == "optimal" and r.objective == pytest.approx(cost)
     searches = [h for h in made if highspy.HighsVarType.kInteger in list(h.getLp().integrality_)]
     assert searches, "no search ran"
     assert [h.getOptionValue("mip_allow_restart")[1] for h in searches] == [restart] * len(searches)
