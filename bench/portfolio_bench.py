@@ -108,13 +108,35 @@ def _selector(scn: Any, time_limit: float, gap: float, *, full_model: bool = Fal
     from selector.portfolio import solve
 
     if full_model:  # the model with a column per segment row, as selector solved it before the cuts
-        import selector.portfolio.optimizer as optimizer
-
-        optimizer.CUT_OBJECTIVES = ()
-
-    r = solve(scn, time_limit=time_limit, gap=gap)
+        r = _full_model(scn, time_limit, gap)
+    else:
+        r = solve(scn, time_limit=time_limit, gap=gap)
     return {"build_s": r.build_seconds, "solve_s": r.wall_seconds - r.build_seconds,
             "objective": r.objective, "bound": r.bound, "status": r.status}
+
+
+def _full_model(scn: Any, time_limit: float, gap: float) -> Any:
+    """selector's solve on the route the coverage objectives took before the cut loop:
+    the whole model by HiGHS, its Lagrangian bound a share of the time on large models."""
+    from dataclasses import replace
+
+    from selector.portfolio.clock import Deadline
+    from selector.portfolio.execute import run_route
+    from selector.portfolio.options import resolve_options
+    from selector.portfolio.reductions import reduce
+    from selector.portfolio.result import assemble_result
+    from selector.portfolio.route import LAGRANGE_ROWS, choose_route
+
+    options = resolve_options(scn, time_limit=time_limit, gap=gap)
+    clock = Deadline(options.time_limit)
+    inst = reduce(scn, options)
+    route = replace(choose_route(inst, options), search="mip", polish=False, neighbourhood=False,
+                    lagrangian="share" if inst.maximize and inst.n_rows >= LAGRANGE_ROWS else "none")
+    found = run_route(scn, inst, route, options, clock)
+    return assemble_result(scn, inst, status=found.status, x=found.x, objective=found.objective,
+                           bound=found.bound, solver="highs", wall=clock.elapsed(),
+                           build=found.build_seconds, explanation=found.explanation,
+                           heuristic=found.heuristic, route=found.route.describe())
 
 
 def _run(method: str, size: str, args: argparse.Namespace, out: Any) -> None:

@@ -57,3 +57,13 @@ def test_readme_script_example_runs(tmp_path: Path, monkeypatch: Any, capsys: An
     out = capsys.readouterr().out
     assert out.count("optimal") == 2 and "x_R01 + x_R05 + x_R09 >= 2" in out
     assert (tmp_path / "teaching.lp").is_file()
+
+
+def test_readme_route_example_prints_the_route(monkeypatch: Any, capsys: Any) -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("Which path a solve takes", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S)
+    assert code is not None
+    monkeypatch.chdir(ROOT)
+    exec(code.group(1), {})
+    assert capsys.readouterr().out.split() == ["cuts", "greedy"]

@@ -56,7 +56,9 @@ import scipy.sparse as sp
 
 from selector.portfolio.instance import PortfolioInstance
 from selector.portfolio.model import MipModel
-from selector.portfolio.solvers import SolveProgress, _highs_lp, _quiet_highs, _run_guarded, _Solved
+from selector.portfolio.solvers import Solved, SolveProgress, SolverState
+from selector.portfolio.solvers.guard import quiet_highs, run_guarded
+from selector.portfolio.solvers.highs import highs_lp
 
 __all__ = ["RowValues", "row_values", "solve_by_cuts"]
 
@@ -272,14 +274,14 @@ class _Master:
         self.n = side.n_x
         self.col_lo, self.col_hi = side.col_lo[: self.n], side.col_hi[: self.n]
         self.fixed = 0  # columns fixed by reduced costs
-        h = _quiet_highs(highspy)
+        h = quiet_highs(highspy)
         h.setOptionValue("random_seed", int(seed) % 2_147_483_647)
         if threads is not None:
             h.setOptionValue("threads", int(threads))
         h.setOptionValue("presolve", "off")
         # theta columns come with a row's first cut; until then the row counts at its
         # largest value, in the objective's constant.
-        lp = _highs_lp(highspy, replace(side, sense="max", c=rv.c_x), integer=False,
+        lp = highs_lp(highspy, replace(side, sense="max", c=rv.c_x), integer=False,
                        offset=float(rv.top.sum()))
         h.passModel(lp)
         h.HandleUserInterrupt = True
@@ -427,7 +429,7 @@ def solve_by_cuts(
     neighbourhood: bool = False,
     scaled: bool | None = None,
     tidy: Callable[[np.ndarray], np.ndarray] | None = None,
-) -> _Solved:
+) -> Solved:
     """Maximize the coverage objective ``rv`` over the partner columns and rows of
     ``side`` (a model built without its objective rows) by the cut loop of the module.
 
@@ -495,12 +497,12 @@ def solve_by_cuts(
         # (vendor-drop-distributor: 0.46 s against 0.09 s)
         h.setOptionValue("solver", first_lp if round_ == 0 else "choose")
         began = time.perf_counter()
-        status = _run_guarded(h, left + GUARD_SLACK)
+        status = run_guarded(h, left + GUARD_SLACK)
         if round_ == 0:
             cold = time.perf_counter() - began
         if status is None or h.getModelStatus() != hs.HighsModelStatus.kOptimal:
             if h.getModelStatus() == hs.HighsModelStatus.kInfeasible:
-                return _Solved("infeasible", None, None, None)
+                return Solved("infeasible", None, None, None)
             break
         lp_value = float(h.getInfo().objective_function_value)
         bound = min(bound, lp_value)
@@ -619,11 +621,11 @@ def solve_by_cuts(
             master.start(best_x)
         h.setOptionValue("time_limit", float(left))  # the MIP times itself from its start
         # The objective HiGHS sees lacks no constant, so its gap is the true gap.
-        status = _run_guarded(h, left + GUARD_SLACK)
+        status = run_guarded(h, left + GUARD_SLACK)
         ms = h.getModelStatus()
         if ms == hs.HighsModelStatus.kInfeasible:
             if best_x is None:
-                return _Solved("infeasible", None, None, None)
+                return Solved("infeasible", None, None, None)
             break
         info = h.getInfo()
         # A run cancelled before its search began (status kNotset) leaves an info whose
@@ -656,7 +658,7 @@ def solve_by_cuts(
         if node_limit is not None:
             break  # deterministic mode: one search, however it ended
     if best_x is None:
-        return _Solved("no_solution", None, None, None if not math.isfinite(bound) else bound)
+        return Solved("no_solution", None, None, None if not math.isfinite(bound) else bound)
     bound = max(bound, fixed_bound)  # the fixed-out portfolios are worth at most that
     # The master is a relaxation: its bound is at or above every true value, up to
     # rounding. Only rounding is smoothed here; anything more is left for the caller
@@ -666,7 +668,7 @@ def solve_by_cuts(
     rel = (bound - best) / max(abs(best), 1e-9) if math.isfinite(bound) else math.inf
     # Optimal by this loop's own numbers only (HiGHS's word "optimal" is not enough: its
     # incumbent can be one the master overvalues, or, seen once, not the one it returns).
-    state = "optimal" if -1e-6 <= rel <= max(gap, 1e-9) * 1.0001 else "time_limit"
+    state: SolverState = "optimal" if -1e-6 <= rel <= max(gap, 1e-9) * 1.0001 else "time_limit"
     if state == "optimal" and cost is not None and deadline - time.perf_counter() > 0.1:
         searching[0] = False
         # a share of the time the search took (a tie-break, not a second solve)
@@ -681,7 +683,7 @@ def solve_by_cuts(
                                 node_limit=node_limit)
         if cheaper is not None:
             best_x = cheaper
-    return _Solved(state, best_x, best, bound if math.isfinite(bound) else None)
+    return Solved(state, best_x, best, bound if math.isfinite(bound) else None)
 
 
 def _neighbourhood(
@@ -766,7 +768,7 @@ def _cheapest_tie(
         h.changeObjectiveOffset(0.0)
         master.start(x)
         h.setOptionValue("time_limit", float(left))  # the MIP times itself from its start
-        if _run_guarded(h, left + GUARD_SLACK) is None:
+        if run_guarded(h, left + GUARD_SLACK) is None:
             break
         info = h.getInfo()
         if not (info.valid and h.getModelStatus() in _searched(hs) and int(info.primal_solution_status) == 2):

@@ -25,9 +25,9 @@ from selector.portfolio.instance import (
     without_dominated,
 )
 from selector.portfolio.model import build_model
-from selector.portfolio.quality import _instance
+from selector.portfolio.quality import scenario_instance
 from selector.portfolio.result import PortfolioResult
-from selector.portfolio.solvers import _solve_highs
+from selector.portfolio.solvers.highs import solve_highs
 
 __all__ = ["GROUP_WORDS", "explain_infeasible", "explain_partners"]
 
@@ -53,7 +53,7 @@ def _rule_causes(inst: PortfolioInstance) -> list[str]:
     """Rules that cannot hold whatever else is chosen (each alone, from the instance)."""
     out: list[str] = []
     live = ~inst.fixed_out
-    budget = "" if not math.isfinite(inst.budget) else f" with a budget of {inst.budget + inst.fixed_cost:,.0f}"
+    budget = "" if not math.isfinite(inst.budget) else f" with a budget of {inst.given_budget:,.0f}"
     for rule in inst.rules:
         if rule.kind == "coverage":
             assert rule.row_value is not None
@@ -138,10 +138,10 @@ def explain_infeasible(scenario: Scenario, inst: PortfolioInstance) -> list[str]
     groups = ["budget", "pools", "requirements", "caps", "conflicts", "type_mix", "supply", "must_include"]
     if inst.has_levels:
         groups += ["quotas", "exits", "recruits", "continuity"]
-    budget = "" if not math.isfinite(inst.budget) else f" with a budget of {inst.budget + inst.fixed_cost:,.0f}"
+    budget = "" if not math.isfinite(inst.budget) else f" with a budget of {inst.given_budget:,.0f}"
     for rule in inst.rules:
         model = build_model(inst, drop=(f"rule:{rule.id}",))
-        trial = _solve_highs(model, time_limit=5.0, gap=1.0, seed=0, start=None, threads=1)
+        trial = solve_highs(model, time_limit=5.0, gap=1.0, seed=0, start=None, threads=1)
         if trial.state in ("optimal", "time_limit"):
             out.append(
                 f"Rule {rule.title} cannot hold{budget} and the other rules: without it the "
@@ -149,7 +149,7 @@ def explain_infeasible(scenario: Scenario, inst: PortfolioInstance) -> list[str]
             )
     for group in groups:
         model = build_model(inst, drop=(group,))
-        trial = _solve_highs(model, time_limit=5.0, gap=1.0, seed=0, start=None, threads=1)
+        trial = solve_highs(model, time_limit=5.0, gap=1.0, seed=0, start=None, threads=1)
         if trial.state in ("optimal", "time_limit"):
             relaxing.append(GROUP_WORDS[group])
     if relaxing:
@@ -179,7 +179,7 @@ def explain_partners(
     """
     if result.plan is not None:
         return _from_plan(result.plan)
-    inst = without_dominated(_instance(scenario, scores))  # as solve saw it
+    inst = without_dominated(scenario_instance(scenario, scores))  # as solve saw it
     ids = inst.partner_ids
     sel = np.isin(ids, list(result.selected))
     base = evaluate(inst, sel)

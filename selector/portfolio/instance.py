@@ -130,6 +130,23 @@ class PortfolioInstance:
     def has_levels(self) -> bool:
         return self.option_partner is not None
 
+    # A plan's model nets every current partner's exit cost (``fixed_cost``) out of its
+    # options' costs and out of the budget (selector.portfolio.levels); these three add
+    # it back, and are the only places that do.
+    @property
+    def given_budget(self) -> float:
+        """The scenario's budget (the model's ``budget`` is net of the exit costs)."""
+        return self.budget + self.fixed_cost
+
+    @property
+    def objective_offset(self) -> float:
+        """What the model's objective lacks: the exit costs, when it is the cost."""
+        return self.fixed_cost if self.objective == "min_cost" else 0.0
+
+    def total_cost(self, x: np.ndarray) -> float:
+        """What selection ``x`` costs, exit costs included."""
+        return float(self.cost[np.asarray(x, dtype=bool)].sum()) + self.fixed_cost
+
     def active_partners(self, x: np.ndarray) -> np.ndarray:
         """Per partner (not option): active in selection ``x``."""
         sel = np.asarray(x, dtype=bool)
@@ -501,7 +518,7 @@ def evaluate(inst: PortfolioInstance, x: np.ndarray) -> float:
     """Objective value of selection ``x`` (boolean per partner)."""
     sel = np.asarray(x, dtype=bool)
     if inst.objective == "min_cost":
-        return float(inst.cost[sel].sum()) + inst.fixed_cost
+        return inst.total_cost(sel)
     return float(inst.value @ segment_quality(inst, sel))
 
 
@@ -513,7 +530,7 @@ def violations(inst: PortfolioInstance, x: np.ndarray, *, tol: float = 1e-6) -> 
     cost = float(inst.cost[sel].sum())
     if cost > inst.budget + tol * (abs(inst.budget) + inst.fixed_cost + 1):
         out.append(
-            f"cost {cost + inst.fixed_cost:,.0f} exceeds the budget {inst.budget + inst.fixed_cost:,.0f}"
+            f"cost {inst.total_cost(sel):,.0f} exceeds the budget {inst.given_budget:,.0f}"
         )
     for key, mask, cap in inst.pools:
         used = float(inst.cost[sel & mask].sum())

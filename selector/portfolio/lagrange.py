@@ -50,7 +50,7 @@ class _Inner:
     def __init__(self, model: MipModel) -> None:
         import highspy
 
-        from selector.portfolio.solvers import _quiet_highs
+        from selector.portfolio.solvers.guard import quiet_highs
 
         n = model.n_x
         full = sp.csr_matrix(model.A)
@@ -75,7 +75,7 @@ class _Inner:
                 self.knapsack = (row, float(self.row_hi[0]))
         if self.only_box or self.knapsack is not None:
             return
-        h = _quiet_highs(highspy)
+        h = quiet_highs(highspy)
         h.setOptionValue("presolve", "off")
         lp = highspy.HighsLp()
         lp.num_col_ = n

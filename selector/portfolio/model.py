@@ -33,7 +33,7 @@ import scipy.sparse as sp
 
 from selector.portfolio.instance import PortfolioInstance, segment_quality
 
-__all__ = ["GROUPS", "MipModel", "build_model"]
+__all__ = ["GROUPS", "MipModel", "build_model", "start_vector"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -329,7 +329,7 @@ def build_model(inst: PortfolioInstance, *, drop: Sequence[str] = ()) -> MipMode
     )
 
 
-def _start_vector(model: MipModel, inst: PortfolioInstance, x: np.ndarray) -> np.ndarray:
+def start_vector(model: MipModel, inst: PortfolioInstance, x: np.ndarray) -> np.ndarray:
     """A full column vector for a selection: auxiliaries set consistently."""
     v = np.zeros(model.n_cols)
     v[: model.n_x] = x.astype(float)

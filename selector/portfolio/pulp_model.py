@@ -41,9 +41,9 @@ from selector.errors import ScenarioError, SolverError
 from selector.inputs.scenario import Scenario
 from selector.portfolio.instance import PortfolioInstance, evaluate, violations
 from selector.portfolio.model import GROUPS, MipModel, build_model
-from selector.portfolio.quality import _instance
-from selector.portfolio.result import PortfolioResult
-from selector.portfolio.solvers import _cbc_path, to_pulp
+from selector.portfolio.quality import scenario_instance
+from selector.portfolio.result import PortfolioResult, assemble_result
+from selector.portfolio.solvers.cbc import cbc_path, to_pulp
 
 __all__ = ["pulp_model", "read_pulp", "solve_pulp", "write_model"]
 
@@ -76,7 +76,7 @@ def _unique(names: list[str]) -> list[str]:
 def _instance_for(
     scenario: Scenario, scores: Mapping[str, float] | pd.Series | None, reference: Mapping[str, str] | None
 ) -> PortfolioInstance:
-    return _instance(scenario, scores, reference=reference, merge=False)
+    return scenario_instance(scenario, scores, reference=reference, merge=False)
 
 
 def _column_names(inst: PortfolioInstance, model: MipModel, scenario: Scenario) -> list[str]:
@@ -157,7 +157,7 @@ def _build(
     model = build_model(inst)
     cols = _column_names(inst, model, scenario)
     rows = _row_names(inst, model, scenario, cols)
-    constant = inst.fixed_cost if not inst.maximize else 0.0
+    constant = inst.objective_offset
     prob, variables = to_pulp(
         model, name=_clean(scenario.name) or "portfolio", col_names=cols, row_names=rows, constant=constant
     )
@@ -226,7 +226,6 @@ def read_pulp(
     """
     import pulp
 
-    from selector.portfolio.optimizer import _result
 
     inst = _instance_for(scenario, scores, reference)
     model = build_model(inst)
@@ -251,24 +250,24 @@ def read_pulp(
     status = int(getattr(prob, "status", 0) or 0)
     kwargs: dict[str, Any] = {"solver": solver, "wall": wall_seconds, "build": 0.0, "heuristic": None}
     if sol_status == pulp.LpSolutionInfeasible or status == pulp.LpStatusInfeasible:
-        return _result(scenario, inst, status="infeasible", x=None, objective=None, bound=None,
+        return assemble_result(scenario, inst, status="infeasible", x=None, objective=None, bound=None,
                        explanation=["The solver found the PuLP problem infeasible: no portfolio keeps "
                                     "every rule and every constraint added to it."], **kwargs)
     if sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
-        return _result(scenario, inst, status="error", x=None, objective=None, bound=None,
+        return assemble_result(scenario, inst, status="error", x=None, objective=None, bound=None,
                        explanation=[MSG_NOT_SOLVED + f" (PuLP status {pulp.LpStatus.get(status, status)}, "
                                     f"solution status {sol_status})"], **kwargs)
     x = values > 0.5
     broken = violations(inst, x)
     if broken:
-        return _result(scenario, inst, status="error", x=None, objective=None, bound=None,
+        return assemble_result(scenario, inst, status="error", x=None, objective=None, bound=None,
                        explanation=["The solver's portfolio breaks rules of the scenario: " + "; ".join(broken)],
                        **kwargs)
     obj = evaluate(inst, x)
     if sol_status == pulp.LpSolutionOptimal:
-        return _result(scenario, inst, status="optimal", x=x, objective=obj, bound=obj,
+        return assemble_result(scenario, inst, status="optimal", x=x, objective=obj, bound=obj,
                        explanation=[MSG_PULP_OPTIMAL], **kwargs)
-    return _result(scenario, inst, status="time_limit", x=x, objective=obj, bound=None,
+    return assemble_result(scenario, inst, status="time_limit", x=x, objective=obj, bound=None,
                    explanation=["The solver stopped early (a limit) with this portfolio; how far it is from "
                                 "the best possible was not read back."], **kwargs)
 
@@ -321,7 +320,7 @@ def solve_pulp(
     if customize is not None:
         customize(prob, mapping)
     if solver == "cbc":
-        engine = pulp.COIN_CMD(path=_cbc_path(), msg=False, timeLimit=float(time_limit),
+        engine = pulp.COIN_CMD(path=cbc_path(), msg=False, timeLimit=float(time_limit),
                                gapRel=float(gap), threads=threads)
     elif solver == "highs":
         engine = pulp.HiGHS(msg=False, timeLimit=float(time_limit), gapRel=float(gap), threads=threads)

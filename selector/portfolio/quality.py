@@ -2,7 +2,7 @@
 
 Scores come from the caller, the partner table's ``score`` column, or the criteria
 model (:func:`selector.scoring.score_partners`); the same scoring pass gives the
-exit-tier mask when the scenario excludes that tier. :func:`_instance` builds the array
+exit-tier mask when the scenario excludes that tier. :func:`scenario_instance` builds the array
 instance of a scenario from them.
 """
 
@@ -20,7 +20,7 @@ from selector.inputs.scenario import Scenario
 from selector.portfolio.instance import PortfolioInstance, build_instance
 from selector.portfolio.levels import expand_levels
 
-__all__ = ["has_plan", "partner_quality"]
+__all__ = ["has_plan", "partner_quality", "scenario_instance"]
 
 
 def partner_quality(scenario: Scenario, scores: Mapping[str, float] | pd.Series | None = None) -> np.ndarray:
@@ -68,13 +68,16 @@ def has_plan(scenario: Scenario) -> bool:
     return scenario.programme is not None or "status" in scenario.partners.columns
 
 
-def _instance(
+def scenario_instance(
     scenario: Scenario,
     scores: Mapping[str, float] | pd.Series | None,
     *,
     reference: Mapping[str, str] | None = None,
     merge: bool = True,
 ) -> PortfolioInstance:
+    """The scenario's array instance: partners (or, with today's channel, partner
+    options at each level; :func:`selector.portfolio.levels.expand_levels`), segment
+    rows merged unless ``merge`` is False, and the score ranking's exit band."""
     quality, exit_mask = _quality_and_exit(scenario, scores)
     if not has_plan(scenario):
         return build_instance(scenario, quality, exclude=exit_mask, merge=merge)

@@ -8,13 +8,25 @@ contract (:meth:`PortfolioResult.to_dict`) and to tables (:meth:`PortfolioResult
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-__all__ = ["PartnerReason", "PortfolioResult"]
+from selector.inputs.scenario import Scenario
+from selector.portfolio.heuristics import HeuristicResult
+from selector.portfolio.instance import PortfolioInstance, rule_status
+from selector.portfolio.plan import build_plan
+
+__all__ = ["PartnerReason", "PortfolioResult", "assemble_result", "relative_gap"]
+
+
+def relative_gap(objective: float, bound: float, sense: str) -> float:
+    """How far ``objective`` is from ``bound``, relative to the larger of the two."""
+    diff = (bound - objective) if sense == "max" else (objective - bound)
+    return max(0.0, diff) / max(abs(objective), abs(bound), 1e-9)
 
 
 @dataclass(frozen=True)
@@ -154,3 +166,105 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     for rec in frame.reset_index().to_dict(orient="records"):
         out.append({str(k): (v.item() if hasattr(v, "item") else v) for k, v in rec.items()})
     return out
+
+
+def assemble_result(
+    scenario: Scenario,
+    inst: PortfolioInstance,
+    *,
+    status: str,
+    x: np.ndarray | None,
+    objective: float | None,
+    bound: float | None,
+    solver: str,
+    wall: float,
+    build: float,
+    explanation: Sequence[str],
+    heuristic: HeuristicResult | None,
+    route: Mapping[str, Any] | None = None,
+) -> PortfolioResult:
+    """The :class:`PortfolioResult` of selection ``x`` (None: no portfolio) of ``inst``:
+    costs with the offsets of the reductions added back, coverage per original segment,
+    the plan table for a plan, each rule's state, and ``stats`` (with the ``route``
+    the solve took, when given)."""
+    sel = np.zeros(inst.n_partners, dtype=bool) if x is None else np.asarray(x, dtype=bool)
+    ids = inst.partner_ids
+    cost = inst.total_cost(sel)
+    given_caps = dict(scenario.budget.pools)
+    pools = tuple(
+        (key, float(inst.cost[sel & mask].sum()) + given_caps.get(key, cap) - cap, given_caps.get(key, cap))
+        for key, mask, cap in inst.pools
+    )
+    # Per partner: selected, and the quality it counts at (its option's, in a plan).
+    active = inst.active_partners(sel)
+    quality = np.zeros(len(active))
+    if inst.option_partner is None:
+        quality = inst.quality
+    else:
+        quality[inst.option_partner[sel]] = inst.quality[sel]
+    # Coverage per original segment.
+    seg = scenario.segments
+    cover = scenario.coverage_matrix
+    counts = np.asarray(cover.T @ active.astype(np.int64)).ravel()
+    best = np.zeros(len(seg))
+    cov = cover.tocsc()
+    rows = np.repeat(np.arange(cov.shape[1]), np.diff(cov.indptr))
+    on = active[cov.indices]
+    np.maximum.at(best, rows[on], quality[cov.indices[on]])
+    coverage = pd.DataFrame(
+        {
+            "region": seg["region"].to_numpy(),
+            "industry": seg["industry"].to_numpy(),
+            "size": seg["size"].to_numpy(),
+            "named": seg["named"].to_numpy(),
+            "value": seg["value"].to_numpy(dtype=float),
+            "partners": counts,
+            "fraction": best if inst.objective == "weighted_coverage" else (counts > 0).astype(float),
+        },
+        index=seg.index,
+    )
+    coverage["counted_value"] = coverage["value"] * coverage["fraction"]
+    selectable = inst.active_partners(~inst.fixed_out)
+    stats: dict[str, Any] = {
+        "partners": inst.n_partners,
+        "segments": len(seg),
+        "segment_rows_after_merge": inst.n_rows,
+        "partners_fixed_out": int((~selectable).sum()),
+        "heuristic_seconds": None if heuristic is None else heuristic.seconds,
+    }
+    if route is not None:
+        stats["route"] = dict(route)
+    notes = list(explanation)
+    if (~selectable).any() and status != "infeasible":
+        notes.append(
+            f"{int((~selectable).sum())} partner(s) were left out before the solve; the partner "
+            "table says why for each."
+        )
+    plan, plan_summary = (None, None)
+    rules = tuple(rule_status(inst, sel)) if x is not None else ()
+    if inst.has_levels and x is not None:
+        plan, plan_summary = build_plan(scenario, inst, sel, exit_band=inst.exit_band)
+        if rules:
+            plan_summary = {**plan_summary, "rules": [dict(r) for r in rules]}
+    return PortfolioResult(
+        status=status,
+        selected=tuple(sorted({str(i) for i in ids[sel]})),
+        objective=objective,
+        bound=bound,
+        gap=None if objective is None or bound is None else relative_gap(objective, bound, "max" if inst.maximize else "min"),
+        cost=cost,
+        budget=None if not math.isfinite(inst.budget) else inst.given_budget,
+        pools=pools,
+        coverage=coverage,
+        solver=solver,
+        wall_seconds=wall,
+        build_seconds=build,
+        objective_kind=inst.objective,
+        scenario=scenario.name,
+        explanation=tuple(notes),
+        heuristic_objective=None if heuristic is None or not heuristic.feasible else heuristic.objective,
+        stats=stats,
+        plan=plan,
+        plan_summary=plan_summary,
+        rules=rules,
+    )

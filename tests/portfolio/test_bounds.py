@@ -32,7 +32,7 @@ from selector import load_scenario, solve
 from selector.portfolio import partner_quality
 from selector.portfolio.bounds import submodular_bound
 from selector.portfolio.instance import build_instance, evaluate, violations
-from selector.portfolio.quality import _instance
+from selector.portfolio.quality import scenario_instance as _instance
 
 TEACHING = Path(__file__).resolve().parents[2] / "scenarios" / "teaching.toml"
 REL = 1e-9

@@ -25,7 +25,7 @@ from selector.portfolio import partner_quality, solve
 from selector.portfolio.cuts import RowValues, row_values, solve_by_cuts
 from selector.portfolio.instance import build_instance, evaluate, violations
 from selector.portfolio.model import GROUPS, build_model
-from selector.portfolio.quality import _instance
+from selector.portfolio.quality import scenario_instance as _instance
 
 TOL = 1e-7
 OBJECTIVES = ("coverage", "weighted_coverage")
@@ -184,7 +184,7 @@ def test_solve_uses_the_cut_loop_for_coverage_and_proves_the_optimum() -> None:
 
 
 def test_coverage_rules_keep_the_full_model(monkeypatch: pytest.MonkeyPatch) -> None:
-    import selector.portfolio.optimizer as optimizer
+    import selector.portfolio.searches as searches
 
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("a coverage rule has no place in the master")
@@ -193,7 +193,7 @@ def test_coverage_rules_keep_the_full_model(monkeypatch: pytest.MonkeyPatch) -> 
     scenario = spec.scenario().with_changes(
         {"rules": [{"id": "reach", "kind": "coverage", "segments": {"id": spec.seg_ids}, "min_share": 0.0}]}
     )
-    monkeypatch.setattr(optimizer, "solve_by_cuts", refuse)
+    monkeypatch.setattr(searches, "solve_by_cuts", refuse)
     result = solve(scenario, gap=0.0, time_limit=20)
     assert result.status == "optimal"
     assert result.objective == pytest.approx(spec.brute_force())
@@ -225,7 +225,7 @@ def _cancel_searches(monkeypatch: pytest.MonkeyPatch) -> None:
 
     import selector.portfolio.cuts as cuts
 
-    real = cuts._run_guarded
+    real = cuts.run_guarded
 
     def cancelled(h: Any, seconds: float) -> Any:
         if highspy.HighsVarType.kInteger in list(h.getLp().integrality_):
@@ -233,7 +233,7 @@ def _cancel_searches(monkeypatch: pytest.MonkeyPatch) -> None:
             return None
         return real(h, seconds)
 
-    monkeypatch.setattr(cuts, "_run_guarded", cancelled)
+    monkeypatch.setattr(cuts, "run_guarded", cancelled)
 
 
 def test_a_search_cancelled_before_it_ran_proves_nothing(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -22,7 +22,7 @@ from selector.portfolio.bounds import submodular_bound
 from selector.portfolio.instance import build_instance, evaluate
 from selector.portfolio.lagrange import lagrangian_bound
 from selector.portfolio.model import build_model
-from selector.portfolio.quality import _instance
+from selector.portfolio.quality import scenario_instance as _instance
 
 TOL = 1e-7
 
@@ -96,11 +96,12 @@ def _lp_relaxation(inst: Any) -> float:
     """The LP relaxation of the full model (a column per covered segment row)."""
     import highspy
 
-    from selector.portfolio.solvers import _highs_lp, _quiet_highs
+    from selector.portfolio.solvers.guard import quiet_highs
+    from selector.portfolio.solvers.highs import highs_lp
 
     model = build_model(inst)
-    h = _quiet_highs(highspy)
-    h.passModel(_highs_lp(highspy, model, integer=False))
+    h = quiet_highs(highspy)
+    h.passModel(highs_lp(highspy, model, integer=False))
     h.run()
     assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
     return float(h.getInfo().objective_function_value)
@@ -135,15 +136,21 @@ def test_the_largest_weighted_models_are_bounded_by_the_lagrangian_alone(
 ) -> None:
     """Above LAGRANGE_ROWS_MASTER rows, weighted_coverage skips the master: the answer
     is the greedy's portfolio with the Lagrangian bound, "optimal" only when that bound
-    proves it (lowered thresholds put small instances on that path)."""
-    import selector.portfolio.optimizer as optimizer
+    proves it (small instances are put on that route here)."""
+    from dataclasses import replace
+
+    from selector.portfolio import finishing, searches, starts
+    from selector.portfolio.clock import Deadline
+    from selector.portfolio.execute import run_route
+    from selector.portfolio.options import resolve_options
+    from selector.portfolio.reductions import reduce
+    from selector.portfolio.result import assemble_result
+    from selector.portfolio.route import choose_route
 
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("the master has no part in this path")
 
-    monkeypatch.setattr(optimizer, "LAGRANGE_ROWS_MASTER", 1)
-    monkeypatch.setattr(optimizer, "LAGRANGE_ROWS", 1)
-    monkeypatch.setattr(optimizer, "solve_by_cuts", refuse)
+    monkeypatch.setattr(searches, "solve_by_cuts", refuse)
     rng = np.random.default_rng(50 + seed)
     n, rows = 9, 30
     covers = [(p, s) for p in range(n) for s in range(rows) if rng.random() < 0.3]
@@ -157,18 +164,28 @@ def test_the_largest_weighted_models_are_bounded_by_the_lagrangian_alone(
     assert best is not None
     seen: list[Any] = []
     searched: list[Any] = []
-    real = optimizer.greedy_portfolio
+    real = finishing.greedy_portfolio
 
     def more(*args: Any, **kwargs: Any) -> Any:
         found = real(*args, **kwargs)
         searched.append(found)
         return found
 
-    monkeypatch.setattr(optimizer, "greedy_portfolio", more)
-    monkeypatch.setattr(optimizer, "MIN_MORE_SEARCH", 0.05)
+    monkeypatch.setattr(starts, "greedy_portfolio", more)  # the start ...
+    monkeypatch.setattr(finishing, "greedy_portfolio", more)  # ... and the search after the bound
     # 3 s: 0.5 s of greedy start, a bound that settles at once here, 1 s of margin, and
     # about a second left for more search (half of it on a slow machine)
-    result = optimizer.solve(spec.scenario(), gap=1e-4, time_limit=3, progress=seen.append)
+    scenario = spec.scenario()
+    options = resolve_options(scenario, gap=1e-4, time_limit=3, progress=seen.append)
+    clock = Deadline(options.time_limit)
+    inst = reduce(scenario, options)
+    chosen = choose_route(inst, options)
+    assert chosen.search == "cuts"  # too small for this path by itself: it is put on it
+    route = replace(chosen, search="lagrange_only", lagrangian="all", more_search_min=0.05)
+    found = run_route(scenario, inst, route, options, clock)
+    result = assemble_result(scenario, inst, status=found.status, x=found.x, objective=found.objective,
+                             bound=found.bound, solver="highs", wall=clock.elapsed(), build=0.0,
+                             explanation=found.explanation, heuristic=found.heuristic)
     assert result.objective is not None and result.bound is not None
     assert result.objective <= best * (1 + TOL) + TOL
     assert result.bound >= best * (1 - TOL) - TOL

@@ -70,21 +70,21 @@ def test_time_limited_solve_is_not_reported_optimal(
     # The solver stops at its limit with a proven bound but no better portfolio than
     # the heuristic start. Simulated (a real 0.5 s limit made the outcome depend on the
     # machine's speed): the result is "time_limit" with a positive gap, never "optimal".
-    from selector.portfolio import optimizer, solvers
+    from selector.portfolio import searches, solvers
 
     seen: list[float] = []
 
     def stopped(model: Any, *, time_limit: float, **_kw: Any) -> Any:
         seen.append(time_limit)
         loose = float(np.clip(model.c, 0, None).sum())  # every column at its best
-        return solvers._Solved("time_limit", None, None, loose)
+        return solvers.Solved("time_limit", None, None, loose)
 
     def stopped_cuts(side: Any, rv: Any, *, time_limit: float, **_kw: Any) -> Any:
         seen.append(time_limit)
-        return solvers._Solved("time_limit", None, None, float(rv.top.sum() + rv.c_x.sum()))
+        return solvers.Solved("time_limit", None, None, float(rv.top.sum() + rv.c_x.sum()))
 
-    monkeypatch.setattr(optimizer, "_solve_highs" if solver == "highs" else "_solve_cbc", stopped)
-    monkeypatch.setattr(optimizer, "solve_by_cuts", stopped_cuts)  # the coverage master
+    monkeypatch.setitem(solvers.ADAPTERS, solver, stopped)
+    monkeypatch.setattr(searches, "solve_by_cuts", stopped_cuts)  # the coverage master
     result = solve(large_scenario, solver=solver, time_limit=5)
     assert seen and all(0 < t <= 5 for t in seen)
     assert result.status == "time_limit", result.explanation
@@ -109,16 +109,15 @@ def test_time_limit_without_solver_bound_reports_the_submodular_one(
     # then carries the submodular bound of its own portfolio, never a made-up one.
     import numpy as np
 
-    # solve looks _solve_highs up in selector.portfolio.optimizer: patch it there.
-    from selector.portfolio import optimizer, solvers
+    from selector.portfolio import searches, solvers
     from selector.portfolio.bounds import submodular_bound
     from selector.portfolio.instance import build_instance
 
     def stopped(model: Any, *_args: Any, **_kw: Any) -> Any:
-        return solvers._Solved("time_limit", None, None, None)
+        return solvers.Solved("time_limit", None, None, None)
 
-    monkeypatch.setattr(optimizer, "_solve_highs", stopped)
-    monkeypatch.setattr(optimizer, "solve_by_cuts", stopped)  # the coverage master
+    monkeypatch.setitem(solvers.ADAPTERS, "highs", stopped)
+    monkeypatch.setattr(searches, "solve_by_cuts", stopped)  # the coverage master
     result = solve(teaching, solver="highs", time_limit=1.0)
     assert result.status == "time_limit"  # the heuristic portfolio, no proof
     inst = build_instance(teaching, partner_quality(teaching))
@@ -133,16 +132,15 @@ def test_time_limit_without_solver_bound_reports_the_submodular_one(
 
 def test_time_limit_message_without_any_bound(monkeypatch: pytest.MonkeyPatch) -> None:
     # min_cost has no quick bound: a limit-stopped solve must not claim a gap.
-    # solve looks _solve_highs up in selector.portfolio.optimizer: patch it there.
-    from selector.portfolio import optimizer, solvers
+    from selector.portfolio import searches, solvers
 
     def stopped(model: Any, *_args: Any, **_kw: Any) -> Any:
-        return solvers._Solved("time_limit", None, None, None)
+        return solvers.Solved("time_limit", None, None, None)
 
-    monkeypatch.setattr(optimizer, "_solve_highs", stopped)
-    monkeypatch.setattr(optimizer, "solve_by_cuts", stopped)  # the coverage master
-    # nor did the set cover's LP finish (it would answer this one: see _cover_lp)
-    monkeypatch.setattr(optimizer, "_lp_relaxation", lambda *_a, **_kw: None)
+    monkeypatch.setitem(solvers.ADAPTERS, "highs", stopped)
+    monkeypatch.setattr(searches, "solve_by_cuts", stopped)  # the coverage master
+    # nor did the set cover's LP finish (it would answer this one: see cover_lp)
+    monkeypatch.setattr(searches, "lp_relaxation", lambda *_a, **_kw: None)
     partners, segments = tiny_frames(3, 2, cost=[7, 5, 1])
     cov = coverage_pairs([("P0", "S0"), ("P1", "S1"), ("P2", "S0"), ("P2", "S1")])
     scenario = scenario_from_frames(
@@ -164,16 +162,16 @@ def test_partners_that_add_nothing_are_left_out_and_said(
     # leaves P0 out itself (its ``tidy``, before the cheapest-tie stage of a proved
     # portfolio). Either way the answer is without P0, keeps the value and the status,
     # and says so with what it saves.
-    from selector.portfolio import optimizer, solvers
+    from selector.portfolio import searches, solvers
 
     def answer(side: Any, rv: Any, *, tidy: Any, **_kw: Any) -> Any:
         x = np.ones(side.n_x, dtype=bool)
         if how == "cut loop":
             x = tidy(x)
         value = float(rv.c_x @ x) + float(rv.top.sum())
-        return solvers._Solved("time_limit" if how == "time_limit" else "optimal", x, value, value)
+        return solvers.Solved("time_limit" if how == "time_limit" else "optimal", x, value, value)
 
-    monkeypatch.setattr(optimizer, "solve_by_cuts", answer)
+    monkeypatch.setattr(searches, "solve_by_cuts", answer)
     partners, segments = tiny_frames(3, 2, cost=[5, 3, 4])
     cov = coverage_pairs([("P0", "S0"), ("P1", "S0"), ("P2", "S1")])
     scenario = scenario_from_frames(partners, segments, coverage=cov,
@@ -257,16 +255,16 @@ def _triangle(cost: list[float]) -> Any:
 def test_a_set_cover_start_that_meets_the_lp_bound_needs_no_search(
     monkeypatch: pytest.MonkeyPatch, cost: list[float], searched: bool
 ) -> None:
-    from selector.portfolio import optimizer
+    from selector.portfolio import solvers
 
     runs: list[int] = []
-    real = optimizer._solve_highs
+    real = solvers.ADAPTERS["highs"]
 
     def counted(*args: Any, **kw: Any) -> Any:
         runs.append(1)
         return real(*args, **kw)
 
-    monkeypatch.setattr(optimizer, "_solve_highs", counted)
+    monkeypatch.setitem(solvers.ADAPTERS, "highs", counted)
     r = solve(_triangle(cost), time_limit=10)
     assert r.status == "optimal" and len(r.selected) == 2
     assert r.objective == pytest.approx(2 * cost[0]) and r.bound == pytest.approx(2 * cost[0])
@@ -292,13 +290,13 @@ def test_a_set_cover_is_searched_without_root_restarts(
     from selector.portfolio import solvers
 
     made: list[Any] = []
-    real = solvers._quiet_highs
+    real = solvers.highs.quiet_highs
 
     def kept(module: Any) -> Any:
         made.append(real(module))
         return made[-1]
 
-    monkeypatch.setattr(solvers, "_quiet_highs", kept)
+    monkeypatch.setattr(solvers.highs, "quiet_highs", kept)
     scenario = _triangle([1.5, 1.5, 1.5])
     if constraints:
         scenario = scenario.with_changes({"constraints": constraints})
@@ -312,13 +310,13 @@ def test_a_set_cover_is_searched_without_root_restarts(
 def test_a_set_cover_with_an_integral_lp_is_answered_by_it(monkeypatch: pytest.MonkeyPatch) -> None:
     # Each segment has one cheapest partner, and P3 covers both for more than the two
     # together: the LP optimum is P0 and P1, whole, with no start and no search.
-    from selector.portfolio import optimizer
+    from selector.portfolio import solvers, starts
 
     def no_search(*_args: Any, **_kw: Any) -> Any:
         raise AssertionError("the search ran")
 
-    monkeypatch.setattr(optimizer, "_solve_highs", no_search)
-    monkeypatch.setattr(optimizer, "greedy_portfolio", no_search)
+    monkeypatch.setitem(solvers.ADAPTERS, "highs", no_search)
+    monkeypatch.setattr(starts, "greedy_portfolio", no_search)
     partners, segments = tiny_frames(4, 2, cost=[2, 3, 9, 6])
     cov = coverage_pairs([("P0", "S0"), ("P1", "S1"), ("P2", "S0"), ("P3", "S0"), ("P3", "S1")])
     scenario = scenario_from_frames(partners, segments, coverage=cov, settings={"objective": {"kind": "min_cost"}})

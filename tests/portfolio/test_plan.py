@@ -461,15 +461,15 @@ def test_fewest_changes_keeps_a_proved_plan_within_the_gap_of_its_bound() -> Non
 def _check_fewest_changes(ch: Any) -> int:
     from selector.portfolio.instance import evaluate
     from selector.portfolio.model import build_model
-    from selector.portfolio.optimizer import _fewest_changes
-    from selector.portfolio.quality import _instance
-    from selector.portfolio.solvers import _solve_highs
+    from selector.portfolio.quality import scenario_instance
+    from selector.portfolio.solvers.highs import solve_highs
+    from selector.portfolio.stability import fewest_changes
 
     scenario = ch.scenario()
     first = solve(scenario, seed=1, gap=0.0)
     if first.status != "optimal" or not first.selected:
         return 0
-    inst = _instance(scenario, None)
+    inst = scenario_instance(scenario, None)
     x = np.zeros(inst.n_partners, dtype=bool)
     assert first.plan is not None
     # the options of the chosen plan: each partner at its chosen level
@@ -483,9 +483,9 @@ def _check_fewest_changes(ch: Any) -> int:
     gap = 0.5  # a wide tolerance, so that undoing changes does cost value
     bound = obj * 1.6  # as if stage one had proved a bound 60 % above
     for proved, floor in ((None, obj * (1 - gap)), (bound, bound * (1 - gap))):
-        sel, value, _ = _fewest_changes(
+        sel, value, _ = fewest_changes(
             inst, build_model(inst), x, obj, gap=gap, time_limit=10, seed=1, threads=1,
-            solver=_solve_highs, what="today's channel", bound=proved,
+            solver=solve_highs, what="today's channel", bound=proved,
         )
         assert value >= floor * (1 - 1e-9)
         assert value == pytest.approx(evaluate(inst, sel))

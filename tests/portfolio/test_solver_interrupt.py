@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from selector import load_scenario, solve
-from selector.portfolio.solvers import _wait
+from selector.portfolio.solvers.guard import wait_for as _wait
 
 ROOT = Path(__file__).resolve().parents[2]
 VENDOR = str(ROOT / "scenarios" / "vendor.toml")
