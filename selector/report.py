@@ -24,7 +24,7 @@ import tomli_w
 
 from selector.safe_output import (
     FORMULA_PREFIXES,
-    _is_number_like,
+    is_number_like,
     neutralize,
     neutralize_frame,
     to_csv_bytes,
@@ -90,7 +90,7 @@ def to_xlsx_bytes(sheets: Mapping[str, pd.DataFrame], *, index: bool = True) -> 
         for name, frame in sheets.items():
             safe = neutralize_frame(frame)
             for column in safe.columns:
-                if not _is_number_like(safe[column]):
+                if not is_number_like(safe[column]):
                     safe[column] = safe[column].map(_xlsx_cell).astype(object)
             safe.to_excel(writer, sheet_name=_sheet_name(name, used), index=index)
     return buffer.getvalue()

@@ -58,7 +58,7 @@ def _safe_label(value: Any) -> Any:
     return neutralize(value) if isinstance(value, str) else value
 
 
-def _is_number_like(values: pd.Series | pd.Index) -> bool:
+def is_number_like(values: pd.Series | pd.Index) -> bool:
     dtype = values.dtype
     return bool(
         pd.api.types.is_numeric_dtype(dtype)
@@ -72,9 +72,9 @@ def _safe_axis(axis: pd.Index) -> pd.Index:
     """An index or column axis with its text labels and level names neutralized (each
     level of a MultiIndex alike); number-like labels are kept as they are."""
     if isinstance(axis, pd.MultiIndex):
-        levels = [lvl if _is_number_like(lvl) else lvl.map(_safe_label) for lvl in axis.levels]
+        levels = [lvl if is_number_like(lvl) else lvl.map(_safe_label) for lvl in axis.levels]
         return axis.set_levels(levels).set_names([_safe_label(n) for n in axis.names])
-    if _is_number_like(axis):
+    if is_number_like(axis):
         return axis.rename(_safe_label(axis.name))
     return pd.Index([_safe_label(v) for v in axis], name=_safe_label(axis.name))
 
@@ -87,7 +87,7 @@ def neutralize_frame(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     for column in out.columns:
         series = out[column]
-        if _is_number_like(series):
+        if is_number_like(series):
             continue
         out[column] = series.map(neutralize)
     out.columns = _safe_axis(out.columns)

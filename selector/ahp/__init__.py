@@ -11,8 +11,9 @@ scale, shared checks), ``judgments`` (reading matrices and pairs), ``priorities`
 (eigenvector, geometric mean), ``consistency`` (RI tables, CR, GCI), ``completion``
 (missing pairs), ``revisions``, ``weighing`` (:func:`weigh`), ``group`` (:func:`merge`),
 ``synthesis`` (:func:`synthesize`, :func:`score_alternatives`) and
-``weight_sensitivity`` (:func:`sensitivity`). Numeric kernels (names starting with
-``_``) are plain functions on numpy arrays that check nothing; the public entry points
+``weight_sensitivity`` (:func:`sensitivity`). Numeric kernels (such as
+``priorities.perron``) are plain functions on numpy arrays that check nothing; like the
+other helpers the modules share, they stay out of ``__all__``. The public entry points
 validate their input and return frozen dataclasses.
 """
 

@@ -3,7 +3,7 @@
 Missing pairs are NaN in the judgment matrix. Harker's method fills them from the
 Perron vector of a modified matrix; the lambda_max-optimal completion then moves the
 missing entries (in log space, by BFGS) to the values minimizing lambda_max.
-:func:`_solve` completes a matrix if needed and weighs it with either priority method.
+:func:`complete_and_weigh` completes a matrix if needed and weighs it with either priority method.
 
 Sources
 -------
@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import minimize
 
-from selector.ahp.priorities import _geometric, _lambda_from, _perron
+from selector.ahp.priorities import geometric_weights, lambda_max_estimate, perron
 from selector.ahp.scale import FloatArray
 
 __all__ = [
@@ -35,7 +35,7 @@ def _harker(a: FloatArray) -> FloatArray:
     missing = np.isnan(a)
     b = np.where(missing, 0.0, a)
     b[np.diag_indices_from(b)] = 1.0 + missing.sum(axis=1)
-    _, w = _perron(b)
+    _, w = perron(b)
     return np.asarray(np.where(missing, w[:, None] / w[None, :], a), dtype=np.float64)
 
 
@@ -59,8 +59,8 @@ def _lambda_min(a: FloatArray, start: FloatArray) -> FloatArray:
     def objective(x: FloatArray) -> tuple[float, FloatArray]:
         inside = np.clip(x, -reach, reach)
         m = build(inside)
-        lam, w = _perron(m)
-        _, v = _perron(m.T)
+        lam, w = perron(m)
+        _, v = perron(m.T)
         # d lambda / d log a_ij, with a_ji = 1 / a_ij (the Perron root is simple).
         grad = (v[rows] * m[rows, cols] * w[cols] - v[cols] * m[cols, rows] * w[rows]) / (v @ w)
         grad = np.where(inside == x, grad, 0.0)
@@ -75,7 +75,9 @@ def _lambda_min(a: FloatArray, start: FloatArray) -> FloatArray:
     return build(x)
 
 
-def _solve(a: FloatArray, method: str, completion: str) -> tuple[FloatArray, FloatArray, float]:
+def complete_and_weigh(
+    a: FloatArray, method: str, completion: str
+) -> tuple[FloatArray, FloatArray, float]:
     """Complete (if needed) and weigh: (completed matrix, weights, lambda_max)."""
     if np.isnan(a).any():
         full = _harker(a)
@@ -84,8 +86,8 @@ def _solve(a: FloatArray, method: str, completion: str) -> tuple[FloatArray, Flo
     else:
         full = a
     if method == "eigenvector":
-        lam, w = _perron(full)
+        lam, w = perron(full)
     else:
-        w = _geometric(full)
-        lam = _lambda_from(full, w)
+        w = geometric_weights(full)
+        lam = lambda_max_estimate(full, w)
     return full, w, lam

@@ -23,7 +23,7 @@ from types import MappingProxyType
 import numpy as np
 
 from selector.ahp.messages import MSG_BAD_THRESHOLD, MSG_EMPTY, MSG_NO_RI
-from selector.ahp.scale import FloatArray, _check_option
+from selector.ahp.scale import FloatArray, check_option
 from selector.errors import JudgmentError
 
 __all__ = [
@@ -79,14 +79,14 @@ RI_TABLES: Mapping[str, Mapping[int, float]] = MappingProxyType(
 GCI_THRESHOLDS: Mapping[int, float] = MappingProxyType({3: 0.31, 4: 0.35, 5: 0.37})
 
 
-def _ci_cr(n: int, lam: float, ri: float) -> tuple[float, float]:
+def ci_and_cr(n: int, lam: float, ri: float) -> tuple[float, float]:
     if n <= 2:
         return 0.0, 0.0
     ci = (lam - n) / (n - 1)
     return ci, ci / ri
 
 
-def _gci(a: FloatArray, w: FloatArray) -> float:
+def geometric_consistency_index(a: FloatArray, w: FloatArray) -> float:
     """Geometric consistency index with weights ``w`` (row geometric means)."""
     n = a.shape[0]
     if n < 3:
@@ -97,7 +97,7 @@ def _gci(a: FloatArray, w: FloatArray) -> float:
     return float(2.0 * np.sum(e[iu] ** 2) / ((n - 1) * (n - 2)))
 
 
-def _check_threshold(threshold: object) -> float:
+def check_threshold(threshold: object) -> float:
     if (
         isinstance(threshold, bool)
         or not isinstance(threshold, int | float)
@@ -130,7 +130,7 @@ def random_index(n: int, *, table: str = "saaty1980") -> float:
     JudgmentError
         Unknown table, n < 1, or n outside the table's range.
     """
-    _check_option("random index table", table, tuple(RI_TABLES))
+    check_option("random index table", table, tuple(RI_TABLES))
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise JudgmentError(MSG_EMPTY.format(found=f"n = {n!r}"))
     values = RI_TABLES[table]

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from selector.ahp.completion import COMPLETIONS
-from selector.ahp.consistency import RI_TABLES, _check_threshold
-from selector.ahp.judgments import Judgments, _read_judgments
+from selector.ahp.consistency import RI_TABLES, check_threshold
+from selector.ahp.judgments import Judgments, read_judgments
 from selector.ahp.messages import (
     MSG_BAD_EXPERT_WEIGHT,
     MSG_EXPERT_ITEMS,
@@ -24,9 +24,9 @@ from selector.ahp.messages import (
     MSG_NO_EXPERTS,
 )
 from selector.ahp.priorities import METHODS
-from selector.ahp.revisions import _check_top
-from selector.ahp.scale import FloatArray, _check_names, _check_option, _check_scale, _readonly
-from selector.ahp.weighing import AhpResult, _result
+from selector.ahp.revisions import check_top
+from selector.ahp.scale import FloatArray, check_names, check_option, check_scale, readonly_copy
+from selector.ahp.weighing import AhpResult, weigh_matrix
 from selector.errors import JudgmentError
 
 __all__ = [
@@ -154,22 +154,22 @@ def merge(
         expert's name), experts compare different items, or expert weights do not
         match the experts or are not positive.
     """
-    method_ = _check_option("merge method", method, MERGE_METHODS)
-    priority_ = _check_option("method", priority, METHODS)
-    ri_ = _check_option("random index table", ri, tuple(RI_TABLES))
-    completion_ = _check_option("completion", completion, COMPLETIONS)
-    threshold_ = _check_threshold(threshold)
-    low, high = _check_scale(scale)
-    top_ = _check_top(top)
+    method_ = check_option("merge method", method, MERGE_METHODS)
+    priority_ = check_option("method", priority, METHODS)
+    ri_ = check_option("random index table", ri, tuple(RI_TABLES))
+    completion_ = check_option("completion", completion, COMPLETIONS)
+    threshold_ = check_threshold(threshold)
+    low, high = check_scale(scale)
+    top_ = check_top(top)
     if not isinstance(judgment_sets, Mapping) or not judgment_sets:
         raise JudgmentError(MSG_NO_EXPERTS.format(found=judgment_sets))
-    experts = _check_names(list(judgment_sets), "expert names", JudgmentError)
+    experts = check_names(list(judgment_sets), "expert names", JudgmentError)
 
     results: dict[str, AhpResult] = {}
     for expert in experts:
         try:
-            a, names = _read_judgments(judgment_sets[expert], items, low, high)
-            results[expert] = _result(
+            a, names = read_judgments(judgment_sets[expert], items, low, high)
+            results[expert] = weigh_matrix(
                 a,
                 names,
                 method=priority_,
@@ -226,7 +226,7 @@ def merge(
 
     merged: AhpResult | None
     if method_ == "aij":
-        merged = _result(
+        merged = weigh_matrix(
             np.exp(log_sum),
             order,
             method=priority_,
@@ -247,7 +247,7 @@ def merge(
         method=method_,
         items=order,
         weights={name: float(w[k]) for k, name in enumerate(order)},
-        weights_array=_readonly(w),
+        weights_array=readonly_copy(w),
         experts=results,
         expert_weights={e: float(lam[k]) for k, e in enumerate(experts)},
         consensus=_consensus(priorities, lam),

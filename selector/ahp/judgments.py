@@ -34,9 +34,9 @@ from selector.ahp.messages import (
     MSG_OUT_OF_SCALE,
     MSG_SELF_PAIR,
     MSG_UNKNOWN_ITEM,
-    _fmt,
+    format_number,
 )
-from selector.ahp.scale import FloatArray, _check_names, _in_scale
+from selector.ahp.scale import FloatArray, check_names, in_scale
 from selector.errors import JudgmentError
 
 __all__ = [
@@ -71,15 +71,19 @@ def _parse_value(value: object, row: str, col: str) -> float:
     else:
         raise JudgmentError(MSG_BAD_VALUE.format(row=row, col=col, value=value))
     if not (math.isfinite(number) and number > 0):
-        raise JudgmentError(MSG_NOT_POSITIVE.format(row=row, col=col, value=_fmt(number)))
+        raise JudgmentError(MSG_NOT_POSITIVE.format(row=row, col=col, value=format_number(number)))
     return number
 
 
 def _check_cell_scale(value: float, row: str, col: str, low: float, high: float) -> None:
-    if not _in_scale(value, low, high):
+    if not in_scale(value, low, high):
         raise JudgmentError(
             MSG_OUT_OF_SCALE.format(
-                row=row, col=col, value=_fmt(value), low=_fmt(low), high=_fmt(high)
+                row=row,
+                col=col,
+                value=format_number(value),
+                low=format_number(low),
+                high=format_number(high),
             )
         )
 
@@ -115,7 +119,7 @@ def _matrix_input(
     if items is None:
         names = tuple(str(i) for i in range(n))
     else:
-        names = _check_names(items, "item names", JudgmentError)
+        names = check_names(items, "item names", JudgmentError)
         if len(names) != n:
             raise JudgmentError(MSG_ITEMS_LENGTH.format(found=len(names), n=n))
     a = np.empty((n, n), dtype=np.float64)
@@ -125,7 +129,7 @@ def _matrix_input(
     for i in range(n):
         if abs(a[i, i] - 1.0) > _DIAGONAL_TOL:
             raise JudgmentError(
-                MSG_DIAGONAL.format(row=names[i], col=names[i], value=_fmt(a[i, i]))
+                MSG_DIAGONAL.format(row=names[i], col=names[i], value=format_number(a[i, i]))
             )
     for i in range(n):
         for j in range(i + 1, n):
@@ -135,9 +139,9 @@ def _matrix_input(
                     MSG_NOT_RECIPROCAL.format(
                         row=names[i],
                         col=names[j],
-                        a_ij=_fmt(a[i, j]),
-                        a_ji=_fmt(a[j, i]),
-                        product=_fmt(product),
+                        a_ij=format_number(a[i, j]),
+                        a_ji=format_number(a[j, i]),
+                        product=format_number(product),
                     )
                 )
     for i in range(n):
@@ -173,7 +177,7 @@ def _pair_input(
                     order.append(x)
         names = tuple(order)
     else:
-        names = _check_names(items, "item names", JudgmentError)
+        names = check_names(items, "item names", JudgmentError)
         known = set(names)
         for key in keys:
             for x in key:
@@ -198,7 +202,7 @@ def _pair_input(
             if abs(value * other - 1.0) > _RECIPROCAL_TOL:
                 raise JudgmentError(
                     MSG_CONTRADICTORY_PAIR.format(
-                        row=row, col=col, value=_fmt(value), other=_fmt(other)
+                        row=row, col=col, value=format_number(value), other=format_number(other)
                     )
                 )
         given[(i, j)] = value
@@ -220,7 +224,7 @@ def _pair_input(
     return a, names
 
 
-def _read_judgments(
+def read_judgments(
     judgments: object, items: Sequence[str] | None, low: float, high: float
 ) -> tuple[FloatArray, tuple[str, ...]]:
     if isinstance(judgments, Mapping):

@@ -2,7 +2,7 @@
 
 Every message is a module-level ``MSG_*`` template; each says what was found and what
 is accepted. The modules of :mod:`selector.ahp` fill them in (numbers through
-:func:`_fmt`) and raise :class:`~selector.errors.JudgmentError` (judgments and options)
+:func:`format_number`) and raise :class:`~selector.errors.JudgmentError` (judgments and options)
 or :class:`~selector.errors.ScenarioError` (hierarchies, tables of alternatives).
 """
 
@@ -207,5 +207,5 @@ MSG_BAD_K = (
 MSG_BAD_STEPS = "number of chart steps is not usable: found {found!r}; accepted: an integer >= 2"
 
 
-def _fmt(x: float) -> str:
+def format_number(x: float) -> str:
     return f"{x:.6g}"

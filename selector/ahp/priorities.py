@@ -22,7 +22,7 @@ __all__ = [
 METHODS: tuple[str, ...] = ("eigenvector", "geometric")
 
 
-def _perron(a: FloatArray) -> tuple[float, FloatArray]:
+def perron(a: FloatArray) -> tuple[float, FloatArray]:
     """Perron root and vector (summing to 1) of a non-negative irreducible matrix."""
     values, vectors = np.linalg.eig(a)
     k = int(np.argmax(values.real))
@@ -30,12 +30,12 @@ def _perron(a: FloatArray) -> tuple[float, FloatArray]:
     return float(values[k].real), vec / vec.sum()
 
 
-def _geometric(a: FloatArray) -> FloatArray:
+def geometric_weights(a: FloatArray) -> FloatArray:
     """Row geometric means, normalized to sum 1."""
     g = np.exp(np.log(a).mean(axis=1))
     return np.asarray(g / g.sum(), dtype=np.float64)
 
 
-def _lambda_from(a: FloatArray, w: FloatArray) -> float:
+def lambda_max_estimate(a: FloatArray, w: FloatArray) -> float:
     """Mean of (A w)_i / w_i: lambda_max estimated from any positive weights."""
     return float(np.mean((a @ w) / w))

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from selector.ahp.completion import _solve
-from selector.ahp.consistency import _ci_cr
+from selector.ahp.completion import complete_and_weigh
+from selector.ahp.consistency import ci_and_cr
 from selector.ahp.messages import MSG_BAD_TOP
-from selector.ahp.scale import _SCALE_TOL, FloatArray, _snap
+from selector.ahp.scale import SCALE_TOL, FloatArray, snap_to_scale
 from selector.errors import JudgmentError
 
 __all__ = [
@@ -59,13 +59,13 @@ class Revision:
     cr_after: float
 
 
-def _check_top(top: object) -> int:
+def check_top(top: object) -> int:
     if isinstance(top, bool) or not isinstance(top, int) or top < 0:
         raise JudgmentError(MSG_BAD_TOP.format(found=top))
     return top
 
 
-def _revisions(
+def suggest_revisions(
     a: FloatArray,
     full: FloatArray,
     w: FloatArray,
@@ -101,14 +101,14 @@ def _revisions(
         if len(revisions) >= top:
             break
         current = float(full[i, j])
-        suggested = _snap(float(w[i] / w[j]), low, high)
-        if abs(suggested / current - 1.0) <= _SCALE_TOL:
+        suggested = snap_to_scale(float(w[i] / w[j]), low, high)
+        if abs(suggested / current - 1.0) <= SCALE_TOL:
             continue
         trial = a.copy()
         trial[i, j] = suggested
         trial[j, i] = 1.0 / suggested
-        _, _, lam_after = _solve(trial, method, completion)
-        cr_after = _ci_cr(n, lam_after, ri)[1]
+        _, _, lam_after = complete_and_weigh(trial, method, completion)
+        cr_after = ci_and_cr(n, lam_after, ri)[1]
         if cr_after >= cr:
             continue  # advice that would not help is passed over
         revisions.append(

@@ -35,27 +35,27 @@ SAATY_SCALE: tuple[float, ...] = tuple(
     [1.0 / k for k in range(9, 1, -1)] + [float(k) for k in range(1, 10)]
 )
 
-_SCALE_TOL = 1e-9
+SCALE_TOL = 1e-9
 
 
-def _readonly(a: FloatArray) -> FloatArray:
+def readonly_copy(a: FloatArray) -> FloatArray:
     out = np.array(a, dtype=np.float64, copy=True)
     out.setflags(write=False)
     return out
 
 
-def _in_scale(value: float, low: float, high: float) -> bool:
-    return low * (1 - _SCALE_TOL) <= value <= high * (1 + _SCALE_TOL)
+def in_scale(value: float, low: float, high: float) -> bool:
+    return low * (1 - SCALE_TOL) <= value <= high * (1 + SCALE_TOL)
 
 
-def _snap(x: float, low: float, high: float) -> float:
+def snap_to_scale(x: float, low: float, high: float) -> float:
     """Nearest value of Saaty's scale (in log distance) within [low, high]."""
-    allowed = [s for s in SAATY_SCALE if low * (1 - _SCALE_TOL) <= s <= high * (1 + _SCALE_TOL)]
+    allowed = [s for s in SAATY_SCALE if low * (1 - SCALE_TOL) <= s <= high * (1 + SCALE_TOL)]
     lx = math.log(x)
     return min(allowed, key=lambda s: abs(math.log(s) - lx))
 
 
-def _check_option(option: str, value: object, accepted: Sequence[str]) -> str:
+def check_option(option: str, value: object, accepted: Sequence[str]) -> str:
     if not isinstance(value, str) or value not in accepted:
         raise JudgmentError(
             MSG_UNKNOWN_OPTION.format(option=option, value=value, accepted=", ".join(accepted))
@@ -63,7 +63,7 @@ def _check_option(option: str, value: object, accepted: Sequence[str]) -> str:
     return value
 
 
-def _check_scale(scale: object) -> tuple[float, float]:
+def check_scale(scale: object) -> tuple[float, float]:
     if isinstance(scale, Sequence) and not isinstance(scale, str) and len(scale) == 2:
         bounds: list[float] = []
         for v in scale:
@@ -76,7 +76,7 @@ def _check_scale(scale: object) -> tuple[float, float]:
     raise JudgmentError(MSG_BAD_SCALE.format(found=scale))
 
 
-def _check_names(names: object, what: str, error: type[ValueError]) -> tuple[str, ...]:
+def check_names(names: object, what: str, error: type[ValueError]) -> tuple[str, ...]:
     if isinstance(names, str) or not isinstance(names, Sequence):
         raise error(MSG_BAD_ITEM_NAME.format(found=names))
     out: list[str] = []

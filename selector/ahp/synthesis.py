@@ -33,9 +33,9 @@ from selector.ahp.messages import (
     MSG_WEIGHTS_LENGTH,
     MSG_WEIGHTS_SUM,
     MSG_ZERO_COLUMN,
-    _fmt,
+    format_number,
 )
-from selector.ahp.scale import FloatArray, _check_names, _readonly
+from selector.ahp.scale import FloatArray, check_names, readonly_copy
 from selector.errors import ScenarioError
 
 __all__ = [
@@ -173,7 +173,7 @@ def synthesize(
             parent_of[child] = node
             node_weights[child] = node_weights[node] * weight
         if abs(total - 1.0) > _SUM_TOL:
-            raise ScenarioError(MSG_LOCAL_SUM.format(parent=node, total=_fmt(total)))
+            raise ScenarioError(MSG_LOCAL_SUM.format(parent=node, total=format_number(total)))
         stack.extend(reversed(list(children)))
     unreachable = [p for p in local_weights if p not in node_weights]
     if unreachable:
@@ -191,16 +191,16 @@ def synthesize(
         root=root,
         leaves=leaf_order,
         weights={leaf: ordered[leaf] for leaf in leaf_order},
-        weights_array=_readonly(w),
+        weights_array=readonly_copy(w),
         node_weights=ordered,
     )
 
 
-def _criterion_weights(
+def read_criterion_weights(
     global_weights: Mapping[str, float] | ArrayLike, columns: int
 ) -> tuple[tuple[str, ...], FloatArray]:
     if isinstance(global_weights, Mapping):
-        names = _check_names(list(global_weights), "criterion names", ScenarioError)
+        names = check_names(list(global_weights), "criterion names", ScenarioError)
         raw = [global_weights[name] for name in names]
     else:
         arr = np.asarray(global_weights, dtype=object)
@@ -220,11 +220,11 @@ def _criterion_weights(
         dtype=np.float64,
     )
     if abs(float(w.sum()) - 1.0) > _SUM_TOL:
-        raise ScenarioError(MSG_WEIGHTS_SUM.format(total=_fmt(float(w.sum()))))
+        raise ScenarioError(MSG_WEIGHTS_SUM.format(total=format_number(float(w.sum()))))
     return names, w
 
 
-def _values_table(values: ArrayLike) -> FloatArray:
+def read_values_table(values: ArrayLike) -> FloatArray:
     try:
         v = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError):
@@ -234,10 +234,10 @@ def _values_table(values: ArrayLike) -> FloatArray:
     return v
 
 
-def _alternative_names(alternatives: Sequence[str] | None, rows: int) -> tuple[str, ...]:
+def read_alternative_names(alternatives: Sequence[str] | None, rows: int) -> tuple[str, ...]:
     if alternatives is None:
         return tuple(str(k) for k in range(rows))
-    names = _check_names(alternatives, "alternative names", ScenarioError)
+    names = check_names(alternatives, "alternative names", ScenarioError)
     if len(names) != rows:
         raise ScenarioError(
             MSG_NAMES_LENGTH.format(what="alternative names", found=len(names), expected=rows)
@@ -285,9 +285,9 @@ def score_alternatives(
         raise ScenarioError(
             MSG_UNKNOWN_OPTION.format(option="mode", value=mode, accepted=", ".join(MODES))
         )
-    v = _values_table(matrix)
-    criteria, w = _criterion_weights(global_weights, v.shape[1])
-    alts = _alternative_names(alternatives, v.shape[0])
+    v = read_values_table(matrix)
+    criteria, w = read_criterion_weights(global_weights, v.shape[1])
+    alts = read_alternative_names(alternatives, v.shape[0])
     for i in range(v.shape[0]):
         for j in range(v.shape[1]):
             if not (math.isfinite(v[i, j]) and v[i, j] >= 0):
@@ -295,7 +295,7 @@ def score_alternatives(
                     MSG_VALUES_RANGE.format(
                         alternative=alts[i],
                         criterion=criteria[j],
-                        value=_fmt(v[i, j]),
+                        value=format_number(v[i, j]),
                         accepted="a finite number >= 0",
                     )
                 )
@@ -311,7 +311,7 @@ def score_alternatives(
         criteria=criteria,
         mode=mode,
         criterion_weights={c: float(w[j]) for j, c in enumerate(criteria)},
-        normalized=_readonly(norm),
+        normalized=readonly_copy(norm),
         scores={a: float(scores[i]) for i, a in enumerate(alts)},
-        scores_array=_readonly(scores),
+        scores_array=readonly_copy(scores),
     )

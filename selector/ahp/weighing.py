@@ -13,19 +13,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from selector.ahp.completion import COMPLETIONS, _solve
+from selector.ahp.completion import COMPLETIONS, complete_and_weigh
 from selector.ahp.consistency import (
     GCI_THRESHOLDS,
     RI_TABLES,
-    _check_threshold,
-    _ci_cr,
-    _gci,
+    check_threshold,
+    ci_and_cr,
+    geometric_consistency_index,
     random_index,
 )
-from selector.ahp.judgments import Judgments, _read_judgments
-from selector.ahp.priorities import METHODS, _geometric
-from selector.ahp.revisions import Revision, _check_top, _revisions
-from selector.ahp.scale import FloatArray, _check_option, _check_scale, _readonly
+from selector.ahp.judgments import Judgments, read_judgments
+from selector.ahp.priorities import METHODS, geometric_weights
+from selector.ahp.revisions import Revision, check_top, suggest_revisions
+from selector.ahp.scale import FloatArray, check_option, check_scale, readonly_copy
 
 __all__ = [
     "AhpResult",
@@ -93,7 +93,7 @@ class AhpResult:
     revisions: tuple[Revision, ...]
 
 
-def _result(
+def weigh_matrix(
     a: FloatArray,
     names: tuple[str, ...],
     *,
@@ -108,10 +108,10 @@ def _result(
     """Weigh a validated matrix (NaN = missing pair) and assemble the result."""
     n = len(names)
     ri = random_index(n, table=ri_table)
-    full, w, lam = _solve(a, method, completion)
+    full, w, lam = complete_and_weigh(a, method, completion)
     if n <= 2:
         lam = float(n)
-    ci, cr = _ci_cr(n, lam, ri)
+    ci, cr = ci_and_cr(n, lam, ri)
     consistent = n <= 2 or cr <= threshold
     missing = np.isnan(a)
     completed = tuple(
@@ -119,7 +119,7 @@ def _result(
     )
     revisions: tuple[Revision, ...] = ()
     if not consistent and top > 0:
-        revisions = _revisions(
+        revisions = suggest_revisions(
             a,
             full,
             w,
@@ -136,7 +136,7 @@ def _result(
     return AhpResult(
         items=names,
         weights={name: float(w[k]) for k, name in enumerate(names)},
-        weights_array=_readonly(w),
+        weights_array=readonly_copy(w),
         method=method,
         lambda_max=float(lam),
         ci=float(ci),
@@ -145,9 +145,9 @@ def _result(
         ri_table=ri_table,
         threshold=threshold,
         consistent=bool(consistent),
-        gci=_gci(full, _geometric(full)),
+        gci=geometric_consistency_index(full, geometric_weights(full)),
         gci_threshold=gci_threshold,
-        matrix=_readonly(full),
+        matrix=readonly_copy(full),
         completed=completed,
         completion=completion if completed else None,
         revisions=revisions,
@@ -216,14 +216,14 @@ def weigh(
     >>> round(r.weights["price"], 3), r.consistent
     (0.648, True)
     """
-    method_ = _check_option("method", method, METHODS)
-    ri_ = _check_option("random index table", ri, tuple(RI_TABLES))
-    completion_ = _check_option("completion", completion, COMPLETIONS)
-    threshold_ = _check_threshold(threshold)
-    low, high = _check_scale(scale)
-    top_ = _check_top(top)
-    a, names = _read_judgments(judgments, items, low, high)
-    return _result(
+    method_ = check_option("method", method, METHODS)
+    ri_ = check_option("random index table", ri, tuple(RI_TABLES))
+    completion_ = check_option("completion", completion, COMPLETIONS)
+    threshold_ = check_threshold(threshold)
+    low, high = check_scale(scale)
+    top_ = check_top(top)
+    a, names = read_judgments(judgments, items, low, high)
+    return weigh_matrix(
         a,
         names,
         method=method_,

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from selector.ahp.messages import MSG_BAD_K, MSG_BAD_STEPS, MSG_VALUES_RANGE, _fmt
-from selector.ahp.scale import FloatArray, _readonly
-from selector.ahp.synthesis import _alternative_names, _criterion_weights, _values_table
+from selector.ahp.messages import MSG_BAD_K, MSG_BAD_STEPS, MSG_VALUES_RANGE, format_number
+from selector.ahp.scale import FloatArray, readonly_copy
+from selector.ahp.synthesis import read_alternative_names, read_criterion_weights, read_values_table
 from selector.errors import ScenarioError
 
 __all__ = [
@@ -209,9 +209,9 @@ def sensitivity(
         Weights or values malformed (shape, range, sum), names not matching, or k or
         steps not usable.
     """
-    v = _values_table(values)
-    criteria, w = _criterion_weights(global_weights, v.shape[1])
-    alts = _alternative_names(alternatives, v.shape[0])
+    v = read_values_table(values)
+    criteria, w = read_criterion_weights(global_weights, v.shape[1])
+    alts = read_alternative_names(alternatives, v.shape[0])
     for i in range(v.shape[0]):
         for j in range(v.shape[1]):
             if not (math.isfinite(v[i, j]) and -1e-12 <= v[i, j] <= 1 + 1e-12):
@@ -219,7 +219,7 @@ def sensitivity(
                     MSG_VALUES_RANGE.format(
                         alternative=alts[i],
                         criterion=criteria[j],
-                        value=_fmt(v[i, j]),
+                        value=format_number(v[i, j]),
                         accepted="a number from 0 to 1 (normalized values)",
                     )
                 )
@@ -260,8 +260,8 @@ def sensitivity(
             upper=upper,
             top_below=None if rank_below is None else tuple(alts[i] for i in rank_below),
             top_above=None if rank_above is None else tuple(alts[i] for i in rank_above),
-            grid=_readonly(grid),
-            scores=_readonly(r[None, :] + grid[:, None] * d[None, :]),
+            grid=readonly_copy(grid),
+            scores=readonly_copy(r[None, :] + grid[:, None] * d[None, :]),
         )
     return SensitivityResult(
         alternatives=alts,

@@ -26,7 +26,7 @@ from selector.gtm import (
     uncovered_segments,
     write_picture,
 )
-from selector.gtm.drawing import _clip
+from selector.gtm.drawing import clip_label
 from selector.inputs.scenario import load_scenario
 from selector.safe_output import write_bytes_atomic
 
@@ -157,13 +157,13 @@ def cli_map(args: argparse.Namespace) -> int:
             print("Distributor load (segment value flowing through each selected distributor):")
             for d, row in load.iterrows():
                 print(
-                    f"  {d:<10} {_clip(str(row['name']), 28):<28} resellers {row['resellers']:>4}  "
+                    f"  {d:<10} {clip_label(str(row['name']), 28):<28} resellers {row['resellers']:>4}  "
                     f"value {row['value']:>15,.0f}  share {row['share']:>6.1%}"
                 )
             print("Single points of failure (value lost if that distributor were lost):")
             for d, row in spof.iterrows():
                 print(
-                    f"  {d:<10} {_clip(str(row['name']), 28):<28} segments {row['lost_segments']:>4}  "
+                    f"  {d:<10} {clip_label(str(row['name']), 28):<28} segments {row['lost_segments']:>4}  "
                     f"value {row['lost_value']:>15,.0f}  share {row['share']:>6.1%}"
                 )
         else:

@@ -34,11 +34,11 @@ from selector.gtm.graph import (
     UNREACHABLE_SEGMENT_MESSAGE,
     VENDOR,
     Finding,
-    _check_option,
-    _require_graph,
-    _require_result,
-    _some,
+    check_count,
+    describe_nodes,
     nodes_of,
+    require_graph,
+    require_result,
     selected_ids,
 )
 from selector.inputs.overlap import conflict_pairs_above, shared_pairs
@@ -89,7 +89,7 @@ def check_graph(G: nx.DiGraph) -> list[Finding]:
     >>> [(f.code, f.severity, f.nodes) for f in check_graph(G)]
     [('supply-cycle', 'error', ('D1', 'D2'))]
     """
-    _require_graph(G)
+    require_graph(G)
     findings: list[Finding] = []
     order = {n: i for i, n in enumerate(G.nodes)}
     partners = nodes_of(G, "partner")
@@ -124,7 +124,7 @@ def check_graph(G: nx.DiGraph) -> list[Finding]:
             Finding(
                 "tier2-without-distributor",
                 "warning",
-                NO_DISTRIBUTOR_MESSAGE.format(count=len(orphans), nodes=_some(orphans, G)),
+                NO_DISTRIBUTOR_MESSAGE.format(count=len(orphans), nodes=describe_nodes(orphans, G)),
                 tuple(orphans),
             )
         )
@@ -135,7 +135,7 @@ def check_graph(G: nx.DiGraph) -> list[Finding]:
             Finding(
                 "idle-distributor",
                 "warning",
-                IDLE_DISTRIBUTOR_MESSAGE.format(count=len(idle), nodes=_some(idle, G)),
+                IDLE_DISTRIBUTOR_MESSAGE.format(count=len(idle), nodes=describe_nodes(idle, G)),
                 tuple(idle),
             )
         )
@@ -154,7 +154,7 @@ def check_graph(G: nx.DiGraph) -> list[Finding]:
                     value=f"{value:,.0f}",
                     uncovered=nobody,
                     cut_off=len(lost) - nobody,
-                    nodes=_some(lost),
+                    nodes=describe_nodes(lost),
                 ),
                 tuple(lost),
             )
@@ -176,7 +176,7 @@ def check_graph(G: nx.DiGraph) -> list[Finding]:
             Finding(
                 "partner-without-segment",
                 "warning",
-                NO_SEGMENT_MESSAGE.format(count=len(dead), nodes=_some(dead, G)),
+                NO_SEGMENT_MESSAGE.format(count=len(dead), nodes=describe_nodes(dead, G)),
                 tuple(dead),
             )
         )
@@ -186,7 +186,7 @@ def check_graph(G: nx.DiGraph) -> list[Finding]:
 # --- analysis of a solved portfolio ------------------------------------------------------
 
 
-def _supply_paths(G: nx.DiGraph) -> dict[str, list[tuple[str, ...]]]:
+def supply_paths(G: nx.DiGraph) -> dict[str, list[tuple[str, ...]]]:
     """Selected supply paths ``vendor -> ... -> P`` to every partner that has one."""
     selected = {
         n for n, d in G.nodes(data=True) if d.get("kind") == "partner" and d.get("selected")
@@ -209,7 +209,7 @@ def _supply_paths(G: nx.DiGraph) -> dict[str, list[tuple[str, ...]]]:
 
 
 def _segment_routes(G: nx.DiGraph) -> dict[str, list[tuple[str, ...]]]:
-    paths = _supply_paths(G)
+    paths = supply_paths(G)
     out: dict[str, list[tuple[str, ...]]] = {}
     for s in nodes_of(G, "segment"):
         found = [(*path, s) for p in G.predecessors(s) for path in paths.get(p, ())]
@@ -239,10 +239,10 @@ def routes(G: nx.DiGraph, segment: str) -> list[list[str]]:
     ScenarioError
         The map has no result, or ``segment`` is not a segment of the map.
     """
-    _require_result(G)
+    require_result(G)
     if segment not in G or G.nodes[segment].get("kind") != "segment":
         raise ScenarioError(f"'{segment}' is not a segment of this map")
-    paths = _supply_paths(G)
+    paths = supply_paths(G)
     found = [[*path, segment] for p in G.predecessors(segment) for path in paths.get(p, ())]
     return sorted(found)
 
@@ -259,8 +259,8 @@ def uncovered_segments(G: nx.DiGraph) -> list[str]:
     ScenarioError
         The map was built without a result.
     """
-    _require_result(G)
-    paths = _supply_paths(G)
+    require_result(G)
+    paths = supply_paths(G)
     return [s for s in nodes_of(G, "segment") if not any(p in paths for p in G.predecessors(s))]
 
 
@@ -308,7 +308,7 @@ def distributor_load(G: nx.DiGraph) -> pd.DataFrame:
         total value the portfolio reaches; shares add to more than 1 where distributors
         overlap).
     """
-    _require_result(G)
+    require_result(G)
     dists, through, _, reached = _distributor_stats(G)
     rows = []
     for d in dists:
@@ -357,9 +357,9 @@ def single_points_of_failure(G: nx.DiGraph, *, top: int | None = 10) -> pd.DataF
         ``name``, ``lost_segments``, ``lost_value``, ``share`` (of the value the
         portfolio reaches) and ``segment_ids`` (a tuple, most valuable first).
     """
-    _require_result(G)
+    require_result(G)
     if top is not None:
-        _check_option("top", top, minimum=1)
+        check_count("top", top, minimum=1)
     dists, _, alone, reached = _distributor_stats(G)
     rows = []
     for d in dists:

@@ -20,16 +20,16 @@ from typing import Any, Literal
 import networkx as nx
 
 from selector.errors import ScenarioError, SelectorError
-from selector.gtm.analysis import _supply_paths
+from selector.gtm.analysis import supply_paths
 from selector.gtm.graph import (
     DOT_FAILED_MESSAGE,
     DOT_MISSING_MESSAGE,
     NO_RESULT_MESSAGE,
     OVERWRITE_MESSAGE,
     VENDOR,
-    _check_option,
-    _require_graph,
+    check_count,
     nodes_of,
+    require_graph,
 )
 
 __all__ = ["AGGREGATE_FIELDS", "PICTURE_FORMATS", "to_dot", "write_picture"]
@@ -71,7 +71,7 @@ def _attrs(**kw: Any) -> str:
     return "[" + ", ".join(f"{k}={_q(str(v))}" for k, v in kw.items() if v is not None) + "]"
 
 
-def _clip(text: str, width: int = 30) -> str:
+def clip_label(text: str, width: int = 30) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
@@ -161,7 +161,7 @@ def _draw_partners(
             style = dict(_GREY_STYLE)
         else:
             style = {"style": "filled", "fillcolor": _PLAIN_FILL[t]}
-        label = f"{_clip(str(d.get('name', p)))}\n{' · '.join(f for f in facts if f)}"
+        label = f"{clip_label(str(d.get('name', p)))}\n{' · '.join(f for f in facts if f)}"
         where[p] = p
         attrs[p] = _attrs(label=label, shape="box", **style)
         columns[t - 1].append(p)
@@ -353,9 +353,9 @@ def to_dot(
     >>> text.startswith("digraph gtm {"), r'label="North \"A\"\nD1' in text
     (True, True)
     """
-    _require_graph(G)
-    _check_option("max_segments", max_segments, minimum=0)
-    _check_option("max_partners", max_partners, minimum=0)
+    require_graph(G)
+    check_count("max_segments", max_segments, minimum=0)
+    check_count("max_partners", max_partners, minimum=0)
     if aggregate is not None and aggregate not in AGGREGATE_FIELDS:
         raise ScenarioError(
             f"aggregate is {aggregate!r}; accepted: {', '.join(AGGREGATE_FIELDS)} or None"
@@ -366,7 +366,7 @@ def to_dot(
             "selected_only=True needs a map built with a result: " + NO_RESULT_MESSAGE
         )
 
-    live = set(_supply_paths(G)) if has_result else set()
+    live = set(supply_paths(G)) if has_result else set()
     partners = nodes_of(G, "partner")
     segments = nodes_of(G, "segment")
     state: dict[str, str] | None = None

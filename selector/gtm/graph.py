@@ -131,7 +131,9 @@ class Finding:
 # --- small helpers ----------------------------------------------------------------------
 
 
-def _some(ids: Iterable[str], G: nx.DiGraph | None = None, *, first: int = SHOW_NODES) -> str:
+def describe_nodes(
+    ids: Iterable[str], G: nx.DiGraph | None = None, *, first: int = SHOW_NODES
+) -> str:
     """``"A, B, C and 4 more"``; partners are shown with their names when known."""
     items = list(ids)
     shown = []
@@ -157,7 +159,9 @@ def _check_known(ids: Iterable[str], known: pd.Index, what: str) -> None:
     unknown = [i for i in ids if i not in known]
     if unknown:
         raise ScenarioError(
-            UNKNOWN_PARTNERS_MESSAGE.format(what=what, count=len(unknown), nodes=_some(unknown))
+            UNKNOWN_PARTNERS_MESSAGE.format(
+                what=what, count=len(unknown), nodes=describe_nodes(unknown)
+            )
         )
 
 
@@ -181,7 +185,7 @@ def selected_ids(result: Any, known: pd.Index, what: str = "the result") -> froz
     return frozenset(out)
 
 
-def _require_graph(G: Any) -> None:
+def require_graph(G: Any) -> None:
     """The preconditions every function of selector.gtm states: a DiGraph with known node kinds."""
     if not isinstance(G, nx.DiGraph):
         raise ScenarioError(
@@ -196,8 +200,8 @@ def _require_graph(G: Any) -> None:
             )
 
 
-def _require_result(G: Any) -> None:
-    _require_graph(G)
+def require_result(G: Any) -> None:
+    require_graph(G)
     if not G.graph.get("has_result", False):
         raise ScenarioError(NO_RESULT_MESSAGE)
 
@@ -207,7 +211,7 @@ def nodes_of(G: nx.DiGraph, kind: str) -> list[str]:
     return [n for n, k in G.nodes(data="kind") if k == kind]
 
 
-def _check_option(name: str, value: Any, *, minimum: int) -> int:
+def check_count(name: str, value: Any, *, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise ScenarioError(f"{name} is {value!r}; accepted: a whole number >= {minimum}")
     return value
@@ -268,7 +272,7 @@ def build_graph(
     if clash or VENDOR in p_index or VENDOR in s_index:
         which = clash or [VENDOR]
         raise ScenarioError(
-            f"the map needs distinct node ids, but {_some(which)} is used as "
+            f"the map needs distinct node ids, but {describe_nodes(which)} is used as "
             f"{'both a partner and a segment id' if clash else 'a partner or segment id'} "
             f"('{VENDOR}' is reserved for the vendor); rename it in one of the tables"
         )

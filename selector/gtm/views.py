@@ -25,7 +25,7 @@ from typing import Any
 import networkx as nx
 import pandas as pd
 
-from selector.gtm.graph import VENDOR, _require_graph
+from selector.gtm.graph import VENDOR, require_graph
 
 __all__ = [
     "FLOW_COLUMNS",
@@ -77,7 +77,7 @@ def partner_shares(G: nx.DiGraph) -> pd.DataFrame:
     Columns ``partner, segment, region, industry, value``: a segment's value split
     equally among the selected partners covering it.
     """
-    _require_graph(G)
+    require_graph(G)
     rows = []
     for s, d in G.nodes(data=True):
         if d.get("kind") != "segment":
@@ -120,7 +120,7 @@ def value_flows(G: nx.DiGraph, *, by: str = "region") -> pd.DataFrame:
     >>> round(flows[flows.stage == 1].value.sum()) == round(r.covered_value)
     True
     """
-    _require_graph(G)
+    require_graph(G)
     if by not in ("region", "industry"):
         raise ValueError(f"by must be 'region' or 'industry', not {by!r}")
     shares = partner_shares(G)
@@ -167,7 +167,7 @@ def network_layout(
     type, selected, value`` (value reached through the node, from
     :func:`partner_shares`); edges with ``source, target, kind, value``.
     """
-    _require_graph(G)
+    require_graph(G)
     if by not in ("region", "industry", "segment"):
         raise ValueError(f"by must be 'region', 'industry' or 'segment', not {by!r}")
     shares = partner_shares(G)
@@ -257,7 +257,7 @@ def partner_view(G: nx.DiGraph, partner: str) -> dict[str, Any]:
     ``depends`` (selected partners it alone supplies) and ``alone_value`` (the value
     of the segments no other selected partner covers).
     """
-    _require_graph(G)
+    require_graph(G)
     if partner not in G or G.nodes[partner].get("kind") != "partner":
         raise ValueError(f"{partner!r} is not a partner of this map")
     routes: list[list[str]] = []

@@ -1,6 +1,6 @@
 """Helpers shared by the what-if studies (internal to :mod:`selector.whatif`).
 
-Option checks that name the option and what is accepted, and :class:`_Outcome`, the
+Option checks that name the option and what is accepted, and :class:`Outcome`, the
 picklable summary of one solve that every study's task returns.
 """
 
@@ -15,17 +15,17 @@ from selector.inputs.scenario import Scenario
 from selector.portfolio import DEFAULT_SEED, PortfolioResult, solve
 
 __all__ = [
-    "_Outcome",
-    "_check_count",
-    "_check_number",
-    "_exact",
-    "_num",
-    "_outcome",
-    "_total_value",
+    "Outcome",
+    "check_count",
+    "check_number",
+    "finite_or_none",
+    "outcome_of",
+    "solve_exact",
+    "total_segment_value",
 ]
 
 
-def _check_number(value: Any, name: str, *, minimum: float = 0.0, above: bool = False) -> float:
+def check_number(value: Any, name: str, *, minimum: float = 0.0, above: bool = False) -> float:
     ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
     if not ok or value < minimum or (above and value == minimum):
         rel = ">" if above else ">="
@@ -33,22 +33,22 @@ def _check_number(value: Any, name: str, *, minimum: float = 0.0, above: bool = 
     return float(value)
 
 
-def _check_count(value: Any, name: str, *, minimum: int) -> int:
+def check_count(value: Any, name: str, *, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise ScenarioError(f"{name} is {value!r}; accepted: a whole number >= {minimum}")
     return int(value)
 
 
-def _num(value: float | None) -> float | None:
+def finite_or_none(value: float | None) -> float | None:
     return None if value is None or not math.isfinite(value) else float(value)
 
 
-def _total_value(scenario: Scenario) -> float:
+def total_segment_value(scenario: Scenario) -> float:
     return float(scenario.segments["value"].sum())
 
 
 @dataclass(frozen=True)
-class _Outcome:
+class Outcome:
     status: str
     objective: float | None
     bound: float | None
@@ -60,14 +60,14 @@ class _Outcome:
     seconds: float = field(default=0.0, compare=False)
 
 
-def _outcome(result: PortfolioResult, total_value: float) -> _Outcome:
+def outcome_of(result: PortfolioResult, total_value: float) -> Outcome:
     feasible = result.feasible
     covered = result.covered_value if feasible else 0.0
-    return _Outcome(
+    return Outcome(
         status=result.status,
-        objective=_num(result.objective),
-        bound=_num(result.bound),
-        gap=_num(result.gap),
+        objective=finite_or_none(result.objective),
+        bound=finite_or_none(result.bound),
+        gap=finite_or_none(result.gap),
         cost=float(result.cost) if feasible else 0.0,
         covered_value=float(covered),
         covered_share=covered / total_value if feasible and total_value > 0 else None,
@@ -76,7 +76,7 @@ def _outcome(result: PortfolioResult, total_value: float) -> _Outcome:
     )
 
 
-def _exact(scenario: Scenario, time_limit: float, gap: float) -> PortfolioResult:
+def solve_exact(scenario: Scenario, time_limit: float, gap: float) -> PortfolioResult:
     # warm_start=False: solve()'s heuristic start runs until its time budget, so the
     # start (and with it the MIP's path) would depend on machine speed; HiGHS alone
     # with a fixed seed on one thread is reproducible whenever it ends by the gap.

@@ -20,13 +20,13 @@ from selector.errors import ScenarioError
 from selector.inputs.scenario import Scenario
 from selector.portfolio import DEFAULT_SEED, solve
 from selector.whatif._shared import (
-    _check_count,
-    _check_number,
-    _exact,
-    _num,
-    _Outcome,
-    _outcome,
-    _total_value,
+    Outcome,
+    check_count,
+    check_number,
+    finite_or_none,
+    outcome_of,
+    solve_exact,
+    total_segment_value,
 )
 from selector.whatif.engines import Progress, run_tasks
 
@@ -90,7 +90,7 @@ class FrontierResult:
         return {
             "scenario": self.scenario,
             "saturation": self.saturation,
-            "saturation_budget": _num(self.saturation_budget),
+            "saturation_budget": finite_or_none(self.saturation_budget),
             "time_limit": self.time_limit,
             "gap": self.gap,
             "points": [
@@ -101,7 +101,7 @@ class FrontierResult:
         }
 
 
-def _frontier_task(scenario: Scenario, payload: tuple[float, float, float, tuple[str, ...] | None]) -> _Outcome:
+def _frontier_task(scenario: Scenario, payload: tuple[float, float, float, tuple[str, ...] | None]) -> Outcome:
     budget, time_limit, gap, start = payload
     variant = scenario.with_changes({"budget": {"total": budget}})
     if start is not None:
@@ -109,8 +109,8 @@ def _frontier_task(scenario: Scenario, payload: tuple[float, float, float, tuple
         result = solve_with_start(variant, time_limit=time_limit, gap=gap, seed=DEFAULT_SEED,
                                   threads=1, explain=False, warm_start=False, start=start)
     else:
-        result = _exact(variant, time_limit, gap)
-    return _outcome(result, _total_value(scenario))
+        result = solve_exact(variant, time_limit, gap)
+    return outcome_of(result, total_segment_value(scenario))
 
 
 def _solve_takes_start() -> bool:
@@ -162,13 +162,13 @@ def frontier(
     ScenarioError
         Bad range or budgets, or no ``budget.total`` to scale when ``budgets`` is None.
     """
-    t = _check_number(time_limit, "time_limit", above=True)
-    g = _check_number(gap, "gap")
-    share = _check_number(saturation, "saturation")
+    t = check_number(time_limit, "time_limit", above=True)
+    g = check_number(gap, "gap")
+    share = check_number(saturation, "saturation")
     if budgets is None:
-        n = _check_count(points, "points", minimum=2)
-        lo = _check_number(low, "low")
-        hi = _check_number(high, "high")
+        n = check_count(points, "points", minimum=2)
+        lo = check_number(low, "low")
+        hi = check_number(high, "high")
         if not lo < hi:
             raise ScenarioError(f"low {lo:g} must be below high {hi:g} (multiples of the budget)")
         base = scenario.budget.total
@@ -179,12 +179,12 @@ def frontier(
             )
         values = [float(b) for b in np.linspace(lo * base, hi * base, n)]
     else:
-        values = [_check_number(b, "budget") for b in budgets]
+        values = [check_number(b, "budget") for b in budgets]
         if not values:
             raise ScenarioError("budgets is empty; accepted: one or more numbers >= 0")
     values = sorted(set(values))
     chain = engine == "serial" and _solve_takes_start()
-    outcomes: list[_Outcome]
+    outcomes: list[Outcome]
     warm: list[bool] = [False] * len(values)
     if chain:
         outcomes = []

@@ -24,13 +24,13 @@ from selector.inputs.criteria import CriteriaModel, JudgmentSet
 from selector.inputs.scenario import Scenario
 from selector.portfolio import DEFAULT_SEED, heuristic_solve
 from selector.whatif._shared import (
-    _check_count,
-    _check_number,
-    _exact,
-    _num,
-    _Outcome,
-    _outcome,
-    _total_value,
+    Outcome,
+    check_count,
+    check_number,
+    finite_or_none,
+    outcome_of,
+    solve_exact,
+    total_segment_value,
 )
 from selector.whatif.engines import Progress, run_tasks
 
@@ -117,12 +117,12 @@ class _RunSpec:
 HEURISTIC_MOVES = 60
 
 
-def _greedy(scenario: Scenario) -> _Outcome:
+def _greedy(scenario: Scenario) -> Outcome:
     """The heuristic portfolio with its search bounded by a move count, not by time, so
     the same run gives the same portfolio on any worker however busy it is."""
-    return _outcome(
+    return outcome_of(
         heuristic_solve(scenario, seed=DEFAULT_SEED, moves=HEURISTIC_MOVES),
-        _total_value(scenario),
+        total_segment_value(scenario),
     )
 
 
@@ -154,12 +154,14 @@ def _robust_task(scenario: Scenario, spec: _RunSpec) -> RunRecord:
     if spec.heuristic and spec.heuristic_time == 0:
         o = _greedy(variant)
     elif spec.heuristic:
-        o = _outcome(
+        o = outcome_of(
             heuristic_solve(variant, time_budget=spec.heuristic_time, seed=DEFAULT_SEED),
-            _total_value(variant),
+            total_segment_value(variant),
         )
     else:
-        o = _outcome(_exact(variant, spec.time_limit, spec.gap), _total_value(variant))
+        o = outcome_of(
+            solve_exact(variant, spec.time_limit, spec.gap), total_segment_value(variant)
+        )
     return RunRecord(
         run=spec.index, status=o.status, objective=o.objective, gap=o.gap, cost=o.cost,
         covered_value=o.covered_value, covered_share=o.covered_share, selected=o.selected,
@@ -232,7 +234,7 @@ class RobustnessResult:
                 {"partner_id": str(k), "frequency": float(v)} for k, v in self.frequency.items()
             ],
             "spread": {
-                str(metric): {str(q): _num(float(v)) for q, v in row.items()}
+                str(metric): {str(q): finite_or_none(float(v)) for q, v in row.items()}
                 for metric, row in self.spread.iterrows()
             },
             "run_records": [
@@ -323,14 +325,14 @@ def robustness(
     ScenarioError
         For a bad option (the message names it and what is accepted).
     """
-    n = _check_count(runs, "runs", minimum=1)
-    spread = _check_count(judgment_spread, "judgment_spread", minimum=0)
-    dn = _check_number(data_noise, "data_noise")
-    vn = _check_number(value_noise, "value_noise")
-    s = _check_count(seed, "seed", minimum=0)
-    t = _check_number(time_limit, "time_limit", above=True)
-    g = _check_number(gap, "gap")
-    ht = _check_number(heuristic_time, "heuristic_time")
+    n = check_count(runs, "runs", minimum=1)
+    spread = check_count(judgment_spread, "judgment_spread", minimum=0)
+    dn = check_number(data_noise, "data_noise")
+    vn = check_number(value_noise, "value_noise")
+    s = check_count(seed, "seed", minimum=0)
+    t = check_number(time_limit, "time_limit", above=True)
+    g = check_number(gap, "gap")
+    ht = check_number(heuristic_time, "heuristic_time")
     if n > MAX_RUNS:
         raise ScenarioError(
             f"runs is {n:,}; accepted: at most {MAX_RUNS:,} (the frequencies settle long before)"

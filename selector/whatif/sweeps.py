@@ -29,7 +29,13 @@ from selector.errors import ScenarioError
 from selector.inputs.files import read_toml
 from selector.inputs.scenario import Scenario, load_scenario
 from selector.safe_output import to_csv_bytes, write_bytes_atomic
-from selector.whatif._shared import _check_number, _exact, _Outcome, _outcome, _total_value
+from selector.whatif._shared import (
+    Outcome,
+    check_number,
+    outcome_of,
+    solve_exact,
+    total_segment_value,
+)
 from selector.whatif.engines import Progress, run_tasks
 
 __all__ = [
@@ -153,10 +159,10 @@ class SweepResult:
         }
 
 
-def _sweep_task(scenario: Scenario, payload: tuple[dict[str, Any], float, float]) -> _Outcome:
+def _sweep_task(scenario: Scenario, payload: tuple[dict[str, Any], float, float]) -> Outcome:
     overrides, time_limit, gap = payload
     variant = scenario.with_changes(_nest(overrides))
-    return _outcome(_exact(variant, time_limit, gap), _total_value(variant))
+    return outcome_of(solve_exact(variant, time_limit, gap), total_segment_value(variant))
 
 
 def _check_grid(
@@ -220,8 +226,8 @@ def sweep(
         An unknown key, an empty value list, or a combination the scenario refuses
         (all checked before anything is solved).
     """
-    t = _check_number(time_limit, "time_limit", above=True)
-    g = _check_number(gap, "gap")
+    t = check_number(time_limit, "time_limit", above=True)
+    g = check_number(gap, "gap")
     combos = _check_grid(scenario, grid, None)
     outcomes = run_tasks(
         _sweep_task, scenario, [(c, t, g) for c in combos], engine=engine, progress=progress
