@@ -17,6 +17,7 @@ from selector.portfolio.finishing import (
     lagrangian_seconds,
     more_search,
     without_idle_note,
+    without_idle_spend_note,
 )
 from selector.portfolio.heuristics import HeuristicResult, lp_rounded_cover
 from selector.portfolio.instance import PortfolioInstance, evaluate, violations
@@ -160,6 +161,8 @@ def run_route(
             what="the reference plan" if options.reference else "today's channel",
             bound=solved.bound if inst.maximize and solved.state == "optimal" else None,
         )
+    # A plan spends nothing on partners that add nothing (the value stays what it is)
+    x, spend_note = without_idle_spend_note(inst, x)
     bound, bound_seconds = finish_bound(inst, model, x, obj, solved.bound, gap=options.gap,
                                         lagrangian=route.lagrangian, lagrangian_time=bound_time,
                                         clock=clock, progress=options.progress)
@@ -183,5 +186,5 @@ def run_route(
         explanation = [MSG_LAGRANGE.format(rows=inst.n_rows, seconds=bound_seconds, gap=rel, bound=bound)]
     else:
         explanation = [MSG_TIME_LIMIT.format(limit=options.time_limit, gap=rel, bound=bound)]
-    explanation += [note for note in (stable_note, idle_note) if note]
+    explanation += [note for note in (stable_note, idle_note, spend_note) if note]
     return Outcome(status, x, obj, bound, tuple(explanation), heuristic, build, route)

@@ -19,18 +19,22 @@ from selector.portfolio.lagrange import lagrangian_bound
 from selector.portfolio.model import MipModel
 from selector.portfolio.result import relative_gap
 from selector.portfolio.solvers import SolveProgress
+from selector.portfolio.tier_moves import without_idle_spend
+from selector.words import count_of
 
 __all__ = [
     "LAGRANGE_ITERATIONS",
     "LAGRANGE_SECONDS",
     "LAGRANGE_SHARE",
     "MSG_IDLE",
+    "MSG_IDLE_SPEND",
     "Tidy",
     "finish_bound",
     "lagrangian_seconds",
     "more_search",
     "sane_bound",
     "without_idle_note",
+    "without_idle_spend_note",
 ]
 
 #: The Lagrangian bound's share of a search's time when it follows the search
@@ -41,8 +45,13 @@ LAGRANGE_SECONDS = 10.0
 #: the Lagrangian is the only bound it has all the time).
 LAGRANGE_ITERATIONS = 400
 MSG_IDLE = (
-    "{n} partner(s) that added no value (every segment they cover has another selected "
-    "partner at least as good) were left out, saving {saved:,.0f}."
+    "{partners} that added no value (every segment they cover has another selected "
+    "partner at least as good) {were} left out, saving {saved:,.0f}."
+)
+MSG_IDLE_SPEND = (
+    "{partners} that added no value at {their} new level (every segment they cover has another "
+    "selected partner at least as good) {were} undone as far as every rule allows ({moves}), "
+    "saving {saved:,.0f}."
 )
 
 
@@ -69,7 +78,32 @@ def without_idle_note(
         gone |= before & ~after
     if not gone.any():
         return after, None
-    return after, MSG_IDLE.format(n=int(gone.sum()), saved=float(inst.cost[gone].sum()))
+    n = int(gone.sum())
+    return after, MSG_IDLE.format(partners=count_of(n, "partner"), were="was" if n == 1 else "were",
+                                  saved=float(inst.cost[gone].sum()))
+
+
+def without_idle_spend_note(inst: PortfolioInstance, x: np.ndarray) -> tuple[np.ndarray, str | None]:
+    """A plan ``x`` without spend that buys nothing (:func:`without_idle_spend`), and the
+    explanation's line saying what moved and what that saves (None when nothing did)."""
+    given = np.asarray(x, dtype=bool)
+    after = without_idle_spend(inst, given)
+    if not inst.has_levels or np.array_equal(after, given):
+        return after, None
+    assert inst.option_partner is not None and inst.option_level is not None
+    moved = inst.active_partners(given) & ~inst.active_partners(after)
+    was = inst.active_partners(given & ~after)
+    n = int(was.sum())
+    current = np.zeros(len(was), dtype=bool)
+    if inst.current is not None:
+        current[inst.option_partner[inst.current]] = True
+    kinds = []
+    for label, mask in (("not recruited", moved & ~current), ("promoted less", was & ~moved)):
+        if mask.any():
+            kinds.append(f"{int(mask.sum())} {label}")
+    saved = inst.total_cost(given) - inst.total_cost(after)
+    return after, MSG_IDLE_SPEND.format(partners=count_of(n, "partner"), their="its" if n == 1 else "their",
+                                        were="was" if n == 1 else "were", moves=", ".join(kinds), saved=saved)
 
 
 class Tidy:

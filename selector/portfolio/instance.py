@@ -544,9 +544,12 @@ def violations(inst: PortfolioInstance, x: np.ndarray, *, tol: float = 1e-6) -> 
         out.append(f"excluded partners selected: {', '.join(map(str, ids[bad_out]))}")
     if inst.option_partner is not None:
         out += _level_violations(inst, sel, tol)
-    for a, b in inst.conflicts:
-        if sel[a] and sel[b] and ids[a] != ids[b]:
-            out.append(f"conflicting partners both selected: {ids[a]}, {ids[b]}")
+    if len(inst.conflicts):
+        # vectorised: a plan's options of one partner are conflict pairs too (thousands)
+        a, b = inst.conflicts[:, 0], inst.conflicts[:, 1]
+        for i in np.flatnonzero(sel[a] & sel[b]):
+            if ids[a[i]] != ids[b[i]]:
+                out.append(f"conflicting partners both selected: {ids[a[i]]}, {ids[b[i]]}")
     counts = np.asarray(inst.cover.T @ sel.astype(np.int64)).ravel()
     short = np.flatnonzero(counts < inst.required)
     if len(short):

@@ -13,7 +13,9 @@ the MIP keep working on columns while the new rules hold:
   are taken off the budget (and off each pool) up front. So "exit" costs its exit cost
   and "keep" costs the tier's cost, exactly, with one linear budget row;
 - an option's quality is the partner's quality times the tier's multiplier (at most 1);
-- quotas: a tier holds at most ``max_share`` of the active partners and ``max_count``;
+- quotas: a tier holds at most ``max_count`` partners and ``max_share`` of today's
+  partners (a number fixed for the year, so recruiting partners that add nothing cannot
+  buy places at a tier; with no partner today, a share of the active partners);
 - at most ``max_exits`` current partners leave and ``max_recruits`` prospects join;
 - a named account covered by current partners today keeps at least one of them
   (``keep_named_accounts``);
@@ -38,7 +40,7 @@ from selector.inputs.programme import Programme, tier_costs
 from selector.inputs.scenario import Scenario
 from selector.portfolio.instance import PortfolioInstance, RuleRows
 
-__all__ = ["OUT", "expand_levels", "reference_levels", "today_levels"]
+__all__ = ["OUT", "expand_levels", "quota_count", "reference_levels", "today_levels"]
 
 #: The level of a partner that is not in the channel.
 OUT = "out"
@@ -154,8 +156,9 @@ def expand_levels(
     on = np.flatnonzero(ref_pos >= 0)
     reference_mask[on * L + ref_pos[on]] = True
 
+    today = int(current.sum())
     quotas = tuple(
-        (t.name, opt_l == k, t.max_share, t.max_count)
+        (t.name, opt_l == k, None if today else t.max_share, quota_count(t.max_share, t.max_count, today))
         for k, t in enumerate(programme.tiers)
         if t.max_share is not None or t.max_count is not None
     )
@@ -249,3 +252,16 @@ def _continuity(
     mat.data[:] = 1
     ids = tuple(str(s) for s in scenario.segments.index[named[has]])
     return mat, ids
+
+
+def quota_count(max_share: float | None, max_count: int | None, today: int) -> int | None:
+    """The most partners a tier may hold: ``max_count``, and ``max_share`` of the
+    ``today`` partners of today's channel (rounded down) when there are any.
+
+    >>> quota_count(0.1, None, 604), quota_count(0.1, 50, 604), quota_count(0.1, None, 0)
+    (60, 50, None)
+    """
+    counts = [c for c in (max_count,) if c is not None]
+    if max_share is not None and today:
+        counts.append(int(np.floor(max_share * today + 1e-9)))
+    return min(counts) if counts else None

@@ -37,6 +37,7 @@ from selector.portfolio.result import PortfolioResult, assemble_result
 from selector.portfolio.route import choose_route
 from selector.portfolio.solvers import SOLVERS, SolveProgress
 from selector.portfolio.starts import greedy_start
+from selector.portfolio.tier_moves import improve_tiers
 
 __all__ = [
     "DEFAULT_GAP",
@@ -49,6 +50,11 @@ __all__ = [
 ]
 
 STATUSES = ("optimal", "time_limit", "infeasible", "error")
+MSG_QUICK = "Quick answer (greedy with local search): a good portfolio, not a proven optimum"
+MSG_QUICK_PLAN = (
+    "Quick plan (today's channel brought within the budget and quotas, then the greedy "
+    "with local search and promotions where they pay): unproven"
+)
 
 
 def heuristic_solve(
@@ -74,15 +80,18 @@ def heuristic_solve(
     build = time.perf_counter() - t0
     h = greedy_start(inst, time_budget=time_budget, seed=seed, moves=moves)
     idle_note = None
-    if h.feasible:
+    if h.feasible and inst.has_levels:
+        # A plan of the same kind as the exact one: tier steps up where they pay, and
+        # down or out where a level buys nothing
+        stepped = improve_tiers(inst, h.selected)
+        h = replace(h, selected=stepped, objective=evaluate(inst, stepped))
+    elif h.feasible:
         trimmed, idle_note = without_idle_note(inst, h.selected)
         if idle_note:
             h = replace(h, selected=trimmed, objective=evaluate(inst, trimmed))
     bound = submodular_bound(inst, h.selected) if h.feasible else None
-    explanation = [
-        "Greedy portfolio with local search: a good answer, not a proven optimum"
-        + ("." if bound is None else f"; the best possible is at most {bound:,.0f}.")
-    ]
+    what = MSG_QUICK_PLAN if inst.has_levels else MSG_QUICK
+    explanation = [what + ("." if bound is None else f"; the best possible is at most {bound:,.0f}.")]
     if idle_note:
         explanation.append(idle_note)
     if not h.feasible:

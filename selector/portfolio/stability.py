@@ -15,17 +15,18 @@ import scipy.sparse as sp
 from selector.portfolio.instance import PortfolioInstance, evaluate, violations
 from selector.portfolio.model import GROUPS, MipModel, start_vector
 from selector.portfolio.solvers import Solved
+from selector.words import count_of
 
 __all__ = ["EXACT_UNDO_COLUMNS", "EXACT_UNDO_PARTNERS", "count_changes", "fewest_changes"]
 
 MSG_STABLE = (
-    "{undone} change(s) from {what} that bought nothing were undone; the {changes} left are "
-    "the fewest that keep the value within {tol:.2g} of the best found ({seconds:.1f} s)."
+    "{undone} from {what} that bought nothing {were} undone; the {changes} left are the "
+    "fewest that keep the value within {tol:.2g} of the best found ({seconds:.1f} s)."
 )
 MSG_STABLE_GREEDY = (
-    "{undone} change(s) from {what} that bought nothing were undone, one partner at a "
-    "time; {changes} are left, each needed to keep the value within {tol:.2g} of the best "
-    "found ({seconds:.1f} s)."
+    "{undone} from {what} that bought nothing {were} undone, one partner at a time; the "
+    "{changes} left are each needed to keep the value within {tol:.2g} of the best found "
+    "({seconds:.1f} s)."
 )
 
 
@@ -127,7 +128,9 @@ def fewest_changes(
             sel, value, exact = found
     after = count_changes(inst, sel)
     note = (MSG_STABLE if exact else MSG_STABLE_GREEDY).format(
-        tol=max(gap, 1e-9), what=what, changes=after, undone=before - after,
+        tol=max(gap, 1e-9), what=what, changes=count_of(after, "change"),
+        undone="No change" if before == after else count_of(before - after, "change"),
+        were="was" if before - after <= 1 else "were",
         seconds=time.perf_counter() - t0,
     )
     return sel, value, note

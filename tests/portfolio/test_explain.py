@@ -162,7 +162,7 @@ def test_a_set_cover_says_which_partners_are_in_no_cheapest_portfolio() -> None:
     scenario = scenario_from_frames(partners, segments, coverage=cov, settings={"objective": {"kind": "min_cost"}})
     r = solve(scenario, time_limit=10)
     assert r.status == "optimal" and r.objective == pytest.approx(4.0)
-    assert "1 partner(s) were left out before the solve" in " ".join(r.explanation)
+    assert "1 partner was left out before the solve" in " ".join(r.explanation)
     why = explain_partners(scenario, r)
     assert "in no cheapest portfolio" in why.loc["P0", "reason"]
     spare = "P3" if "P1" in r.selected else "P1"

@@ -182,7 +182,7 @@ def test_partners_that_add_nothing_are_left_out_and_said(
     assert result.cost == pytest.approx(7.0)
     assert result.status == ("time_limit" if how == "time_limit" else "optimal")
     text = " ".join(result.explanation)
-    assert "1 partner(s) that added no value" in text and "saving 5." in text, text
+    assert "1 partner that added no value" in text and "saving 5." in text, text
 
 
 def test_same_input_and_seed_same_portfolio(teaching: Any) -> None:

@@ -23,7 +23,7 @@ from portfolio_cases import PHASES, check_against_brute_force, specs
 from test_levels import Channel, Tier, random_channel
 
 from selector import load_scenario
-from selector.portfolio import solve
+from selector.portfolio import heuristic_solve, solve
 from selector.portfolio.plan import ACTIONS, PLAN_COLUMNS
 
 REPO = Path(__file__).resolve().parents[2]
@@ -490,3 +490,85 @@ def _check_fewest_changes(ch: Any) -> int:
         assert value >= floor * (1 - 1e-9)
         assert value == pytest.approx(evaluate(inst, sel))
     return 1
+
+
+def _struck_spend(scenario: Any, result: Any) -> list[str]:
+    """Partners recruited or promoted by ``result``'s plan whose removal (not recruited,
+    left at today's tier) keeps every rule and the value and costs less: spend that buys
+    nothing. (Keeping a partner at today's level is no spend the plan adds.)"""
+    from selector.portfolio.instance import evaluate, violations
+    from selector.portfolio.quality import scenario_instance
+
+    inst = scenario_instance(scenario, None)
+    assert inst.option_partner is not None and inst.option_level is not None
+    names = list(map(str, inst.partner_names))
+    levels = list(inst.level_names)
+    plan = result.plan
+
+    def option(pid: str, level: str) -> int:
+        p = names.index(pid)
+        return int(np.flatnonzero((inst.option_partner == p) & (inst.option_level == levels.index(level)))[0])
+
+    x = np.zeros(inst.n_partners, dtype=bool)
+    for pid, row in plan.iterrows():
+        if row["proposed"] != "out":
+            x[option(str(pid), row["proposed"])] = True
+    assert not violations(inst, x)
+    value, cost = evaluate(inst, x), inst.total_cost(x)
+    struck = []
+    for pid, row in plan.iterrows():
+        if row["action"] not in ("recruit", "promote"):
+            continue
+        trial = x.copy()
+        trial[option(str(pid), row["proposed"])] = False
+        if row["action"] == "promote":
+            trial[option(str(pid), row["today"])] = True
+        if (evaluate(inst, trial) >= value - 1e-9 * abs(value) and not violations(inst, trial)
+                and inst.total_cost(trial) < cost - 1e-6):
+            struck.append(f"{pid} ({row['action']})")
+    return struck
+
+
+@pytest.mark.slow
+def test_the_vendor_plan_spends_nothing_that_buys_nothing() -> None:
+    # Quotas are counts of today's partners, so recruits that add nothing cannot buy
+    # places at a tier, and a plan makes no recruit or promotion a finance director
+    # could strike without losing value or breaking a rule.
+    scenario = load_scenario(Path(__file__).resolve().parents[2] / "scenarios" / "vendor.toml")
+    result = solve(scenario, time_limit=60)
+    assert result.status in ("optimal", "time_limit") and result.plan is not None
+    assert _struck_spend(scenario, result) == []
+    quick = heuristic_solve(scenario)
+    assert quick.plan is not None and _struck_spend(scenario, quick) == []
+    # the quick answer is a plan of the same kind: tier steps as well as keeps and exits
+    assert quick.plan_summary is not None and quick.plan_summary["actions"]["promote"] > 0
+
+
+def test_idle_spend_is_struck_from_a_small_plan(teaching_plan: Any) -> None:
+    from selector.portfolio.instance import evaluate, violations
+    from selector.portfolio.quality import scenario_instance
+    from selector.portfolio.tier_moves import without_idle_spend
+
+    inst = scenario_instance(teaching_plan, None)
+    assert inst.reference is not None
+    x = inst.reference.copy()
+    value = evaluate(inst, x)
+    # every prospect recruited at its dearest level on top of today's channel
+    budgetless = dataclasses.replace(inst, budget=np.inf, pools=(), max_recruits=None, quotas=())
+    assert inst.option_partner is not None
+    for p in np.unique(inst.option_partner[~inst.current]):
+        mine = np.flatnonzero(inst.option_partner == p)
+        x[mine[np.argmax(inst.cost[mine])]] = True
+    after = without_idle_spend(budgetless, x)
+    assert evaluate(budgetless, after) >= evaluate(budgetless, x) - 1e-9
+    assert not violations(budgetless, after)
+    assert budgetless.total_cost(after) <= budgetless.total_cost(x)
+    # no recruit left that could go without a loss or a broken rule; today's channel kept
+    from selector.portfolio.instance import removal_losses
+
+    losses = removal_losses(budgetless, after)
+    for o in np.flatnonzero(after & ~inst.current):
+        trial = after.copy()
+        trial[o] = False
+        assert losses[o] > 0 or violations(budgetless, trial), o
+    assert (after[inst.reference]).all() and value > 0
