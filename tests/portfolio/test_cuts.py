@@ -309,10 +309,10 @@ def test_reduced_cost_fixing_excludes_only_worse_portfolios(
     """Started from the optimum, the master fixes partners by the last LP's reduced
     costs: every portfolio a fixing excludes is worth at most the bound it answers
     (below the optimum), by enumeration; and the search still proves the optimum."""
-    import selector.portfolio.cuts as cuts
+    import selector.portfolio.cut_master as cut_master
 
     seen: list[tuple[np.ndarray, np.ndarray, float]] = []
-    real = cuts._Master.fix_by_reduced_costs
+    real = cut_master.CutMaster.fix_by_reduced_costs
 
     def recorded(master: Any, lp_value: float, x: np.ndarray, d: np.ndarray, best: float) -> float:
         before = master.h.getLp()
@@ -324,7 +324,7 @@ def test_reduced_cost_fixing_excludes_only_worse_portfolios(
         seen.append((changed, lo, worth))
         return worth
 
-    monkeypatch.setattr(cuts._Master, "fix_by_reduced_costs", recorded)
+    monkeypatch.setattr(cut_master.CutMaster, "fix_by_reduced_costs", recorded)
     fixed = 0
     for seed in range(12):
         _, inst = _random_instance(500 + seed, objective, n=9, rows=25)
