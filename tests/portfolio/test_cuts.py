@@ -309,10 +309,10 @@ def test_reduced_cost_fixing_excludes_only_worse_portfolios(
     """Started from the optimum, the master fixes partners by the last LP's reduced
     costs: every portfolio a fixing excludes is worth at most the bound it answers
     (below the optimum), by enumeration; and the search still proves the optimum."""
-    import selector.portfolio.cuts as cuts
+    import selector.portfolio.cut_master as cut_master
 
     seen: list[tuple[np.ndarray, np.ndarray, float]] = []
-    real = cuts._Master.fix_by_reduced_costs
+    real = cut_master.CutMaster.fix_by_reduced_costs
 
     def recorded(master: Any, lp_value: float, x: np.ndarray, d: np.ndarray, best: float) -> float:
         before = master.h.getLp()
@@ -324,7 +324,7 @@ def test_reduced_cost_fixing_excludes_only_worse_portfolios(
         seen.append((changed, lo, worth))
         return worth
 
-    monkeypatch.setattr(cuts._Master, "fix_by_reduced_costs", recorded)
+    monkeypatch.setattr(cut_master.CutMaster, "fix_by_reduced_costs", recorded)
     fixed = 0
     for seed in range(12):
         _, inst = _random_instance(500 + seed, objective, n=9, rows=25)
@@ -459,3 +459,124 @@ def test_solve_with_the_neighbourhood_search_still_proves_the_optimum(
         assert result.objective == pytest.approx(best, rel=1e-9)
         assert result.bound is not None and result.bound >= best * (1 - TOL)
     assert calls, "the neighbourhood search never ran"
+
+
+# --- the loop's stages (CutLoop), one at a time --------------------------------------
+
+
+def _loop(inst: Any, **options: Any) -> Any:
+    from selector.portfolio.cuts import CutLoop, CutOptions
+
+    start = options.pop("start", None)
+    cost = options.pop("cost", None)
+    opts = CutOptions(time_limit=20, gap=0.0, seed=0, threads=1, **options)
+    return CutLoop(_side(inst), row_values(inst), opts, start=start, cost=cost)
+
+
+def test_cut_options_are_frozen_and_keyword_only() -> None:
+    from selector.portfolio.cuts import CutOptions
+
+    with pytest.raises(TypeError):
+        CutOptions(10.0, 0.0, 1)  # type: ignore[misc]
+    opts = CutOptions(time_limit=10.0, gap=0.0, seed=1)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        opts.gap = 0.1  # type: ignore[misc]
+    assert dataclasses.replace(opts, node_limit=5).node_limit == 5
+
+
+@pytest.mark.parametrize("objective", OBJECTIVES)
+def test_the_lp_rounds_alone_bound_the_optimum(objective: str) -> None:
+    """After the LP rounds (no search) the bound is at or above the optimum, and the LP
+    optimum they leave is a fraction per column."""
+    checked = 0
+    for seed in range(6):
+        spec, inst = _random_instance(1000 + seed, objective, n=10, rows=30)
+        best = spec.brute_force()
+        if best is None:
+            continue
+        loop = _loop(inst)
+        loop.seed_from_start()
+        assert loop.lp_rounds()
+        assert loop.bound >= best * (1 - TOL) - TOL, (seed, loop.bound, best)
+        assert loop.lp_x is not None and ((loop.lp_x >= -1e-9) & (loop.lp_x <= 1 + 1e-9)).all()
+        assert loop.priced is not None and loop.priced[0] == pytest.approx(loop.bound)
+        assert loop.best_x is None  # no start, no search: no portfolio yet
+        checked += 1
+    assert checked >= 3
+
+
+def test_the_start_is_valued_exactly_and_is_the_best_known() -> None:
+    _, inst = _random_instance(1100, "weighted_coverage", n=10, rows=30)
+    start = np.zeros(inst.n_partners, bool)
+    assert not violations(inst, start)
+    loop = _loop(inst, start=start)
+    loop.seed_from_start()
+    assert loop.best_x is not None and np.array_equal(loop.best_x, start)
+    assert loop.best == pytest.approx(evaluate(inst, start), rel=1e-12, abs=1e-9)
+
+
+@pytest.mark.parametrize("nodes", [1, 3])
+def test_the_search_runs_once_within_its_node_limit(nodes: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a node limit the search stage runs one branch and bound, of at most that many
+    nodes, and its bound still holds."""
+    import highspy
+
+    import selector.portfolio.cuts as cuts
+
+    searches: list[int] = []
+    real = cuts.run_guarded
+
+    def counted(h: Any, seconds: float) -> Any:
+        status = real(h, seconds)
+        if highspy.HighsVarType.kInteger in list(h.getLp().integrality_):
+            searches.append(int(h.getInfo().mip_node_count))
+        return status
+
+    monkeypatch.setattr(cuts, "run_guarded", counted)
+    ran = 0
+    for seed in range(4):
+        spec, inst = _random_instance(1200 + seed, "coverage", n=12, rows=40)
+        best = spec.brute_force()
+        searches.clear()
+        loop = _loop(inst, node_limit=nodes)
+        loop.seed_from_start()
+        assert loop.lp_rounds()
+        assert loop.search()
+        assert len(searches) <= 1 and all(count <= nodes for count in searches), searches
+        ran += len(searches)
+        if best is not None and loop.best_x is not None:
+            state = loop.settle()
+            assert loop.bound >= best * (1 - TOL) - TOL
+            assert state == "time_limit" or loop.best == pytest.approx(best, rel=1e-9, abs=1e-9)
+    assert ran >= 2
+
+
+def test_an_infeasible_master_is_found_by_the_lp_rounds() -> None:
+    """Plans whose rules no portfolio keeps, even in fractions: the LP rounds say so and
+    the loop answers "infeasible" without a search."""
+    checked = 0
+    for seed in range(7300, 7316):
+        ch = random_channel(seed, "coverage")
+        if ch.brute_force()[0] is not None:
+            continue
+        inst = _instance(ch.scenario(), None)
+        if any(rule.kind == "coverage" for rule in inst.rules) or _loop(inst).lp_rounds():
+            continue  # the LP keeps the rules; only the 0/1 problem breaks one
+        assert _loop(inst).run().state == "infeasible"
+        checked += 1
+    assert checked >= 1
+
+
+@pytest.mark.parametrize("objective", OBJECTIVES)
+def test_solve_by_cuts_is_one_cut_loop_run(objective: str) -> None:
+    """The function and the class give the same answer (deterministic mode)."""
+    for seed in range(3):
+        _, inst = _random_instance(1300 + seed, objective, n=12, rows=40)
+        by_function = solve_by_cuts(_side(inst), row_values(inst), time_limit=20, gap=0.0, seed=0, start=None,
+                                    threads=1, node_limit=5, cost=inst.cost)
+        by_class = _loop(inst, node_limit=5, cost=inst.cost).run()
+        assert by_function.state == by_class.state
+        assert by_function.objective == by_class.objective and by_function.bound == by_class.bound
+        assert (by_function.x is None) == (by_class.x is None)
+        if by_function.x is not None:
+            assert np.array_equal(by_function.x, by_class.x)
