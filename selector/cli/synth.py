@@ -7,7 +7,8 @@ import sys
 from collections.abc import Sequence
 
 from selector.errors import SelectorError
-from selector.inputs.synth import _DEFAULT_MODEL, generate_channel, write_scenario
+from selector.inputs.synth import generate_channel, write_scenario
+from selector.inputs.synth.write import _DEFAULT_MODEL
 
 __all__ = ["add_arguments", "main", "run"]
 

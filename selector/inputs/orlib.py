@@ -51,7 +51,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from selector.errors import ScenarioError
-from selector.inputs.scenario import Scenario, _assemble
+from selector.inputs.scenario.scenario import Scenario, _assemble
 
 __all__ = [
     "KNOWN_OPTIMA",

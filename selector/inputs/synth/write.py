@@ -17,8 +17,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from selector.errors import ScenarioError
-from selector.inputs.synth_common import INDUSTRIES, SIZES, TABLES
-from selector.inputs.synth_prospects import PROGRAMME_TIERS, programme_limits
+from selector.inputs.synth.common import INDUSTRIES, SIZES, TABLES
+from selector.inputs.synth.prospects import PROGRAMME_TIERS, programme_limits
 from selector.safe_output import replace_folder, staging_folder, write_bytes_atomic
 
 if TYPE_CHECKING:  # synth imports this module to re-export write_scenario

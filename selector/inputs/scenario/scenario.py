@@ -64,11 +64,11 @@ which takes the same shape of table as the TOML file and re-validates.
 Code layout: this module holds :class:`Scenario`, puts it together
 (:func:`load_scenario`, :func:`scenario_from_frames`, :meth:`Scenario.with_changes`) and
 re-exports the parts it is made of, which live beside it:
-:mod:`selector.inputs.scenario_toml` (the TOML file, ``extends``, merging),
-:mod:`selector.inputs.scenario_tables` (partner, segment, coverage and supply tables) and
-:mod:`selector.inputs.scenario_settings` (the ``[budget]``, ``[objective]``,
+:mod:`selector.inputs.scenario.toml` (the TOML file, ``extends``, merging),
+:mod:`selector.inputs.scenario.tables` (partner, segment, coverage and supply tables) and
+:mod:`selector.inputs.scenario.settings` (the ``[budget]``, ``[objective]``,
 ``[constraints]``, ``[tiers]``, ``[positioning]`` and ``[solve]`` sections) and
-:mod:`selector.inputs.scenario_rules` (``[[rules]]``: the rule kinds and filter syntax).
+:mod:`selector.inputs.scenario.rules` (``[[rules]]``: the rule kinds and filter syntax).
 """
 
 
@@ -99,8 +99,8 @@ from selector.inputs.programme import (
     parse_programme,
     tier_costs,
 )
-from selector.inputs.scenario_rules import Rule, read_rules
-from selector.inputs.scenario_settings import (
+from selector.inputs.scenario.rules import Rule, read_rules
+from selector.inputs.scenario.settings import (
     OBJECTIVES,
     POOL_FIELDS,
     Budget,
@@ -113,7 +113,7 @@ from selector.inputs.scenario_settings import (
     read_solve_options,
     read_tiers,
 )
-from selector.inputs.scenario_tables import (
+from selector.inputs.scenario.tables import (
     PARTNER_COLUMNS,
     SEGMENT_COLUMNS,
     coverage_by_attributes,
@@ -123,7 +123,7 @@ from selector.inputs.scenario_tables import (
     segment_table,
     supply_table,
 )
-from selector.inputs.scenario_toml import (
+from selector.inputs.scenario.toml import (
     DATA_KEYS,
     KNOWN_KEYS,
     deep_merge,

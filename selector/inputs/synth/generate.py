@@ -35,7 +35,7 @@ least 7/7/10/10 are kept so every region and industry has a distributor):
 
 Each partner has a latent quality ``q ~ N(0, 1)``; every criterion is a function of
 ``q`` plus its own standard normal noise ``z``, so criteria correlate as they do in
-practice (loadings in :mod:`selector.inputs.synth_partners`). Ratings (1-5) are ``round(centre + a*q +
+practice (loadings in :mod:`selector.inputs.synth.partners`). Ratings (1-5) are ``round(centre + a*q +
 b*z)`` clipped to 1..5; counts (``sales_headcount``, ``certified_engineers``,
 ``dedicated_staff``) and ``annual_revenue`` (millions) are log-normal around a median
 per partner kind; shares (``vendor_share``, ``market_share``, ``overdue_ratio``) are
@@ -82,14 +82,14 @@ suppliers.
 
 Code layout: this module holds :class:`SyntheticChannel` and :func:`generate_channel`,
 which checks the options and runs the stages, each in its own module beside this one:
-:mod:`selector.inputs.synth_partners` (partners, criteria, cost, names; supply),
-:mod:`selector.inputs.synth_segments` (customers, segments, coverage),
-:mod:`selector.inputs.synth_prospects` (today's channel: status, programme tiers,
+:mod:`selector.inputs.synth.partners` (partners, criteria, cost, names; supply),
+:mod:`selector.inputs.synth.segments` (customers, segments, coverage),
+:mod:`selector.inputs.synth.prospects` (today's channel: status, programme tiers,
 prospects, one-off costs, the programme and its budget; from a fifth stream, so the
 current partners' rows, coverage and supply are those drawn with ``prospects=0``) and
-:mod:`selector.inputs.synth_write` (:func:`write_scenario`, re-exported here), with the
+:mod:`selector.inputs.synth.write` (:func:`write_scenario`, re-exported here), with the
 market they share (regions, industries, sizes and their weights) in
-:mod:`selector.inputs.synth_common`.
+:mod:`selector.inputs.synth.common`.
 
 The bundled ``scenarios/vendor.toml`` is
 ``selector synth scenarios/vendor --name "FY27 vendor baseline" --force`` (seed 2027,
@@ -117,12 +117,12 @@ import pandas as pd
 import scipy.sparse as sp
 
 from selector.errors import ScenarioError
-from selector.inputs.synth_common import INDUSTRIES, REGIONS, SIZES, TABLES, pairs_frame
-from selector.inputs.synth_partners import KIND_BASE, KIND_MIN, draw_partners, draw_supply
-from selector.inputs.synth_prospects import add_prospects, programme_budget
-from selector.inputs.synth_segments import account_level, draw_customers, segment_level
-from selector.inputs.synth_write import _DEFAULT_MODEL as _DEFAULT_MODEL  # for the CLI
-from selector.inputs.synth_write import write_scenario
+from selector.inputs.synth.common import INDUSTRIES, REGIONS, SIZES, TABLES, pairs_frame
+from selector.inputs.synth.partners import KIND_BASE, KIND_MIN, draw_partners, draw_supply
+from selector.inputs.synth.prospects import add_prospects, programme_budget
+from selector.inputs.synth.segments import account_level, draw_customers, segment_level
+from selector.inputs.synth.write import _DEFAULT_MODEL as _DEFAULT_MODEL  # for the CLI
+from selector.inputs.synth.write import write_scenario
 
 __all__ = [
     "SyntheticChannel",
@@ -297,7 +297,7 @@ def generate_channel(
         Candidates to recruit. Above 0 the channel is today's: every generated partner
         is ``current`` in a programme tier, the prospects are added (ids ``N001``...)
         and the partner table has ``status``, ``tier``, ``recruit_cost`` and
-        ``exit_cost`` (see :mod:`selector.inputs.synth_prospects`); 0 gives the channel
+        ``exit_cost`` (see :mod:`selector.inputs.synth.prospects`); 0 gives the channel
         without them, identical to what earlier versions drew.
 
     Returns
