@@ -10,19 +10,17 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 from selector.errors import ScenarioError
+from selector.inputs.synth.channel import SyntheticChannel
 from selector.inputs.synth.common import INDUSTRIES, SIZES, TABLES
 from selector.inputs.synth.prospects import PROGRAMME_TIERS, programme_limits
 from selector.safe_output import replace_folder, staging_folder, write_bytes_atomic
-
-if TYPE_CHECKING:  # synth imports this module to re-export write_scenario
-    from selector.inputs.synth import SyntheticChannel
 
 __all__ = ["write_scenario"]
 
