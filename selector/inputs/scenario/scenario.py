@@ -64,7 +64,7 @@ from selector.inputs.scenario.toml import (
 )
 from selector.inputs.tables import read_table
 
-__all__ = ["Scenario", "check_rules", "describe", "load_scenario", "scenario_from_frames"]
+__all__ = ["Scenario", "assemble", "check_rules", "describe", "load_scenario", "scenario_from_frames"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -213,7 +213,7 @@ class Scenario:
         frames = None
         if all(config.get(k) == self.config.get(k) for k in DATA_KEYS):
             frames = (self.partners, self.segments, self.coverage, self.supply, self.model)
-        return _assemble(
+        return assemble(
             config,
             file=self.source or "<in-memory scenario>",
             sources=self.sources,
@@ -255,7 +255,7 @@ def load_scenario(path: str | Path) -> Scenario:
     """
     p = Path(path)
     config, sources = load_chain(p)
-    return _assemble(config, file=str(p), sources=sources)
+    return assemble(config, file=str(p), sources=sources)
 
 
 def scenario_from_frames(
@@ -286,7 +286,7 @@ def scenario_from_frames(
     raw = _RawTables(
         partners=as_text[0], segments=as_text[1], coverage=as_text[2], supply=as_text[3]
     )
-    return _assemble(config, file="<in-memory scenario>", sources=(), raw=raw, model=model)
+    return assemble(config, file="<in-memory scenario>", sources=(), raw=raw, model=model)
 
 
 @dataclass(frozen=True)
@@ -301,7 +301,7 @@ class _RawTables:
     supply_file: str = "supply table"
 
 
-def _assemble(
+def assemble(
     config: dict[str, Any],
     *,
     file: str,
@@ -311,6 +311,35 @@ def _assemble(
     model: CriteriaModel | None = None,
     coverage_given: bool = False,
 ) -> Scenario:
+    """Check merged scenario settings and the tables, and return the :class:`Scenario`.
+
+    What :func:`load_scenario`, :func:`scenario_from_frames`,
+    :meth:`Scenario.with_changes` and :func:`selector.inputs.orlib.scp_scenario` share.
+
+    Parameters
+    ----------
+    config
+        The settings, shaped like the TOML file (``extends`` already followed).
+    file
+        How to name the scenario in messages; ``<...>`` for one held in memory.
+    sources
+        The files it was read from.
+    frames
+        ``(partners, segments, coverage, supply, model)`` already checked, reused as
+        they are; otherwise the tables are checked from ``raw``, or read from the
+        paths in ``config`` when ``raw`` is ``None`` too.
+    raw
+        The tables as text cells, as a file gives them.
+    model
+        The criteria model, when not read from ``config``'s ``model`` path.
+    coverage_given
+        With ``frames``: whether the coverage came from a table.
+
+    Raises
+    ------
+    ScenarioError
+        For any problem in the settings or tables, naming file, row and field.
+    """
     name = config.get("name", Path(file).stem)
     if not isinstance(name, str):
         raise ScenarioError(f"'name' must be text, found {name!r}", file=file)

@@ -108,6 +108,6 @@ The bundled ``scenarios/vendor.toml`` is
 
 from selector.inputs.synth.channel import SyntheticChannel
 from selector.inputs.synth.generate import generate_channel
-from selector.inputs.synth.write import write_scenario
+from selector.inputs.synth.write import DEFAULT_MODEL, write_scenario
 
-__all__ = ["SyntheticChannel", "generate_channel", "write_scenario"]
+__all__ = ["DEFAULT_MODEL", "SyntheticChannel", "generate_channel", "write_scenario"]

@@ -22,10 +22,11 @@ from selector.inputs.synth.common import INDUSTRIES, SIZES, TABLES
 from selector.inputs.synth.prospects import PROGRAMME_TIERS, programme_limits
 from selector.safe_output import replace_folder, staging_folder, write_bytes_atomic
 
-__all__ = ["write_scenario"]
+__all__ = ["DEFAULT_MODEL", "write_scenario"]
 
 
-_DEFAULT_MODEL: Final = "../models/partner-selection.toml"
+#: The criteria model a written scenario names, relative to its TOML file.
+DEFAULT_MODEL: Final = "../models/partner-selection.toml"
 
 
 def _toml_string(text: str) -> str:
@@ -86,7 +87,7 @@ def write_scenario(
     *,
     name: str,
     description: str | None = None,
-    model: str | None = _DEFAULT_MODEL,
+    model: str | None = DEFAULT_MODEL,
     overwrite: bool = False,
 ) -> Path:
     """Write the channel's tables into ``directory`` and a scenario TOML beside it.
