@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import selector.inputs.synth_write as synth_write
+import selector.inputs.synth.write as synth_write
 from selector.cli.whatif import add_robustness_parsers
 from selector.inputs.synth import generate_channel, write_scenario
 from selector.safe_output import replace_folder, staging_folder, write_bytes_atomic

@@ -41,7 +41,7 @@ from selector.app.shared import (
 )
 from selector.errors import ScenarioError
 from selector.inputs.scenario import check_rules
-from selector.inputs.scenario_rules import ROW_COLUMNS, RULE_KINDS, rule_rows, rules_from_rows
+from selector.inputs.scenario.rules import ROW_COLUMNS, RULE_KINDS, rule_rows, rules_from_rows
 from selector.report import (
     exit_tier_selected,
     plan_flow_dot,

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from selector.errors import SelectorError
-from selector.inputs.synth import _DEFAULT_MODEL, generate_channel, write_scenario
+from selector.inputs.synth import DEFAULT_MODEL, generate_channel, write_scenario
 
 __all__ = ["add_arguments", "main", "run"]
 
@@ -40,8 +40,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--name", default=None, help="scenario name (default: 'Synthetic channel (seed N)')"
     )
     parser.add_argument(
-        "--model", default=_DEFAULT_MODEL,
-        help=f"criteria model path relative to the TOML (default {_DEFAULT_MODEL}); '' leaves it out",
+        "--model", default=DEFAULT_MODEL,
+        help=f"criteria model path relative to the TOML (default {DEFAULT_MODEL}); '' leaves it out",
     )  # fmt: skip
     parser.add_argument("--force", action="store_true", help="replace files that exist")
 

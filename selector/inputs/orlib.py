@@ -51,7 +51,8 @@ import pandas as pd
 import scipy.sparse as sp
 
 from selector.errors import ScenarioError
-from selector.inputs.scenario import Scenario, _assemble
+from selector.inputs.scenario import Scenario
+from selector.inputs.scenario.scenario import assemble
 
 __all__ = [
     "KNOWN_OPTIMA",
@@ -478,5 +479,5 @@ def scp_scenario(
         "segment_id": sid.to_numpy(dtype=object)[rows],
     })
     settings = {"name": name or instance.name, "objective": {"kind": "min_cost"}}
-    return _assemble(settings, file="<in-memory scenario>", sources=(),
-                     frames=(partners, segments, coverage, None, None), coverage_given=True)
+    return assemble(settings, file="<in-memory scenario>", sources=(),
+                    frames=(partners, segments, coverage, None, None), coverage_given=True)

@@ -1,7 +1,7 @@
 """Shared cases for the portfolio tests: random small scenarios and a brute force.
 
 The brute force below is written from the definitions in the scenario format (module
-docstring of selector/inputs/scenario.py), not from selector's own ``evaluate``/``violations``:
+docstring of selector/inputs/scenario/__init__.py), not from selector's own ``evaluate``/``violations``:
 it enumerates every subset of partners, keeps those that break no rule and takes the
 best objective.
 

@@ -411,7 +411,7 @@ def _with_status(spec: Any, status: str) -> Any:
             "named": ["true" if v else "false" for v in spec.named],
         }
     )
-    from selector.inputs.scenario import DATA_KEYS
+    from selector.inputs.scenario.toml import DATA_KEYS
 
     settings_ = {k: v for k, v in config.items() if k not in DATA_KEYS}
     return scenario_from_frames(frame, segments, coverage=coverage, supply=supply, settings=settings_)

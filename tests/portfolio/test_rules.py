@@ -1,7 +1,7 @@
-"""Strategists' rules ([[rules]], selector/inputs/scenario_rules.py) against a brute force.
+"""Strategists' rules ([[rules]], selector/inputs/scenario/rules.py) against a brute force.
 
 The rule checks below are written from the format notes (module docstring of
-selector/inputs/scenario_rules.py), not from selector's ``violations``:
+selector/inputs/scenario/rules.py), not from selector's ``violations``:
 
 - count: selected partners matching the filter, within min/max;
 - cost: their summed cost within min/max (a share is of budget.total);

@@ -1,4 +1,4 @@
-"""Tests for selector.inputs.synth_prospects: today's channel (status, programme tiers,
+"""Tests for selector.inputs.synth.prospects: today's channel (status, programme tiers,
 one-off costs) and the prospects of a generated channel, and a plan solved on it."""
 
 from __future__ import annotations

@@ -53,7 +53,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from selector.inputs.synth_common import (
+from selector.inputs.synth.common import (
     INDUSTRIES,
     INDUSTRY_CUSTOMERS,
     INDUSTRY_ENTERPRISE,
@@ -67,7 +67,7 @@ from selector.inputs.synth_common import (
     normalized,
     pairs_frame,
 )
-from selector.inputs.synth_partners import (
+from selector.inputs.synth.partners import (
     INDUSTRY_DISTRIBUTOR,
     INDUSTRY_PARTNER,
     PARTNER_COLUMNS,

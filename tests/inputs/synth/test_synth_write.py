@@ -1,4 +1,4 @@
-"""Tests for selector.inputs.synth_write: the written scenario, the command line and the
+"""Tests for selector.inputs.synth.write: the written scenario, the command line and the
 bundled vendor data."""
 
 from __future__ import annotations

@@ -10,24 +10,23 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 from selector.errors import ScenarioError
-from selector.inputs.synth_common import INDUSTRIES, SIZES, TABLES
-from selector.inputs.synth_prospects import PROGRAMME_TIERS, programme_limits
+from selector.inputs.synth.channel import SyntheticChannel
+from selector.inputs.synth.common import INDUSTRIES, SIZES, TABLES
+from selector.inputs.synth.prospects import PROGRAMME_TIERS, programme_limits
 from selector.safe_output import replace_folder, staging_folder, write_bytes_atomic
 
-if TYPE_CHECKING:  # synth imports this module to re-export write_scenario
-    from selector.inputs.synth import SyntheticChannel
-
-__all__ = ["write_scenario"]
+__all__ = ["DEFAULT_MODEL", "write_scenario"]
 
 
-_DEFAULT_MODEL: Final = "../models/partner-selection.toml"
+#: The criteria model a written scenario names, relative to its TOML file.
+DEFAULT_MODEL: Final = "../models/partner-selection.toml"
 
 
 def _toml_string(text: str) -> str:
@@ -88,7 +87,7 @@ def write_scenario(
     *,
     name: str,
     description: str | None = None,
-    model: str | None = _DEFAULT_MODEL,
+    model: str | None = DEFAULT_MODEL,
     overwrite: bool = False,
 ) -> Path:
     """Write the channel's tables into ``directory`` and a scenario TOML beside it.

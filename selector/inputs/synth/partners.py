@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from selector.inputs.synth_common import (
+from selector.inputs.synth.common import (
     INDUSTRIES,
     INDUSTRY_CUSTOMERS,
     INDUSTRY_ENTERPRISE,

@@ -1,74 +1,10 @@
-"""Scenarios: a partner table, a segment table, a budget and the rules to respect.
+"""The :class:`Scenario` object and how it is put together: from a TOML file
+(:func:`load_scenario`), from in-memory tables (:func:`scenario_from_frames`) or as a
+what-if variant (:meth:`Scenario.with_changes`); also :func:`check_rules` and
+:func:`describe`.
 
-A scenario is a TOML file that points at its data tables (paths relative to itself)::
-
-    name = "FY27 baseline"
-    model = "../models/partner-selection.toml"  # criteria model (optional, see below)
-    partners = "vendor/partners.csv"            # .csv or .xlsx
-    segments = "vendor/segments.csv"
-    coverage = "vendor/coverage.csv"            # optional: partner_id,segment_id pairs
-    supply = "vendor/supply.csv"                # optional: distributor_id,reseller_id pairs
-    extends = "baseline.toml"                   # optional: inherit, then override
-
-    [budget]
-    total = 2_500_000
-    pools = { "region:East" = 600_000, "type:distributor" = 900_000 }
-
-    [objective]
-    kind = "weighted_coverage"                  # or "coverage" or "min_cost"
-
-    [constraints]
-    must_include = ["P001"]
-    must_exclude = []
-    conflicts = [["P010", "P011"]]              # never both
-    max_partners_per_segment = 3                # horizontal-conflict cap
-    min_partners = { named = 2, default = 0 }   # required selected partners per segment
-    type_mix = { distributor = { min = 2, max = 10 } }
-    tier2_needs_distributor = true              # default: true when a supply table is given
-    conflict_shared_value = 2_000_000           # also forbid pairs sharing segments worth more
-
-    [tiers]                                     # programme tiers by score rank
-    gold = 0.10                                 # top 10 %
-    silver = 0.30                               # up to the top 30 %
-    exit = 0.10                                 # bottom 10 %
-    exclude_exit = false                        # true: exit-tier partners cannot be selected
-
-    [positioning]
-    importance_to_partner = "importance_to_partner"   # column: how much we matter to them
-
-    [[rules]]                                   # strategists' rules (any number)
-    id = "finance-sis"
-    label = "At least 3 SIs in finance"
-    kind = "count"                              # count | cost | coverage | requires | group
-    where = { type = "si", industries = "finance" }
-    min = 3
-
-    [solve]                                     # defaults for solve(); callers may override
-    solver = "highs"
-    time_limit = 60
-    gap = 0.0001
-
-Partner table columns: ``id, name, type, gtm_tier (1|2), cost, regions, industries,
-sizes`` (lists separated by ``;``, ``*`` = all), then one column per leaf criterion of
-the criteria model, and an optional ``score`` (0..1) that overrides the computed score.
-Segment table: ``id, region, industry, size, value, named`` and optional
-``min_partners``, ``max_partners``. Without a coverage table a partner covers a segment
-when the segment's region, industry and size are all among the partner's.
-
-``model`` may be omitted when the partner table has a complete ``score`` column or the
-objective does not use scores (``coverage``, ``min_cost``).
-
-Scenario objects are frozen; make a what-if variant with :meth:`Scenario.with_changes`,
-which takes the same shape of table as the TOML file and re-validates.
-
-Code layout: this module holds :class:`Scenario`, puts it together
-(:func:`load_scenario`, :func:`scenario_from_frames`, :meth:`Scenario.with_changes`) and
-re-exports the parts it is made of, which live beside it:
-:mod:`selector.inputs.scenario_toml` (the TOML file, ``extends``, merging),
-:mod:`selector.inputs.scenario_tables` (partner, segment, coverage and supply tables) and
-:mod:`selector.inputs.scenario_settings` (the ``[budget]``, ``[objective]``,
-``[constraints]``, ``[tiers]``, ``[positioning]`` and ``[solve]`` sections) and
-:mod:`selector.inputs.scenario_rules` (``[[rules]]``: the rule kinds and filter syntax).
+The file format is described in :mod:`selector.inputs.scenario`; the sections and
+tables are read and checked by the modules beside this one.
 """
 
 
@@ -99,10 +35,8 @@ from selector.inputs.programme import (
     parse_programme,
     tier_costs,
 )
-from selector.inputs.scenario_rules import Rule, read_rules
-from selector.inputs.scenario_settings import (
-    OBJECTIVES,
-    POOL_FIELDS,
+from selector.inputs.scenario.rules import Rule, read_rules
+from selector.inputs.scenario.settings import (
     Budget,
     Constraints,
     TierRule,
@@ -113,9 +47,7 @@ from selector.inputs.scenario_settings import (
     read_solve_options,
     read_tiers,
 )
-from selector.inputs.scenario_tables import (
-    PARTNER_COLUMNS,
-    SEGMENT_COLUMNS,
+from selector.inputs.scenario.tables import (
     coverage_by_attributes,
     coverage_problems,
     coverage_table,
@@ -123,7 +55,7 @@ from selector.inputs.scenario_tables import (
     segment_table,
     supply_table,
 )
-from selector.inputs.scenario_toml import (
+from selector.inputs.scenario.toml import (
     DATA_KEYS,
     KNOWN_KEYS,
     deep_merge,
@@ -132,21 +64,7 @@ from selector.inputs.scenario_toml import (
 )
 from selector.inputs.tables import read_table
 
-__all__ = [
-    "OBJECTIVES",
-    "PARTNER_COLUMNS",
-    "POOL_FIELDS",
-    "SEGMENT_COLUMNS",
-    "Budget",
-    "Constraints",
-    "Rule",
-    "Scenario",
-    "TierRule",
-    "check_rules",
-    "describe",
-    "load_scenario",
-    "scenario_from_frames",
-]
+__all__ = ["Scenario", "assemble", "check_rules", "describe", "load_scenario", "scenario_from_frames"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -295,7 +213,7 @@ class Scenario:
         frames = None
         if all(config.get(k) == self.config.get(k) for k in DATA_KEYS):
             frames = (self.partners, self.segments, self.coverage, self.supply, self.model)
-        return _assemble(
+        return assemble(
             config,
             file=self.source or "<in-memory scenario>",
             sources=self.sources,
@@ -337,7 +255,7 @@ def load_scenario(path: str | Path) -> Scenario:
     """
     p = Path(path)
     config, sources = load_chain(p)
-    return _assemble(config, file=str(p), sources=sources)
+    return assemble(config, file=str(p), sources=sources)
 
 
 def scenario_from_frames(
@@ -368,7 +286,7 @@ def scenario_from_frames(
     raw = _RawTables(
         partners=as_text[0], segments=as_text[1], coverage=as_text[2], supply=as_text[3]
     )
-    return _assemble(config, file="<in-memory scenario>", sources=(), raw=raw, model=model)
+    return assemble(config, file="<in-memory scenario>", sources=(), raw=raw, model=model)
 
 
 @dataclass(frozen=True)
@@ -383,7 +301,7 @@ class _RawTables:
     supply_file: str = "supply table"
 
 
-def _assemble(
+def assemble(
     config: dict[str, Any],
     *,
     file: str,
@@ -393,6 +311,35 @@ def _assemble(
     model: CriteriaModel | None = None,
     coverage_given: bool = False,
 ) -> Scenario:
+    """Check merged scenario settings and the tables, and return the :class:`Scenario`.
+
+    What :func:`load_scenario`, :func:`scenario_from_frames`,
+    :meth:`Scenario.with_changes` and :func:`selector.inputs.orlib.scp_scenario` share.
+
+    Parameters
+    ----------
+    config
+        The settings, shaped like the TOML file (``extends`` already followed).
+    file
+        How to name the scenario in messages; ``<...>`` for one held in memory.
+    sources
+        The files it was read from.
+    frames
+        ``(partners, segments, coverage, supply, model)`` already checked, reused as
+        they are; otherwise the tables are checked from ``raw``, or read from the
+        paths in ``config`` when ``raw`` is ``None`` too.
+    raw
+        The tables as text cells, as a file gives them.
+    model
+        The criteria model, when not read from ``config``'s ``model`` path.
+    coverage_given
+        With ``frames``: whether the coverage came from a table.
+
+    Raises
+    ------
+    ScenarioError
+        For any problem in the settings or tables, naming file, row and field.
+    """
     name = config.get("name", Path(file).stem)
     if not isinstance(name, str):
         raise ScenarioError(f"'name' must be text, found {name!r}", file=file)

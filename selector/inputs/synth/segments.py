@@ -18,7 +18,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy.special import gammaincinv
 
-from selector.inputs.synth_common import (
+from selector.inputs.synth.common import (
     INDUSTRIES,
     INDUSTRY_CUSTOMERS,
     INDUSTRY_ENTERPRISE,
@@ -31,7 +31,7 @@ from selector.inputs.synth_common import (
     IntArray,
     normalized,
 )
-from selector.inputs.synth_partners import INDUSTRY_DISTRIBUTOR, INDUSTRY_PARTNER, Partners
+from selector.inputs.synth.partners import INDUSTRY_DISTRIBUTOR, INDUSTRY_PARTNER, Partners
 
 __all__ = ["account_level", "draw_customers", "segment_level"]
 

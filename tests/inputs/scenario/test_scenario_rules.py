@@ -1,4 +1,4 @@
-"""Rules as table rows (selector/inputs/scenario_rules.py) and check_rules (scenario.py):
+"""Rules as table rows (selector/inputs/scenario/rules.py) and check_rules (scenario.py):
 what the app's rule editor calls, usable from a script."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pytest
 
 from selector.errors import ScenarioError
 from selector.inputs.scenario import check_rules
-from selector.inputs.scenario_rules import rule_rows, rules_from_rows
+from selector.inputs.scenario.rules import rule_rows, rules_from_rows
 
 RULES = [
     {"id": "a", "label": 'Say "hi"', "kind": "count", "where": {"type": "si", "score": {"min": 0.5}}, "min": 1},
