@@ -30,7 +30,7 @@ from selector.inputs.files import read_toml
 from selector.inputs.scenario import Scenario, load_scenario
 from selector.safe_output import to_csv_bytes, write_bytes_atomic
 from selector.whatif._shared import _check_number, _exact, _Outcome, _outcome, _total_value
-from selector.whatif.engines import Progress, run_tasks
+from selector.whatif.engines import Progress, Study, TaskLog, run_tasks
 
 __all__ = [
     "SWEEP_KEYS",
@@ -194,6 +194,7 @@ def sweep(
     gap: float = 1e-3,
     engine: Any = None,
     progress: Progress | None = None,
+    log: TaskLog | None = None,
 ) -> SweepResult:
     """Solve every combination of ``grid`` (the cartesian product) and tabulate them.
 
@@ -207,8 +208,9 @@ def sweep(
         see :data:`SWEEP_KEYS`.
     time_limit, gap
         Per solve.
-    engine, progress
-        See :func:`run_tasks`.
+    engine, progress, log
+        See :func:`run_tasks`; ``log`` keeps each combination's portfolio as it
+        arrives and gives back those kept before for the same scenario, grid and options.
 
     Returns
     -------
@@ -223,8 +225,16 @@ def sweep(
     t = _check_number(time_limit, "time_limit", above=True)
     g = _check_number(gap, "gap")
     combos = _check_grid(scenario, grid, None)
+    study = None
+    if log is not None:
+        combos_json = json.loads(json.dumps(combos, default=str))
+        study = Study("sweep", {
+            "scenario": scenario.fingerprint, "combinations": combos_json, "time_limit": t,
+            "gap": g,
+        }, _Outcome)
     outcomes = run_tasks(
-        _sweep_task, scenario, [(c, t, g) for c in combos], engine=engine, progress=progress
+        _sweep_task, scenario, [(c, t, g) for c in combos], engine=engine, progress=progress,
+        log=log, study=study,
     )
     rows = tuple(
         SweepRow(overrides=c, status=o.status, objective=o.objective,
