@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -93,7 +93,8 @@ def _kept(args: argparse.Namespace, what: str) -> Iterator[StudyLog | None]:
                 done=exc.done, total=exc.total, results=exc.results,
             ) from exc
         return
-    from selector.store import StudyLog, open_store  # only with --db: SQLAlchemy is slow to import
+    # only with --db: SQLAlchemy is slow to import
+    from selector.store import StudyLog, open_store, study_results
 
     store = open_store(args.db)
     log = StudyLog(store, resume=args.resume)
@@ -109,6 +110,9 @@ def _kept(args: argparse.Namespace, what: str) -> Iterator[StudyLog | None]:
         ) from exc
     except KeyboardInterrupt:
         done = log.reused + log.saved
+        if log.study_id is not None:  # counted in the workspace: a save may have been cut off
+            with suppress(Exception):
+                done = len(study_results(store, log.study_id))
         print(f"selector: {done} {what} are saved in the workspace {args.db}; the same "
               "command with --resume runs only the rest", file=sys.stderr)
         raise
