@@ -394,7 +394,7 @@ def _dask_results(
             # The shared scenario may have gone with the lost workers: send it again.
             shared = client.scatter(scenario, broadcast=True, hash=False)
             queue.add(submit(i, f"-again{attempts[i]}"))
-    except (EngineError, SelectorError):
+    except SelectorError:  # EngineError included: already says what happened
         raise
     except (Exception, asyncio.CancelledError) as exc:
         if client.status != "running":
