@@ -309,3 +309,109 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'workspace.db'}"
     server: PostgresServer = request.getfixturevalue("postgres_server")
     return server.new_database()
+
+
+# --- Dask processes, started as a user starts them ------------------------------------
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """The environment for a child process that must import this checkout's selector
+    (a `selector` command, a `dask worker`), whatever is installed."""
+    path = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p)
+    return {**os.environ, "PYTHONPATH": path, **extra}
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class DaskProcesses:
+    """A `dask scheduler` and a `dask worker` process (with its nannies' worker
+    processes), each logging to a file in ``folder``; no client in this process.
+
+    Start with :meth:`start`; :meth:`stop` ends the processes this object started.
+    """
+
+    def __init__(self, folder: Path, scheduler: list[str], worker: list[str], *,
+                 workers: int, address: str) -> None:
+        self.folder, self.address, self.workers = folder, address, workers
+        folder.mkdir(parents=True, exist_ok=True)
+        self.argv = {"scheduler": scheduler, "worker": worker}
+        self.procs: dict[str, Any] = {}
+
+    def log(self, name: str) -> str:
+        path = self.folder / f"{name}.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def _launch(self, name: str, until: str, count: int, timeout: float) -> None:
+        import subprocess
+        import time
+
+        folder = self.folder
+        with (folder / f"{name}.log").open("wb") as out:
+            self.procs[name] = subprocess.Popen(
+                self.argv[name], cwd=folder, env=child_env(), stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + timeout
+        while self.log(name).count(until) < count:
+            if self.procs[name].poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"{' '.join(self.argv[name])} did not start:\n{self.log(name)}")
+            time.sleep(0.2)
+
+    def start(self) -> DaskProcesses:
+        # generous waits: the machine running the tests may be busy
+        self._launch("scheduler", "Scheduler at:", 1, 120)
+        self._launch("worker", "Registered to:", self.workers, 180)
+        return self
+
+    def worker_pids(self) -> list[int]:
+        """The worker processes (the nannies' children), not the `dask worker` process."""
+        import psutil
+
+        children = psutil.Process(self.procs["worker"].pid).children(recursive=True)
+        return [p.pid for p in children if "spawn_main" in " ".join(p.cmdline())]
+
+    def stop(self) -> None:
+        import contextlib
+        import signal
+        import subprocess
+
+        import psutil
+
+        for name in ("worker", "scheduler"):
+            proc = self.procs.get(name)
+            if proc is None or proc.poll() is not None:
+                continue
+            children: list[Any] = []
+            with contextlib.suppress(psutil.Error):
+                children = psutil.Process(proc.pid).children(recursive=True)
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            for child in children:  # processes this object started, through dask
+                with contextlib.suppress(psutil.Error):
+                    child.kill()
+
+
+def dask_processes(folder: Path, *, workers: int = 2, port: int | None = None) -> DaskProcesses:
+    """A scheduler on 127.0.0.1 (a free port unless given) and ``workers`` worker
+    processes of one thread each, started the way the README says."""
+    port = port or free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    return DaskProcesses(
+        folder,
+        ["dask", "scheduler", "--host", "127.0.0.1", "--port", str(port),
+         "--dashboard-address", ":0"],
+        ["dask", "worker", address, "--nworkers", str(workers), "--nthreads", "1",
+         "--no-dashboard"],
+        workers=workers, address=address,
+    )

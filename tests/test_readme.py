@@ -1,10 +1,12 @@
-"""The README's two commands are the ones CI and users run."""
+"""The README's commands are the ones CI and users run."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -67,3 +69,53 @@ def test_readme_route_example_prints_the_route(monkeypatch: Any, capsys: Any) ->
     monkeypatch.chdir(ROOT)
     exec(code.group(1), {})
     assert capsys.readouterr().out.split() == ["cuts", "greedy"]
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+def test_readme_cluster_commands_run_as_written(tmp_path: Path) -> None:
+    """The "On a Dask cluster" commands, run as written: the two `dask` lines as
+    processes, then each `selector` line in a folder beside the scenarios. Only the port
+    changes, and only when 8799 is taken on this machine."""
+    import shlex
+    import shutil
+    import socket
+    import subprocess
+
+    from conftest import DaskProcesses, child_env, free_port
+
+    pytest.importorskip("distributed")
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## On a Dask cluster", 1)[1]
+    block = re.search(r"```bash\n(.*?)```", section, re.S)
+    assert block is not None
+    lines = [line for line in block.group(1).splitlines() if line.strip()]
+    scheduler, worker, *commands = lines
+    assert scheduler.startswith("dask scheduler ") and worker.startswith("dask worker ")
+    assert commands and all(c.startswith("selector ") for c in commands)
+    port = "8799"
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", 8799))
+        except OSError:
+            port = str(free_port())
+    argv = [shlex.split(line.replace("8799", port)) for line in lines]
+    assert shutil.which("selector") and shutil.which("dask"), "pip install -e '.[test]' first"
+    (tmp_path / "scenarios").symlink_to(ROOT / "scenarios")
+    workers = int(argv[1][argv[1].index("--nworkers") + 1])
+    procs = DaskProcesses(tmp_path / "dask", argv[0], argv[1], workers=workers,
+                          address=f"tcp://127.0.0.1:{port}").start()
+    try:
+        done = [
+            subprocess.run(command, cwd=tmp_path, env=child_env(), capture_output=True,
+                           text=True, timeout=600, check=False)
+            for command in argv[2:]
+        ]
+    finally:
+        procs.stop()
+    for command, out in zip(commands, done, strict=True):
+        assert out.returncode == 0, f"{command}\n{out.stderr}"
+    assert "runs: 0 from the workspace, 40 run now and saved" in done[0].stderr
+    assert "runs: 40 from the workspace, 20 run now and saved" in done[1].stderr
+    assert "Most frequent portfolio" in done[1].stdout
+    assert procs.log("scheduler").count("Receive client connection") >= len(commands)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -13,6 +15,7 @@ from selector.cli.output import emit_json
 from selector.errors import ScenarioError
 from selector.inputs.scenario import load_scenario
 from selector.whatif import (
+    EngineError,
     Progress,
     frontier,
     load_sweep,
@@ -20,6 +23,9 @@ from selector.whatif import (
     sweep,
     write_csv,
 )
+
+if TYPE_CHECKING:
+    from selector.store import StudyLog
 
 __all__ = ["add_robustness_parsers"]
 
@@ -69,6 +75,54 @@ def _engine_from(args: argparse.Namespace) -> Any:
     return "serial" if workers == 0 else workers
 
 
+@contextmanager
+def _kept(args: argparse.Namespace, what: str) -> Iterator[StudyLog | None]:
+    """The workspace log for ``--db`` (None without it); on an engine failure or Ctrl-C,
+    say what finished and whether it was kept."""
+    if args.resume and not args.db:
+        raise ScenarioError("--resume needs --db, the workspace the earlier results were saved in")
+    if not args.db:
+        try:
+            yield None
+        except EngineError as exc:
+            if not exc.done:
+                raise
+            raise EngineError(
+                f"{exc}; without --db they are not kept (with --db FILE each result is "
+                "saved as it arrives, and --resume runs only what is missing)",
+                done=exc.done, total=exc.total, results=exc.results,
+            ) from exc
+        return
+    # only with --db: SQLAlchemy is slow to import
+    from selector.store import StudyLog, open_store, study_results
+
+    store = open_store(args.db)
+    log = StudyLog(store, resume=args.resume)
+    try:
+        yield log
+    except EngineError as exc:
+        if not exc.done:
+            raise
+        raise EngineError(
+            f"{exc}; they are saved in the workspace {args.db}: the same command with "
+            f"--resume runs only the other {exc.total - exc.done}",
+            done=exc.done, total=exc.total, results=exc.results,
+        ) from exc
+    except KeyboardInterrupt:
+        done = log.reused + log.saved
+        if log.study_id is not None:  # counted in the workspace: a save may have been cut off
+            with suppress(Exception):
+                done = len(study_results(store, log.study_id))
+        print(f"selector: {done} {what} are saved in the workspace {args.db}; the same "
+              "command with --resume runs only the rest", file=sys.stderr)
+        raise
+    else:
+        print(f"{what}: {log.reused} from the workspace, {log.saved} run now and saved "
+              f"(study {log.study_id} in {args.db})", file=sys.stderr)
+    finally:
+        store.close()
+
+
 def _finish(frame: pd.DataFrame, data: dict[str, Any], args: argparse.Namespace, text: str) -> None:
     if args.csv:
         write_csv(frame, args.csv, overwrite=args.force)
@@ -81,10 +135,12 @@ def _finish(frame: pd.DataFrame, data: dict[str, Any], args: argparse.Namespace,
 def _cmd_frontier(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     _refuse_existing(args.csv, args.force)
-    result = frontier(
-        scenario, points=args.points, low=args.low, high=args.high, time_limit=args.time_limit,
-        engine=_engine_from(args), progress=_printer("frontier"),
-    )
+    with _kept(args, "points") as log:
+        result = frontier(
+            scenario, points=args.points, low=args.low, high=args.high,
+            time_limit=args.time_limit, engine=_engine_from(args), progress=_printer("frontier"),
+            log=log,
+        )
     frame = result.to_frame()
     table = frame[["status", "objective", "gap", "cost", "covered_share", "n_selected", "marginal"]]
     sat = result.saturation_budget
@@ -101,11 +157,13 @@ def _cmd_frontier(args: argparse.Namespace) -> int:
 def _cmd_robust(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     _refuse_existing(args.csv, args.force)
-    result = robustness(
-        scenario, runs=args.runs, judgment_spread=args.spread, data_noise=args.noise,
-        value_noise=args.noise, seed=args.seed, time_limit=args.time_limit,
-        heuristic=args.heuristic, engine=_engine_from(args), progress=_printer("robust"),
-    )
+    with _kept(args, "runs") as log:
+        result = robustness(
+            scenario, runs=args.runs, judgment_spread=args.spread, data_noise=args.noise,
+            value_noise=args.noise, seed=args.seed, time_limit=args.time_limit,
+            heuristic=args.heuristic, engine=_engine_from(args), progress=_printer("robust"),
+            log=log,
+        )
     frame = result.to_frame()
     shown = frame[frame["frequency"] > 0]
     lines = [
@@ -125,10 +183,11 @@ def _cmd_robust(args: argparse.Namespace) -> int:
 def _cmd_sweep(args: argparse.Namespace) -> int:
     scenario, grid = load_sweep(args.spec)
     _refuse_existing(args.csv, args.force)
-    result = sweep(
-        scenario, grid, time_limit=args.time_limit, engine=_engine_from(args),
-        progress=_printer("sweep"),
-    )
+    with _kept(args, "combinations") as log:
+        result = sweep(
+            scenario, grid, time_limit=args.time_limit, engine=_engine_from(args),
+            progress=_printer("sweep"), log=log,
+        )
     frame = result.to_frame()
     shown = frame.drop(columns=["selected", "seconds"])
     _finish(frame, result.to_dict(), args, shown.to_string(float_format=lambda v: f"{v:,.4g}"))
@@ -143,6 +202,10 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--time-limit", type=float, default=10.0, metavar="S", help="seconds per solve")
     p.add_argument("--workers", type=int, default=None, metavar="N",
                    help="local worker processes (default: one per CPU; 0: in this process)")
+    p.add_argument("--db", default=None, metavar="DB",
+                   help="workspace (file or URL) to save each result in as it arrives")
+    p.add_argument("--resume", action="store_true",
+                   help="take the results this same command saved in --db; run only the rest")
 
 
 def add_robustness_parsers(subparsers: Any) -> None:

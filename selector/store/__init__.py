@@ -5,7 +5,8 @@ schema is created and upgraded by the Alembic migrations shipped in
 ``selector/store/migrations``. Modules: ``engine`` (where the database is, opening it,
 migrating), ``schema`` (the tables), ``serialize`` (models and scenarios as files),
 ``api`` (:class:`Store`), ``rounds`` (a judgment round's group result), ``questionnaire``
-(the Excel questionnaire for a round) and ``compare`` (two saved runs side by side).
+(the Excel questionnaire for a round), ``compare`` (two saved runs side by side) and
+``studies`` (what-if studies saved as their results arrive, to resume).
 """
 
 from selector.store.api import (
@@ -27,6 +28,7 @@ from selector.store.rounds import (
     adopted_model,
     round_result,
 )
+from selector.store.studies import StudyLog, StudyRecord, studies, study_results
 
 __all__ = [
     "DB_ENV",
@@ -40,10 +42,14 @@ __all__ = [
     "ScenarioRecord",
     "Store",
     "StoreError",
+    "StudyLog",
+    "StudyRecord",
     "WhatIfRecord",
     "adopted_model",
     "default_author",
     "open_store",
     "resolve_url",
     "round_result",
+    "studies",
+    "study_results",
 ]

@@ -8,7 +8,7 @@ local process pool or on a Dask cluster.
 
 from selector.whatif.budget_frontier import FrontierPoint, FrontierResult, frontier
 from selector.whatif.carry import FRONTIER_COLUMNS, monotone_frontier, still_best
-from selector.whatif.engines import Progress, run_tasks
+from selector.whatif.engines import EngineError, Progress, Study, TaskLog, run_tasks
 from selector.whatif.montecarlo import (
     SAATY_SCALE,
     RobustnessResult,
@@ -29,13 +29,16 @@ __all__ = [
     "FRONTIER_COLUMNS",
     "SAATY_SCALE",
     "SWEEP_KEYS",
+    "EngineError",
     "FrontierPoint",
     "FrontierResult",
     "Progress",
     "RobustnessResult",
     "RunRecord",
+    "Study",
     "SweepResult",
     "SweepRow",
+    "TaskLog",
     "frontier",
     "load_sweep",
     "monotone_frontier",

@@ -18,7 +18,6 @@ import pandas as pd
 
 from selector.errors import ScenarioError
 from selector.inputs.scenario import Scenario
-from selector.portfolio import DEFAULT_SEED, solve
 from selector.whatif._shared import (
     Outcome,
     check_count,
@@ -28,7 +27,7 @@ from selector.whatif._shared import (
     solve_exact,
     total_segment_value,
 )
-from selector.whatif.engines import Progress, run_tasks
+from selector.whatif.engines import Progress, Study, TaskLog, run_tasks
 
 __all__ = ["FrontierPoint", "FrontierResult", "frontier"]
 
@@ -39,8 +38,7 @@ class FrontierPoint:
 
     ``marginal`` is the objective gained per extra unit of budget since the previous
     point (None for the first point or when either point has no portfolio);
-    ``previous_fits`` says whether the previous point's portfolio keeps this budget
-    (a valid warm start).
+    ``previous_fits`` says whether the previous point's portfolio keeps this budget.
     """
 
     budget: float
@@ -54,7 +52,6 @@ class FrontierPoint:
     selected: tuple[str, ...]
     marginal: float | None
     previous_fits: bool | None
-    warm_started: bool
     seconds: float = field(default=0.0, compare=False)
 
 
@@ -101,22 +98,10 @@ class FrontierResult:
         }
 
 
-def _frontier_task(scenario: Scenario, payload: tuple[float, float, float, tuple[str, ...] | None]) -> Outcome:
-    budget, time_limit, gap, start = payload
+def _frontier_task(scenario: Scenario, payload: tuple[float, float, float]) -> Outcome:
+    budget, time_limit, gap = payload
     variant = scenario.with_changes({"budget": {"total": budget}})
-    if start is not None:
-        solve_with_start: Any = solve  # ``start=`` is newer than this module's typing
-        result = solve_with_start(variant, time_limit=time_limit, gap=gap, seed=DEFAULT_SEED,
-                                  threads=1, explain=False, warm_start=False, start=start)
-    else:
-        result = solve_exact(variant, time_limit, gap)
-    return outcome_of(result, total_segment_value(scenario))
-
-
-def _solve_takes_start() -> bool:
-    import inspect
-
-    return "start" in inspect.signature(solve).parameters
+    return outcome_of(solve_exact(variant, time_limit, gap), total_segment_value(scenario))
 
 
 def frontier(
@@ -131,6 +116,7 @@ def frontier(
     gap: float = 1e-3,
     engine: Any = None,
     progress: Progress | None = None,
+    log: TaskLog | None = None,
 ) -> FrontierResult:
     """Solve the portfolio over a range of budgets: where does money stop buying coverage?
 
@@ -148,10 +134,10 @@ def frontier(
         to stop buying coverage.
     time_limit, gap
         Per solve; points that stop at the limit say so in ``status`` and ``gap``.
-    engine, progress
-        See :func:`run_tasks`. With ``engine="serial"`` and a ``solve`` that accepts
-        ``start=``, budgets are solved in increasing order, each started from the
-        previous portfolio when it fits; otherwise points are solved independently.
+    engine, progress, log
+        See :func:`run_tasks`: each budget is solved independently, the same way on
+        every engine; ``log`` keeps each point as it arrives and gives back those kept
+        before for the same scenario, budgets and options.
 
     Returns
     -------
@@ -183,26 +169,15 @@ def frontier(
         if not values:
             raise ScenarioError("budgets is empty; accepted: one or more numbers >= 0")
     values = sorted(set(values))
-    chain = engine == "serial" and _solve_takes_start()
-    outcomes: list[Outcome]
-    warm: list[bool] = [False] * len(values)
-    if chain:
-        outcomes = []
-        if progress is not None:
-            progress(0, len(values))
-        for i, b in enumerate(values):
-            start = outcomes[-1].selected if outcomes and outcomes[-1].selected else None
-            if start is not None and outcomes[-1].cost > b:
-                start = None
-            warm[i] = start is not None
-            outcomes.append(_frontier_task(scenario, (b, t, g, start)))
-            if progress is not None:
-                progress(i + 1, len(values))
-    else:
-        outcomes = run_tasks(
-            _frontier_task, scenario, [(b, t, g, None) for b in values],
-            engine=engine, progress=progress,
-        )
+    study = None
+    if log is not None:
+        study = Study("frontier", {
+            "scenario": scenario.fingerprint, "budgets": values, "time_limit": t, "gap": g,
+        }, Outcome)
+    outcomes = run_tasks(
+        _frontier_task, scenario, [(b, t, g) for b in values],
+        engine=engine, progress=progress, log=log, study=study,
+    )
     pts: list[FrontierPoint] = []
     for i, (b, o) in enumerate(zip(values, outcomes, strict=True)):
         prev = outcomes[i - 1] if i else None
@@ -217,7 +192,7 @@ def frontier(
                 budget=b, status=o.status, objective=o.objective, bound=o.bound, gap=o.gap,
                 cost=o.cost, covered_value=o.covered_value, covered_share=o.covered_share,
                 selected=o.selected, marginal=marginal, previous_fits=fits,
-                warm_started=warm[i], seconds=o.seconds,
+                seconds=o.seconds,
             )
         )
     sat = None

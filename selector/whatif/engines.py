@@ -3,14 +3,17 @@
 Each what-if study (:mod:`~selector.whatif.budget_frontier`,
 :mod:`~selector.whatif.montecarlo`, :mod:`~selector.whatif.sweeps`) is a batch of
 independent solves that :func:`run_tasks` runs in this process, on a local process pool
-or on a Dask cluster, with the same numbers whichever runs them.
+or on a Dask cluster, with the same numbers whichever runs them. Every engine goes
+through the same loop: results are kept (and handed to a :class:`TaskLog`) as each
+arrives, and a failure says how many had finished.
 
 Engines (``engine=``): ``None`` -- a local process pool with one worker per CPU; an int
 ``N`` -- a local process pool with ``N`` workers; ``"serial"`` -- this process; a
 ``dask.distributed.Client`` or a scheduler address such as ``"tcp://host:8786"``. With
 Dask the scenario is scattered once to every worker, tasks carry only a run index or
-an override table, results are kept as each task completes, and a task lost with its
-worker is retried (``retries=2``).
+an override table, results are gathered as each task completes, and a task lost with
+its worker runs again elsewhere. A client made from an address is this function's own
+(never the process's default client) and is closed when the tasks are done.
 
 Every task is a pure function of (scenario, task description): a Monte Carlo run
 draws from its own stream ``SeedSequence(seed).spawn(runs)[i]``, and the solver runs
@@ -21,18 +24,24 @@ speed; results are identical between engines when the solves finish by their gap
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import dataclasses
+import logging
 import multiprocessing as mp
 import os
+import re
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import as_completed as futures_completed
-from typing import Any, TypeVar, cast
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
 
 from selector.errors import ScenarioError, SelectorError
 from selector.inputs.scenario import Scenario
 
-__all__ = ["Progress", "run_tasks"]
+__all__ = ["EngineError", "Progress", "Study", "TaskLog", "run_tasks"]
 
 Progress = Callable[[int, int], None]
 """A progress callback ``(done, total) -> None``."""
@@ -40,18 +49,96 @@ Progress = Callable[[int, int], None]
 T = TypeVar("T")
 P = TypeVar("P")
 
+ACCEPTED_ENGINES = (
+    "accepted: None (one worker per CPU), a number of local workers >= 1, 'serial', "
+    "a dask.distributed.Client or a scheduler address such as 'tcp://host:8786'"
+)
+
+LOST_TASK_ATTEMPTS = 3
+"""How often a task cancelled on a running cluster (not failed) is submitted again."""
+
+_ADDRESS = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$|^[\w.-]+:\d+$|^\[[0-9A-Fa-f:.]+\]:\d+$")
+
+
+class EngineError(SelectorError, RuntimeError):
+    """The tasks could not all run: a task failed, a worker pool broke, or the Dask
+    scheduler could not be reached or went away.
+
+    Attributes
+    ----------
+    done, total
+        How many tasks had finished, of how many.
+    results
+        The finished tasks' results by task index (results a :class:`TaskLog` already
+        held included), so that nothing that finished is lost with the error.
+    """
+
+    def __init__(
+        self, message: str, *, done: int = 0, total: int = 0,
+        results: Mapping[int, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.done = done
+        self.total = total
+        self.results: dict[int, Any] = dict(results or {})
+
+
+@dataclass(frozen=True)
+class Study:
+    """What names a batch of tasks in a :class:`TaskLog`.
+
+    ``kind`` is the study (``"robust"``, ``"frontier"``, ``"sweep"``); ``spec`` holds,
+    as JSON-able values, everything a task's result depends on besides its index (the
+    scenario's fingerprint, the seed, the options); ``result`` is the dataclass every
+    task returns, rebuilt from the log's JSON.
+    """
+
+    kind: str
+    spec: Mapping[str, Any]
+    result: type
+
+
+class TaskLog(Protocol):
+    """Where a study's results are kept as they arrive (``selector.store.StudyLog``
+    keeps them in the workspace)."""
+
+    def start(self, kind: str, spec: Mapping[str, Any]) -> Mapping[int, Mapping[str, Any]]:
+        """Begin the study; return results kept earlier (by task index) to reuse, or
+        nothing to run every task."""
+        ...
+
+    def keep(self, index: int, result: Mapping[str, Any]) -> None:
+        """Keep one task's result (JSON-able), as soon as it arrives."""
+        ...
+
 
 def _check_engine(engine: Any) -> None:
-    accepted = (
-        "accepted: None (one worker per CPU), a number of local workers >= 1, 'serial', "
-        "a dask.distributed.Client or a scheduler address such as 'tcp://host:8786'"
-    )
-    if engine is None or isinstance(engine, str):
+    if engine is None:
         return
+    if isinstance(engine, str):
+        if engine == "serial" or _ADDRESS.match(engine):
+            return
+        raise ScenarioError(f"engine is {engine!r}; {ACCEPTED_ENGINES}")
     if isinstance(engine, bool) or (isinstance(engine, int) and engine < 1):
-        raise ScenarioError(f"engine is {engine!r}; {accepted}")
+        raise ScenarioError(f"engine is {engine!r}; {ACCEPTED_ENGINES}")
     if not isinstance(engine, int) and not hasattr(engine, "submit"):
-        raise ScenarioError(f"engine is {engine!r}; {accepted}")
+        raise ScenarioError(f"engine is {engine!r}; {ACCEPTED_ENGINES}")
+
+
+def _to_json(value: Any) -> dict[str, Any]:
+    return dataclasses.asdict(value)
+
+
+def _from_json(cls: type, data: Mapping[str, Any]) -> Any | None:
+    """The dataclass ``cls`` from a log's JSON (lists back to tuples), or None when the
+    record does not fit (written by another version: the task simply runs again)."""
+    try:
+        return cls(**{
+            f.name: tuple(data[f.name]) if isinstance(data[f.name], list) else data[f.name]
+            for f in dataclasses.fields(cls)
+        })
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def run_tasks(
@@ -61,6 +148,8 @@ def run_tasks(
     *,
     engine: Any = None,
     progress: Progress | None = None,
+    log: TaskLog | None = None,
+    study: Study | None = None,
 ) -> list[T]:
     """Run ``task(scenario, payload)`` for every payload on an engine; results in order.
 
@@ -76,10 +165,14 @@ def run_tasks(
     engine
         ``None`` (process pool, one worker per CPU), an int (process pool with that
         many workers), ``"serial"``, a ``dask.distributed.Client`` or a scheduler
-        address.
+        address (reached within Dask's ``distributed.comm.timeouts.connect``, 30 s
+        unless configured).
     progress
-        Called with ``(done, total)`` once before the first task and after each result
-        arrives.
+        Called with ``(done, total)`` once before the first task (``done`` counts the
+        results taken from ``log``) and after each result arrives.
+    log, study
+        With a ``log``: ``study`` names the batch; results the log gives back for it are
+        not run again, and every new result is handed to ``log.keep`` as it arrives.
 
     Returns
     -------
@@ -88,57 +181,95 @@ def run_tasks(
 
     Raises
     ------
+    EngineError
+        A task failed (with Dask: also after its worker died too often), the process
+        pool broke, or the Dask scheduler could not be reached or was lost; the message
+        says how many tasks had finished, and ``results`` holds them.
     SelectorError
-        A task failed (with Dask: after its retries); the message says how many tasks
-        had completed.
+        A task raised one (bad input found while solving): passed on as it is.
     """
     _check_engine(engine)
+    if log is not None and study is None:
+        raise ScenarioError("run_tasks got a log but no study to name the tasks in it")
     total = len(payloads)
-    results: list[T | None] = [None] * total
+    results: dict[int, T] = {}
+    if log is not None and study is not None:
+        for i, data in log.start(study.kind, study.spec).items():
+            value = _from_json(study.result, data)
+            if 0 <= i < total and value is not None:
+                results[i] = value
     if progress is not None:
-        progress(0, total)
-    if total == 0:
-        return []
-    done = 0
+        progress(len(results), total)
+    todo = [(i, p) for i, p in enumerate(payloads) if i not in results]
+    if not todo:
+        return [results[i] for i in range(total)]
 
-    def keep(index: int, value: T) -> None:
-        nonlocal done
-        results[index] = value
-        done += 1
-        if progress is not None:
-            progress(done, total)
-
+    runner: Generator[tuple[int, T], None, None]
     if engine == "serial":
-        for i, payload in enumerate(payloads):
-            keep(i, task(scenario, payload))
+        runner = ((i, task(scenario, p)) for i, p in todo)
     elif engine is None or isinstance(engine, int):
-        workers = min(int(engine or os.cpu_count() or 1), total)
-        # spawn: never fork a parent that may run threads (a Dask client, HiGHS)
-        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
-            futures = {pool.submit(task, scenario, p): i for i, p in enumerate(payloads)}
-            try:
-                for fut in futures_completed(futures):
-                    keep(futures[fut], fut.result())
-            except BaseException as exc:
-                pool.shutdown(wait=False, cancel_futures=True)
-                if isinstance(exc, Exception) and not isinstance(exc, SelectorError):
-                    raise SelectorError(
-                        f"a task failed after {done} of {total} completed: {exc}"
-                    ) from exc
-                raise
+        runner = _pool_results(task, scenario, todo, int(engine or os.cpu_count() or 1))
     else:
-        _run_dask(task, scenario, payloads, engine, keep, lambda: done)
-    return cast("list[T]", results)
+        runner = _dask_results(task, scenario, todo, engine)
+    try:
+        with contextlib.closing(runner):
+            for i, value in runner:
+                results[i] = value
+                if log is not None:
+                    log.keep(i, _to_json(value))
+                if progress is not None:
+                    progress(len(results), total)
+    except SelectorError as exc:
+        if not isinstance(exc, EngineError):
+            raise
+        raise EngineError(
+            f"{exc}{_finished(len(results), total)}",
+            done=len(results), total=total, results=results,
+        ) from exc.__cause__
+    except Exception as exc:
+        raise EngineError(
+            f"a task failed: {type(exc).__name__}: {exc}{_finished(len(results), total)}",
+            done=len(results), total=total, results=results,
+        ) from exc
+    return [results[i] for i in range(total)]
 
 
-def _run_dask(
+def _finished(done: int, total: int) -> str:
+    return f"; {done} of {total} tasks had finished" if done else ""
+
+
+def _pool_results(
     task: Callable[[Scenario, P], T],
     scenario: Scenario,
-    payloads: Sequence[P],
-    engine: Any,
-    keep: Callable[[int, T], None],
-    done: Callable[[], int],
-) -> None:
+    todo: Sequence[tuple[int, P]],
+    workers: int,
+) -> Generator[tuple[int, T], None, None]:
+    # spawn: never fork a parent that may run threads (a Dask client, HiGHS)
+    with ProcessPoolExecutor(
+        max_workers=min(workers, len(todo)), mp_context=mp.get_context("spawn")
+    ) as pool:
+        futures = {pool.submit(task, scenario, p): i for i, p in todo}
+        try:
+            for fut in futures_completed(futures):
+                yield futures[fut], fut.result()
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+
+# --- Dask ---------------------------------------------------------------------------------
+
+
+def _installed_version() -> str:
+    """The installed selector's version (also what each Dask worker reports)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("selector")
+    except PackageNotFoundError:  # pragma: no cover - running from a plain checkout
+        return "unknown"
+
+
+def _distributed() -> Any:
     try:
         import distributed
     except ImportError:  # pragma: no cover - dask is an optional dependency
@@ -146,52 +277,153 @@ def _run_dask(
             "engine is a Dask client or scheduler address, but dask.distributed is not "
             "installed; install selector[distributed] or use engine='serial'"
         ) from None
-    as_completed: Any = distributed.as_completed
-    make_client: Any = distributed.Client
-    own = isinstance(engine, str)
-    client = make_client(engine, timeout="30s", set_as_default=False) if own else engine
+    return distributed
+
+
+def _wait() -> str:
+    """How long to wait for the scheduler and for a first worker (Dask's connect timeout)."""
+    import dask
+
+    return str(dask.config.get("distributed.comm.timeouts.connect", default="30s"))
+
+
+def _connect(distributed: Any, address: str) -> Any:
+    wait = _wait()
     try:
-        shared = client.scatter(scenario, broadcast=True, hash=False)
+        # set_as_default=False: this client must not become the process's default
+        # (a caller's own default client stays theirs); everything below is given it.
+        return distributed.Client(address, set_as_default=False)
+    except (OSError, TimeoutError) as exc:
+        raise EngineError(
+            f"cannot reach a Dask scheduler at {address} within {wait} ({exc}); check the "
+            "address and that `dask scheduler` runs there (the wait is Dask's "
+            "distributed.comm.timeouts.connect, e.g. DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT=10s)"
+        ) from None
+
+
+def _check_workers(client: Any, address: str) -> None:
+    """Wait for a first worker (a cluster may still be starting them), then check that
+    every worker runs this selector: a task is code, shipped by name."""
+    if not client.scheduler_info()["workers"]:
+        wait = _wait()
+        try:
+            client.wait_for_workers(1, timeout=wait)
+        except (OSError, TimeoutError) as exc:
+            if client.status != "running":
+                raise _lost(address, exc) from exc
+            raise EngineError(
+                f"the Dask scheduler at {address} has no workers (waited {wait}); start "
+                f"them with `dask worker {address}`"
+            ) from None
+    _check_versions(client, address)
+
+
+def _check_versions(client: Any, address: str) -> None:
+    mine = _installed_version()
+    try:
+        theirs: dict[str, str] = client.run(_installed_version)
+    except Exception as exc:
+        if client.status != "running":
+            raise _lost(address, exc) from exc
+        raise EngineError(
+            f"the Dask workers of {address} cannot run selector ({type(exc).__name__}: "
+            f"{exc}); install selector {mine} on every worker"
+        ) from None
+    other = {w: v for w, v in theirs.items() if v != mine}
+    if other:
+        listed = ", ".join(f"{w} has {v}" for w, v in sorted(other.items()))
+        raise EngineError(
+            f"the Dask workers of {address} must run selector {mine}, as here: {listed}"
+        )
+
+
+def _lost(address: str, cause: BaseException | str) -> EngineError:
+    why = cause if isinstance(cause, str) else f"{type(cause).__name__}: {cause}"
+    return EngineError(f"lost the Dask scheduler at {address} ({why})")
+
+
+def _dask_results(
+    task: Callable[[Scenario, P], T],
+    scenario: Scenario,
+    todo: Sequence[tuple[int, P]],
+    engine: Any,
+) -> Generator[tuple[int, T], None, None]:
+    distributed = _distributed()
+    own = isinstance(engine, str)
+    client = _connect(distributed, engine) if own else engine
+    address = engine if own else str(getattr(client.scheduler, "address", client))
+    payloads = dict(todo)
+    pending: dict[str, tuple[int, Any]] = {}
+    try:
+        _check_workers(client, address)
         tag = uuid.uuid4().hex[:8]
         name = getattr(task, "__name__", "task").strip("_")
-        pending: dict[Any, tuple[int, Any]] = {}
-        for i, p in enumerate(payloads):
-            fut = client.submit(task, shared, p, retries=2, pure=False, key=f"{name}-{tag}-{i}")
+        shared = client.scatter(scenario, broadcast=True, hash=False)
+
+        def submit(i: int, suffix: str = "") -> Any:
+            fut = client.submit(task, shared, payloads[i], pure=False,
+                                key=f"{name}-{tag}-{i}{suffix}")
             pending[fut.key] = (i, fut)
-        queue = as_completed([f for _, f in pending.values()], with_results=True)
-        attempts = [0] * len(payloads)
-        try:
-            for fut, value in queue:
-                i, _ = pending.pop(fut.key)
-                if fut.status != "finished" or isinstance(value, BaseException):
-                    # Cancelled or lost with its worker beyond Dask's own retries:
-                    # submit it again (a task is a pure function of its payload).
-                    attempts[i] += 1
-                    if attempts[i] > 3:
-                        raise SelectorError(
-                            f"task {i} failed {attempts[i]} times: {value!r}"
-                        )
-                    # The shared scenario may have gone with the lost worker: send it
-                    # again before resubmitting (cheap next to a lost run).
-                    shared = client.scatter(scenario, broadcast=True, hash=False)
-                    again = client.submit(
-                        task, shared, payloads[i], retries=2, pure=False,
-                        key=f"{name}-{tag}-{i}-again{attempts[i]}",
-                    )
-                    pending[again.key] = (i, again)
-                    queue.add(again)
-                    continue
-                keep(i, value)
-                # Drop the future once its result is here: the cluster forgets the task,
-                # so a worker lost later does not make it compute this one again.
-                del fut, value
-        except Exception as exc:
-            client.cancel([f for _, f in pending.values()])
-            if isinstance(exc, SelectorError):
-                raise
-            raise SelectorError(
-                f"a task failed after {done()} of {len(payloads)} completed: {exc}"
-            ) from exc
+            return fut
+
+        # loop=: as_completed otherwise looks for the process's default client, which a
+        # client made from an address is not ("No clients found").
+        queue = distributed.as_completed([submit(i) for i, _ in todo], loop=client.loop)
+        attempts = dict.fromkeys(payloads, 0)
+        for fut in queue:
+            i, _ = pending.pop(fut.key)
+            if fut.status == "finished":
+                value = fut.result()
+                # Drop the future once its result is here: the cluster forgets the
+                # task, so a worker lost later does not make it compute this one again.
+                del fut
+                yield i, value
+                continue
+            if fut.status == "error":
+                exc = fut.exception()
+                if isinstance(exc, SelectorError):
+                    raise exc
+                raise EngineError(f"task {i} failed on the cluster: {type(exc).__name__}: {exc}")
+            # Cancelled: the scheduler is gone, or the task was lost on a running
+            # cluster (a restart); then submit it again (a pure function of its payload).
+            if client.status != "running":
+                raise _lost(address, "the client lost its connection")
+            attempts[i] += 1
+            if attempts[i] > LOST_TASK_ATTEMPTS:
+                raise EngineError(f"task {i} was cancelled {attempts[i]} times on the cluster")
+            # The shared scenario may have gone with the lost workers: send it again.
+            shared = client.scatter(scenario, broadcast=True, hash=False)
+            queue.add(submit(i, f"-again{attempts[i]}"))
+    except SelectorError:  # EngineError included: already says what happened
+        raise
+    except (Exception, asyncio.CancelledError) as exc:
+        if client.status != "running":
+            raise _lost(address, exc) from exc
+        raise
     finally:
+        if pending and client.status == "running":
+            with contextlib.suppress(Exception):
+                client.cancel([f for _, f in pending.values()])
         if own:
-            client.close()
+            _close(client)
+
+
+class _Drop(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return False
+
+
+def _close(client: Any) -> None:
+    """Close a client this module made. After the scheduler is lost, the client is still
+    trying to reconnect; closing cancels that, and Dask would log the cancellation as
+    an error with a traceback, after the loss has been reported already."""
+    logger = logging.getLogger("distributed.client")
+    drop = _Drop() if client.status != "running" else None
+    if drop is not None:
+        logger.addFilter(drop)
+    try:
+        with contextlib.suppress(Exception, asyncio.CancelledError):
+            client.close(timeout=5)
+    finally:
+        if drop is not None:
+            logger.removeFilter(drop)

@@ -32,7 +32,7 @@ from selector.whatif._shared import (
     solve_exact,
     total_segment_value,
 )
-from selector.whatif.engines import Progress, run_tasks
+from selector.whatif.engines import Progress, Study, TaskLog, run_tasks
 
 __all__ = [
     "SAATY_SCALE",
@@ -287,6 +287,7 @@ def robustness(
     heuristic_time: float = 0.0,
     engine: Any = None,
     progress: Progress | None = None,
+    log: TaskLog | None = None,
 ) -> RobustnessResult:
     """Perturb judgments, partner data and segment values; re-score and re-solve ``runs`` times.
 
@@ -315,6 +316,12 @@ def robustness(
         of local search instead, so portfolios then depend on machine speed and load.
     engine, progress
         See :func:`run_tasks`.
+    log
+        Keeps each run's record as it arrives and gives back those kept before for the
+        same scenario and options (see :func:`run_tasks`; ``selector.store.StudyLog``
+        keeps them in the workspace). The runs count is not part of what names the
+        study: run ``i`` is the same run whatever the count, so a longer study reuses
+        a shorter one's runs.
 
     Returns
     -------
@@ -341,7 +348,15 @@ def robustness(
         index=0, seed=np.random.SeedSequence(s), judgment_spread=spread, data_noise=dn,
         value_noise=vn, heuristic=bool(heuristic), time_limit=t, gap=g, heuristic_time=ht,
     ))
-    records = run_tasks(_robust_task, scenario, specs, engine=engine, progress=progress)
+    study = None
+    if log is not None:
+        study = Study("robust", {
+            "scenario": scenario.fingerprint, "seed": s, "judgment_spread": spread,
+            "data_noise": dn, "value_noise": vn, "heuristic": bool(heuristic),
+            "heuristic_time": ht, "heuristic_moves": HEURISTIC_MOVES, "time_limit": t, "gap": g,
+        }, RunRecord)
+    records = run_tasks(_robust_task, scenario, specs, engine=engine, progress=progress,
+                        log=log, study=study)
     feasible = [r for r in records if r.feasible]
     ids = list(map(str, scenario.partners.index))
     counts = Counter(p for r in feasible for p in r.selected)

@@ -36,7 +36,7 @@ from selector.whatif._shared import (
     solve_exact,
     total_segment_value,
 )
-from selector.whatif.engines import Progress, run_tasks
+from selector.whatif.engines import Progress, Study, TaskLog, run_tasks
 
 __all__ = [
     "SWEEP_KEYS",
@@ -200,6 +200,7 @@ def sweep(
     gap: float = 1e-3,
     engine: Any = None,
     progress: Progress | None = None,
+    log: TaskLog | None = None,
 ) -> SweepResult:
     """Solve every combination of ``grid`` (the cartesian product) and tabulate them.
 
@@ -213,8 +214,9 @@ def sweep(
         see :data:`SWEEP_KEYS`.
     time_limit, gap
         Per solve.
-    engine, progress
-        See :func:`run_tasks`.
+    engine, progress, log
+        See :func:`run_tasks`; ``log`` keeps each combination's portfolio as it
+        arrives and gives back those kept before for the same scenario, grid and options.
 
     Returns
     -------
@@ -229,8 +231,16 @@ def sweep(
     t = check_number(time_limit, "time_limit", above=True)
     g = check_number(gap, "gap")
     combos = _check_grid(scenario, grid, None)
+    study = None
+    if log is not None:
+        combos_json = json.loads(json.dumps(combos, default=str))
+        study = Study("sweep", {
+            "scenario": scenario.fingerprint, "combinations": combos_json, "time_limit": t,
+            "gap": g,
+        }, Outcome)
     outcomes = run_tasks(
-        _sweep_task, scenario, [(c, t, g) for c in combos], engine=engine, progress=progress
+        _sweep_task, scenario, [(c, t, g) for c in combos], engine=engine, progress=progress,
+        log=log, study=study,
     )
     rows = tuple(
         SweepRow(overrides=c, status=o.status, objective=o.objective,

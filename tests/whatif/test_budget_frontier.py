@@ -5,7 +5,6 @@ The teaching scenario solves in a fraction of a second, so whole frontiers run h
 
 from __future__ import annotations
 
-import inspect
 import itertools
 import json
 from pathlib import Path
@@ -55,7 +54,6 @@ def test_frontier_coverage_rises_with_budget_and_statuses_are_honest(teaching: S
                 (p.objective - prev.objective) / (p.budget - prev.budget)
             )
             assert p.previous_fits is True
-            assert p.warm_started is ("start" in inspect.signature(solve).parameters)
         else:
             assert p.marginal is None
     assert result.saturation_budget is not None

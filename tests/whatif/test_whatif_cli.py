@@ -47,3 +47,56 @@ def test_cli_sweep_frontier_robust(tmp_path: Path, capsys: pytest.CaptureFixture
     write_csv(robustness(load_scenario(TEACHING), runs=1, engine="serial").to_frame(),
               tmp_path / "r.csv")
     assert (tmp_path / "r.csv").read_text().startswith("partner_id,")
+
+
+@pytest.mark.slow
+def test_an_interrupted_run_resumes_to_the_table_of_one_whole_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ctrl-C a `selector robust --db` process part-way; the same command with
+    --resume runs only the missing runs and writes the table one whole run writes."""
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+    import time
+
+    from conftest import child_env
+
+    runs, db = 40, tmp_path / "runs.db"
+    args = ["robust", str(TEACHING), "--runs", str(runs), "--seed", "9", "--workers", "0",
+            "--db", str(db)]
+
+    def saved() -> int:
+        try:
+            with sqlite3.connect(db, timeout=30) as conn:
+                return int(conn.execute("select count(*) from study_results").fetchone()[0])
+        except sqlite3.OperationalError:  # the tables are not there yet
+            return 0
+
+    proc = subprocess.Popen([sys.executable, "-m", "selector", *args], cwd=tmp_path,
+                            env=child_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    try:
+        deadline = time.monotonic() + 600  # a guard against a hang, not a speed check
+        while saved() < 3:
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=600)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    done = saved()
+    assert 3 <= done < runs
+    assert f"selector: {done} runs are saved in the workspace {db}" in err
+
+    from selector.cli.main import main
+
+    capsys.readouterr()
+    assert main([*args, "--resume", "--csv", str(tmp_path / "resumed.csv")]) == 0
+    assert f"runs: {done} from the workspace, {runs - done} run now" in capsys.readouterr().err
+    assert saved() == runs
+    assert _cli([*args[:-2], "--csv", str(tmp_path / "whole.csv")]) == 0
+    assert (tmp_path / "resumed.csv").read_text() == (tmp_path / "whole.csv").read_text()

@@ -5,7 +5,6 @@ The Dask tests start a two-worker LocalCluster (a few seconds each).
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import signal
 from collections.abc import Iterator
@@ -16,9 +15,10 @@ import numpy as np
 import pytest
 
 from selector import load_scenario
+from selector.errors import ScenarioError
 from selector.inputs.scenario import Scenario
 from selector.whatif.budget_frontier import frontier
-from selector.whatif.engines import run_tasks
+from selector.whatif.engines import EngineError, run_tasks
 from selector.whatif.montecarlo import robustness
 from selector.whatif.sweeps import sweep
 
@@ -74,11 +74,7 @@ def test_dask_matches_serial(teaching: Scenario, dask_client: Any) -> None:
     assert sweep(teaching, grid, engine=dask_client).rows == sweep(teaching, grid, engine="serial").rows
     address = dask_client.scheduler.address
     by_address = frontier(teaching, [600_000, 800_000], engine=address)
-    chained = frontier(teaching, [600_000, 800_000], engine="serial")
-    # serial solves chain warm starts (when solve() takes start=); the rest is equal
-    assert [dataclasses.replace(p, warm_started=False) for p in chained.points] == list(
-        by_address.points
-    )
+    assert by_address.points == frontier(teaching, [600_000, 800_000], engine="serial").points
 
 
 @pytest.mark.slow
@@ -144,3 +140,76 @@ def test_worker_loss_keeps_results_and_finishes(teaching: Scenario, tmp_path: Pa
         assert kills[0] not in client.scheduler_info()["workers"]  # it was lost
         assert seen2 == list(range(runs + 1))  # results before the loss were kept
         assert result.runs == serial.runs
+
+
+# --- one loop for every engine: a task log, what finished when a task fails ---------------
+
+
+class MemoryLog:
+    """A task log in a dict: what ``selector.store.StudyLog`` does in the workspace."""
+
+    def __init__(self, resume: bool = True) -> None:
+        self.resume = resume
+        self.kept: dict[tuple[str, str], dict[int, dict[str, Any]]] = {}
+        self.current: tuple[str, str] | None = None
+        self.calls: list[int] = []
+
+    def start(self, kind: str, spec: Any) -> dict[int, dict[str, Any]]:
+        import json
+
+        self.current = (kind, json.dumps(spec, sort_keys=True))
+        earlier = self.kept.setdefault(self.current, {})
+        return dict(earlier) if self.resume else {}
+
+    def keep(self, index: int, result: Any) -> None:
+        assert self.current is not None
+        self.kept[self.current][index] = dict(result)
+        self.calls.append(index)
+
+
+def test_a_log_keeps_each_result_and_resumed_runs_run_only_what_is_missing(
+    teaching: Scenario,
+) -> None:
+    log = MemoryLog()
+    first = robustness(teaching, runs=3, seed=4, engine="serial", log=log)
+    assert sorted(log.calls) == [0, 1, 2]
+    seen: list[int] = []
+    # the same study on another engine: the process pool runs only runs 3 and 4
+    longer = robustness(teaching, runs=5, seed=4, engine=2, log=log,
+                        progress=lambda d, n: seen.append(d))
+    assert sorted(log.calls) == [0, 1, 2, 3, 4]
+    assert seen == [3, 4, 5]
+    assert longer.runs[:3] == first.runs
+    assert longer.runs == robustness(teaching, runs=5, seed=4, engine="serial").runs
+    # another seed is another study; frontier and sweep points are kept the same way
+    robustness(teaching, runs=1, seed=5, engine="serial", log=log)
+    frontier(teaching, [600_000, 700_000], engine="serial", log=log)
+    sweep(teaching, {"budget.total": [500_000]}, engine="serial", log=log)
+    assert sorted(kind for kind, _ in log.kept) == ["frontier", "robust", "robust", "sweep"]
+    assert len(log.kept[next(k for k in log.kept if k[0] == "frontier")]) == 2
+
+
+def test_without_resume_every_task_runs_again(teaching: Scenario) -> None:
+    log = MemoryLog(resume=False)
+    robustness(teaching, runs=2, seed=4, engine="serial", log=log)
+    robustness(teaching, runs=2, seed=4, engine="serial", log=log)
+    assert log.calls == [0, 1, 0, 1]
+
+
+def _fails_at_two(scenario: Scenario, i: int) -> int:
+    if i == 2:
+        raise RuntimeError("boom")
+    return i * 10
+
+
+def test_a_failed_task_says_and_keeps_what_finished(teaching: Scenario) -> None:
+    with pytest.raises(EngineError, match=r"RuntimeError: boom; 2 of 4 tasks had finished") as info:
+        run_tasks(_fails_at_two, teaching, [0, 1, 2, 3], engine="serial")
+    assert (info.value.done, info.value.total, info.value.results) == (2, 4, {0: 0, 1: 10})
+
+
+def test_engine_strings_are_serial_or_addresses(teaching: Scenario) -> None:
+    with pytest.raises(ScenarioError, match="engine is 'localhost'; accepted"):
+        run_tasks(_fails_at_two, teaching, [0], engine="localhost")
+    with pytest.raises(ScenarioError, match="a log but no study"):
+        run_tasks(_fails_at_two, teaching, [0], engine="serial", log=MemoryLog())
