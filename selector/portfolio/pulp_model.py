@@ -39,11 +39,12 @@ import pandas as pd
 
 from selector.errors import ScenarioError, SolverError
 from selector.inputs.scenario import Scenario
+from selector.portfolio import pulp_compat
 from selector.portfolio.instance import PortfolioInstance, evaluate, violations
 from selector.portfolio.model import GROUPS, MipModel, build_model
 from selector.portfolio.quality import _instance
 from selector.portfolio.result import PortfolioResult
-from selector.portfolio.solvers import _cbc_path, to_pulp
+from selector.portfolio.solvers import to_pulp
 
 __all__ = ["pulp_model", "read_pulp", "solve_pulp", "write_model"]
 
@@ -247,8 +248,8 @@ def read_pulp(
             for c in cols[: inst.n_partners]
         ]
     )
-    sol_status = int(getattr(prob, "sol_status", 0) or 0)
-    status = int(getattr(prob, "status", 0) or 0)
+    sol_status = pulp_compat.solution_status(prob)
+    status = pulp_compat.problem_status(prob)
     kwargs: dict[str, Any] = {"solver": solver, "wall": wall_seconds, "build": 0.0, "heuristic": None}
     if sol_status == pulp.LpSolutionInfeasible or status == pulp.LpStatusInfeasible:
         return _result(scenario, inst, status="infeasible", x=None, objective=None, bound=None,
@@ -283,9 +284,9 @@ def write_model(
     """Write the readable model to ``path`` as an LP or MPS file (``fmt``: ``"lp"`` or
     ``"mps"``; default: from the file's suffix). Returns the format written.
 
-    The MPS file carries the objective sense (OBJSENSE); read it back with
-    ``pulp.LpProblem.fromMPS(path, sense=...)``, or give either file to HiGHS, CBC,
-    GLPK or a commercial solver.
+    The MPS file carries the objective sense (OBJSENSE); read it back into PuLP with
+    :func:`selector.portfolio.pulp_compat.read_mps` (PuLP's ``fromMPS`` ignores OBJSENSE),
+    or give either file to HiGHS, CBC, GLPK or a commercial solver.
     """
     fmt = (fmt or path.rsplit(".", 1)[-1]).lower()
     if fmt not in ("lp", "mps"):
@@ -321,7 +322,7 @@ def solve_pulp(
     if customize is not None:
         customize(prob, mapping)
     if solver == "cbc":
-        engine = pulp.COIN_CMD(path=_cbc_path(), msg=False, timeLimit=float(time_limit),
+        engine = pulp.COIN_CMD(path=pulp_compat.cbc_path(), msg=False, timeLimit=float(time_limit),
                                gapRel=float(gap), threads=threads)
     elif solver == "highs":
         engine = pulp.HiGHS(msg=False, timeLimit=float(time_limit), gapRel=float(gap), threads=threads)
