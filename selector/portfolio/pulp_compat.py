@@ -2,7 +2,8 @@
 ask which one is installed.
 
 pyproject.toml gives Python 3.11 PuLP 3.3 and Python 3.12 and later PuLP 4, a rewrite
-around a compiled core. Three things the portfolio code needs differ between them:
+around a compiled core (4.0.0a12 is the newest that installs on Python 3.11; Python 3.12
+gets 4.2). What the portfolio code needs and differs between them:
 
 - an affine expression with a constant: PuLP 3.3 builds it with the constructor
   (``LpAffineExpression(pairs, constant=c)``), PuLP 4 with ``LpAffineExpression.from_list``
@@ -15,12 +16,16 @@ around a compiled core. Three things the portfolio code needs differ between the
 - reading an MPS file back: ``LpProblem.fromMPS`` ignores the file's OBJSENSE section in
   both, and PuLP 4.0.0a12 also flips the sign of every objective coefficient when told to
   maximise, so a maximisation written with OBJSENSE comes back as its negative
-  (:func:`read_mps` reads the file the same way under both).
+  (:func:`read_mps` reads the file the same way under both);
+- the outcome of a solve: up to PuLP 4.0 it is left on the problem (``prob.status``,
+  ``prob.sol_status``, numbered as ``pulp.LpStatus*`` and ``pulp.LpSolution*``); from
+  PuLP 4.1 ``prob.solve()`` returns an ``LpSolveStats`` (``status``, an
+  ``LpSolveStatus``, and ``has_solution``) and those names are gone.
+  :func:`problem_status` and :func:`solution_status` read either, given what
+  ``prob.solve()`` returned, and answer in PuLP 3's numbering (the constants below).
 
 Each is told apart by what PuLP offers (a method, a class attribute, the solver class's
-own module), not by its version number. The statuses a solve leaves on the problem
-(``status``, ``sol_status``) are public attributes in both; :func:`problem_status` and
-:func:`solution_status` read them in one place.
+own module, the type of what ``solve`` returned), not by its version number.
 """
 
 from __future__ import annotations
@@ -35,15 +40,64 @@ from selector.errors import SolverError
 
 __all__ = [
     "MSG_NO_CBC",
+    "SOLUTION_FEASIBLE",
+    "SOLUTION_INFEASIBLE",
+    "SOLUTION_NONE",
+    "SOLUTION_OPTIMAL",
+    "SOLUTION_UNBOUNDED",
+    "STATUS_INFEASIBLE",
+    "STATUS_NOT_SOLVED",
+    "STATUS_OPTIMAL",
+    "STATUS_UNBOUNDED",
+    "STATUS_UNDEFINED",
     "affine_expression",
     "cbc_command_module",
     "cbc_path",
     "problem_status",
     "read_mps",
     "solution_status",
+    "status_text",
 ]
 
 MSG_NO_CBC = "CBC is not installed: pip install 'pulp[cbc]' or use solver='highs'"
+
+# PuLP's status of a problem (pulp.LpStatus* up to PuLP 4.0) ...
+STATUS_NOT_SOLVED = 0
+STATUS_OPTIMAL = 1
+STATUS_INFEASIBLE = -1
+STATUS_UNBOUNDED = -2
+STATUS_UNDEFINED = -3
+# ... and the solver's status of its solution (pulp.LpSolution* up to PuLP 4.0).
+SOLUTION_NONE = 0
+SOLUTION_OPTIMAL = 1
+SOLUTION_FEASIBLE = 2  # a solution, but the solver stopped early (a limit)
+SOLUTION_INFEASIBLE = -1
+SOLUTION_UNBOUNDED = -2
+
+_STATUS_TEXT = {
+    STATUS_NOT_SOLVED: "Not Solved",
+    STATUS_OPTIMAL: "Optimal",
+    STATUS_INFEASIBLE: "Infeasible",
+    STATUS_UNBOUNDED: "Unbounded",
+    STATUS_UNDEFINED: "Undefined",
+}
+
+# PuLP 4.1+'s LpSolveStatus, by name, as (status, solution status with a solution,
+# solution status without one), the way PuLP 3 reported the same stop of CBC: a stop at
+# a limit with a solution was "Optimal" with solution status 2; CBC's "Optimal (within
+# gap tolerance)", which PuLP 4.1+ calls GapLimit, was optimal.
+_SOLVE_STATUS = {
+    "NotSolved": (STATUS_NOT_SOLVED, SOLUTION_NONE, SOLUTION_NONE),
+    "Optimal": (STATUS_OPTIMAL, SOLUTION_OPTIMAL, SOLUTION_NONE),
+    "GapLimit": (STATUS_OPTIMAL, SOLUTION_OPTIMAL, SOLUTION_NONE),
+    "Infeasible": (STATUS_INFEASIBLE, SOLUTION_INFEASIBLE, SOLUTION_INFEASIBLE),
+    "Unbounded": (STATUS_UNBOUNDED, SOLUTION_UNBOUNDED, SOLUTION_UNBOUNDED),
+    "Undefined": (STATUS_UNDEFINED, SOLUTION_NONE, SOLUTION_NONE),
+    "NumericalError": (STATUS_UNDEFINED, SOLUTION_NONE, SOLUTION_NONE),
+}
+# Every other LpSolveStatus (TimeLimit, NodeLimit, Interrupted, Stopped, ...) is a stop
+# at a limit.
+_STOPPED = (STATUS_OPTIMAL, SOLUTION_FEASIBLE, SOLUTION_NONE)
 
 
 def affine_expression(terms: Iterable[tuple[Any, float]], constant: float = 0.0) -> Any:
@@ -104,23 +158,64 @@ def cbc_command_module() -> ModuleType | None:
     return sys.modules.get(pulp.COIN_CMD.__module__)
 
 
-def problem_status(prob: Any) -> int:
-    """PuLP's status of a problem (``prob.status``: 1 optimal, 0 not solved, -1
-    infeasible, ...); 0 when it has none. Says "Optimal" after a time limit too: read
-    :func:`solution_status` for what the solver found."""
+def _from_stats(stats: Any) -> tuple[int, int] | None:
+    """(status, solution status) from PuLP 4.1+'s ``LpSolveStats``; None for anything
+    else (what ``solve`` returned up to PuLP 4.0 is the status number)."""
+    has_solution = getattr(stats, "has_solution", None)
+    if not isinstance(has_solution, bool):
+        return None
+    name = getattr(getattr(stats, "status", None), "name", None)
+    status, with_solution, without = _SOLVE_STATUS.get(str(name), _STOPPED)
+    if status == STATUS_OPTIMAL and not has_solution:
+        status = STATUS_NOT_SOLVED
+    return status, with_solution if has_solution else without
+
+
+def problem_status(prob: Any, stats: Any = None) -> int:
+    """PuLP's status of a solved problem (``STATUS_*``: 1 optimal, 0 not solved, -1
+    infeasible, -2 unbounded, -3 undefined).
+
+    Parameters
+    ----------
+    prob
+        The problem (up to PuLP 4.0 the status is its ``status``; 0 when it has none).
+    stats
+        What ``prob.solve()`` returned (from PuLP 4.1 the status is there).
+
+    Like PuLP 3's, this says optimal after a time limit too: read
+    :func:`solution_status` for what the solver found.
+    """
+    found = _from_stats(stats)
+    if found is not None:
+        return found[0]
     return int(getattr(prob, "status", 0) or 0)
 
 
-def solution_status(prob: Any) -> int:
-    """The solver's own status of the solution on a problem (``prob.sol_status``: 1
-    optimal, 2 a solution found but stopped early, 0 none, -1 infeasible, ...); 0 when
-    it has none.
+def solution_status(prob: Any, stats: Any = None) -> int:
+    """The solver's own status of its solution (``SOLUTION_*``: 1 optimal, 2 a solution
+    found but stopped early, 0 none, -1 infeasible, -2 unbounded).
 
-    An infeasible MIP can read 0 here: the CBC that ``pulp[cbc]`` installs for PuLP 4
-    reports it as "Integer infeasible", which PuLP maps to status -1 (see
+    Parameters
+    ----------
+    prob
+        The problem (up to PuLP 4.0 the status is its ``sol_status``; 0 when it has
+        none).
+    stats
+        What ``prob.solve()`` returned (from PuLP 4.1 the status is there).
+
+    An infeasible MIP can read 0 here under PuLP 4.0: the CBC that ``pulp[cbc]``
+    installs reports it as "Integer infeasible", which PuLP 4.0 maps to status -1 (see
     :func:`problem_status`) but solution status 0. Test infeasibility on both.
     """
+    found = _from_stats(stats)
+    if found is not None:
+        return found[1]
     return int(getattr(prob, "sol_status", 0) or 0)
+
+
+def status_text(status: int) -> str:
+    """PuLP's word for a :func:`problem_status` (``"Optimal"``, ``"Not Solved"``, ...)."""
+    return _STATUS_TEXT.get(status, str(status))
 
 
 def read_mps(path: str) -> tuple[dict[str, Any], Any]:

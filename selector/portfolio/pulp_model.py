@@ -195,8 +195,8 @@ def pulp_model(
     --------
     >>> prob, x = pulp_model(scenario)                      # doctest: +SKIP
     >>> prob += x["R0005"] <= x["D0001"], "my_R05_with_D01"  # doctest: +SKIP
-    >>> prob.solve(pulp.PULP_CBC_CMD(msg=False))            # doctest: +SKIP
-    >>> result = read_pulp(scenario, prob)                  # doctest: +SKIP
+    >>> stats = prob.solve(pulp.HiGHS(msg=False))           # doctest: +SKIP
+    >>> result = read_pulp(scenario, prob, stats=stats)     # doctest: +SKIP
     """
     prob, mapping, _inst, _cols = _build(scenario, scores, reference)
     return prob, mapping
@@ -214,6 +214,7 @@ def read_pulp(
     reference: Mapping[str, str] | None = None,
     solver: str = "pulp",
     wall_seconds: float = 0.0,
+    stats: Any = None,
 ) -> PortfolioResult:
     """The usual :class:`PortfolioResult` from a solved PuLP problem of :func:`pulp_model`
     (also one read back from an MPS file: variables are matched by name).
@@ -223,10 +224,10 @@ def read_pulp(
     ``optimal``, 2 (a solution, stopped early) ``time_limit``, infeasible ``infeasible``,
     anything else ``error``. ``objective`` is the scenario's objective at the portfolio
     found (whatever objective the problem was given); a portfolio that breaks a rule of
-    the scenario is refused (``error``).
+    the scenario is refused (``error``). Pass what ``prob.solve()`` returned as ``stats``:
+    from PuLP 4.1 the status is there, not on the problem
+    (:func:`selector.portfolio.pulp_compat.solution_status`).
     """
-    import pulp
-
     from selector.portfolio.optimizer import _result
 
     inst = _instance_for(scenario, scores, reference)
@@ -248,16 +249,16 @@ def read_pulp(
             for c in cols[: inst.n_partners]
         ]
     )
-    sol_status = pulp_compat.solution_status(prob)
-    status = pulp_compat.problem_status(prob)
+    sol_status = pulp_compat.solution_status(prob, stats)
+    status = pulp_compat.problem_status(prob, stats)
     kwargs: dict[str, Any] = {"solver": solver, "wall": wall_seconds, "build": 0.0, "heuristic": None}
-    if sol_status == pulp.LpSolutionInfeasible or status == pulp.LpStatusInfeasible:
+    if sol_status == pulp_compat.SOLUTION_INFEASIBLE or status == pulp_compat.STATUS_INFEASIBLE:
         return _result(scenario, inst, status="infeasible", x=None, objective=None, bound=None,
                        explanation=["The solver found the PuLP problem infeasible: no portfolio keeps "
                                     "every rule and every constraint added to it."], **kwargs)
-    if sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
+    if sol_status not in (pulp_compat.SOLUTION_OPTIMAL, pulp_compat.SOLUTION_FEASIBLE):
         return _result(scenario, inst, status="error", x=None, objective=None, bound=None,
-                       explanation=[MSG_NOT_SOLVED + f" (PuLP status {pulp.LpStatus.get(status, status)}, "
+                       explanation=[MSG_NOT_SOLVED + f" (PuLP status {pulp_compat.status_text(status)}, "
                                     f"solution status {sol_status})"], **kwargs)
     x = values > 0.5
     broken = violations(inst, x)
@@ -266,7 +267,7 @@ def read_pulp(
                        explanation=["The solver's portfolio breaks rules of the scenario: " + "; ".join(broken)],
                        **kwargs)
     obj = evaluate(inst, x)
-    if sol_status == pulp.LpSolutionOptimal:
+    if sol_status == pulp_compat.SOLUTION_OPTIMAL:
         return _result(scenario, inst, status="optimal", x=x, objective=obj, bound=obj,
                        explanation=[MSG_PULP_OPTIMAL], **kwargs)
     return _result(scenario, inst, status="time_limit", x=x, objective=obj, bound=None,
@@ -329,8 +330,9 @@ def solve_pulp(
     else:
         raise ScenarioError(f"solver {solver!r} is not known; accepted: cbc, highs")
     try:
-        prob.solve(engine)
+        stats = prob.solve(engine)
     except pulp.PulpSolverError as exc:
         raise SolverError(f"{solver} failed: {exc}") from None
     wall = time.perf_counter() - t0
-    return read_pulp(scenario, prob, scores=scores, reference=reference, solver=solver, wall_seconds=wall)
+    return read_pulp(scenario, prob, scores=scores, reference=reference, solver=solver, wall_seconds=wall,
+                     stats=stats)

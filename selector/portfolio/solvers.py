@@ -470,20 +470,20 @@ def _solve_cbc(
         # out however the solve ends (not left in /tmp by an interrupted one).
         solver.tmpDir = tmp
         try:
-            prob.solve(solver)
+            stats = prob.solve(solver)
         except pulp.PulpSolverError as exc:
             raise SolverError(f"CBC failed: {exc}") from None
         text = log.read_text(errors="replace") if log.exists() else ""
     result = _CBC_RESULT.search(text)
     state_text = result.group(1).strip().lower() if result else ""
-    sol_status = pulp_compat.solution_status(prob)
+    sol_status = pulp_compat.solution_status(prob, stats)
     values = np.array([v.varValue if v.varValue is not None else 0.0 for v in variables[: model.n_x]])
     x = values > 0.5
     obj_m = _CBC_OBJ.search(text)
     obj = float(obj_m.group(1)) if obj_m else None
     bound_m = _CBC_BOUND.search(text)
     bound = float(bound_m.group(1)) if bound_m else None
-    if "infeasible" in state_text or pulp.LpStatus.get(pulp_compat.problem_status(prob)) == "Infeasible":
+    if "infeasible" in state_text or pulp_compat.problem_status(prob, stats) == pulp_compat.STATUS_INFEASIBLE:
         return _Solved("infeasible", None, None, None)
     if "optimal" in state_text and sol_status == 1:
         return _Solved("optimal", x, obj, obj if bound is None else bound)

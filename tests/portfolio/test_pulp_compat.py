@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import enum
 import os
 from pathlib import Path
 from types import SimpleNamespace
@@ -14,6 +15,7 @@ import pytest
 import scipy.sparse as sp
 
 from selector.errors import SolverError
+from selector.portfolio import pulp_compat as pc
 from selector.portfolio import to_pulp
 from selector.portfolio.model import MipModel
 from selector.portfolio.pulp_compat import (
@@ -24,6 +26,7 @@ from selector.portfolio.pulp_compat import (
     problem_status,
     read_mps,
     solution_status,
+    status_text,
 )
 
 
@@ -56,7 +59,8 @@ def test_affine_expression_keeps_terms_and_constant() -> None:
 
 def test_objective_constant_counts_in_the_solved_value() -> None:
     prob, x, y = _small(pulp.LpMaximize)
-    prob.solve(_cbc())
+    stats = prob.solve(_cbc())
+    assert solution_status(prob, stats) == pc.SOLUTION_OPTIMAL
     assert (x.varValue, y.varValue) == (pytest.approx(4.0), pytest.approx(1.0))
     assert pulp.value(prob.objective) == pytest.approx(3 * 4 + 1 + 2)
     prob, x, y = _small(pulp.LpMinimize)
@@ -81,8 +85,8 @@ def test_to_pulp_carries_the_objective_constant() -> None:
     prob, variables = to_pulp(model, constant=10.0)
     assert prob.objective.constant == 10.0
     assert [prob.objective[v] for v in variables] == [4.0, 6.0]
-    prob.solve(_cbc())
-    assert solution_status(prob) == pulp.LpSolutionOptimal
+    stats = prob.solve(_cbc())
+    assert solution_status(prob, stats) == pc.SOLUTION_OPTIMAL
     assert pulp.value(prob.objective) == pytest.approx(14.0)
 
 
@@ -116,24 +120,74 @@ def test_cbc_command_module_is_where_coin_cmd_starts_cbc() -> None:
 
 
 def test_statuses_of_solved_and_unsolved_problems() -> None:
-    prob, _x, _y = _small(pulp.LpMaximize)
-    assert (problem_status(prob), solution_status(prob)) == (
-        pulp.LpStatusNotSolved, pulp.LpSolutionNoSolutionFound)
-    prob.solve(_cbc())
-    assert (problem_status(prob), solution_status(prob)) == (
-        pulp.LpStatusOptimal, pulp.LpSolutionOptimal)
-    prob += affine_expression([(_x, 1.0)]) >= 5, "too_much"
-    prob.solve(_cbc())
-    assert problem_status(prob) == pulp.LpStatusInfeasible
-    # CBC 2.10 (bundled with PuLP 3.3) says "Infeasible"; the CBC of pulp[cbc] (PuLP 4)
-    # says "Integer infeasible", which PuLP reads as no solution found.
-    assert solution_status(prob) in (pulp.LpSolutionInfeasible, pulp.LpSolutionNoSolutionFound)
+    prob, x, _y = _small(pulp.LpMaximize)
+    assert (problem_status(prob), solution_status(prob)) == (pc.STATUS_NOT_SOLVED, pc.SOLUTION_NONE)
+    stats = prob.solve(_cbc())
+    assert (problem_status(prob, stats), solution_status(prob, stats)) == (
+        pc.STATUS_OPTIMAL, pc.SOLUTION_OPTIMAL)
+    prob += affine_expression([(x, 1.0)]) >= 5, "too_much"
+    stats = prob.solve(_cbc())
+    assert problem_status(prob, stats) == pc.STATUS_INFEASIBLE
+    # CBC 2.10 (bundled with PuLP 3.3) says "Infeasible"; the CBC of pulp[cbc] says
+    # "Integer infeasible", which PuLP 4.0 reads as no solution found.
+    assert solution_status(prob, stats) in (pc.SOLUTION_INFEASIBLE, pc.SOLUTION_NONE)
+    assert status_text(problem_status(prob, stats)) == "Infeasible"
 
 
 def test_statuses_of_objects_without_them() -> None:
     assert problem_status(SimpleNamespace()) == 0
     assert solution_status(SimpleNamespace(sol_status=None)) == 0
     assert solution_status(SimpleNamespace(sol_status=2)) == 2
+    # Up to PuLP 4.0 solve() returns the status number: the problem's own is read.
+    assert solution_status(SimpleNamespace(sol_status=2), 1) == 2
+
+
+class _SolveStatus(enum.IntEnum):
+    """Stands for PuLP 4.1+'s LpSolveStatus (read by name)."""
+
+    NotSolved = 0
+    Optimal = 1
+    Infeasible = -1
+    Unbounded = -2
+    Undefined = -3
+    TimeLimit = -4
+    NodeLimit = -6
+    GapLimit = -7
+    Interrupted = -10
+    Stopped = -11
+    NumericalError = -12
+
+
+@pytest.mark.parametrize(
+    "name, has_solution, status, solution",
+    [
+        ("Optimal", True, pc.STATUS_OPTIMAL, pc.SOLUTION_OPTIMAL),
+        # CBC's "Optimal (within gap tolerance)": optimal, as PuLP 3 read it.
+        ("GapLimit", True, pc.STATUS_OPTIMAL, pc.SOLUTION_OPTIMAL),
+        # A limit with a solution: "Optimal" by PuLP's status, 2 by the solution's.
+        ("TimeLimit", True, pc.STATUS_OPTIMAL, pc.SOLUTION_FEASIBLE),
+        ("NodeLimit", True, pc.STATUS_OPTIMAL, pc.SOLUTION_FEASIBLE),
+        ("Interrupted", True, pc.STATUS_OPTIMAL, pc.SOLUTION_FEASIBLE),
+        ("Stopped", True, pc.STATUS_OPTIMAL, pc.SOLUTION_FEASIBLE),
+        ("TimeLimit", False, pc.STATUS_NOT_SOLVED, pc.SOLUTION_NONE),
+        ("Infeasible", False, pc.STATUS_INFEASIBLE, pc.SOLUTION_INFEASIBLE),
+        ("Unbounded", False, pc.STATUS_UNBOUNDED, pc.SOLUTION_UNBOUNDED),
+        ("Undefined", False, pc.STATUS_UNDEFINED, pc.SOLUTION_NONE),
+        ("NumericalError", False, pc.STATUS_UNDEFINED, pc.SOLUTION_NONE),
+        ("NotSolved", False, pc.STATUS_NOT_SOLVED, pc.SOLUTION_NONE),
+    ],
+)
+def test_statuses_from_solve_stats(name: str, has_solution: bool, status: int, solution: int) -> None:
+    stats = SimpleNamespace(status=_SolveStatus[name], has_solution=has_solution)
+    # The problem of PuLP 4.1+ has no status of its own; one left here is not read.
+    prob = SimpleNamespace(status=99, sol_status=99)
+    assert (problem_status(prob, stats), solution_status(prob, stats)) == (status, solution)
+
+
+def test_status_text_is_pulps_word() -> None:
+    assert [status_text(s) for s in (1, 0, -1, -2, -3)] == [
+        "Optimal", "Not Solved", "Infeasible", "Unbounded", "Undefined"]
+    assert status_text(7) == "7"
 
 
 # --- MPS files ---------------------------------------------------------------------
@@ -149,8 +203,8 @@ def test_mps_written_by_pulp_reads_back_with_its_sense(sense: int, tmp_path: Pat
     variables, back = read_mps(str(path))
     assert back.sense == sense
     assert set(variables) == {"x", "y"}
-    back.solve(_cbc())
-    assert solution_status(back) == pulp.LpSolutionOptimal
+    stats = back.solve(_cbc())
+    assert solution_status(back, stats) == pc.SOLUTION_OPTIMAL
     # The file has no objective constant (MPS writers leave it out or put it in RHS);
     # compare the variable part.
     assert pulp.value(back.objective) - back.objective.constant == pytest.approx(expected - 2.0)

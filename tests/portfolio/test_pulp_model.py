@@ -73,8 +73,8 @@ def test_solve_by_hand_and_read_back() -> None:
     scenario = _rich()
     prob, x = pulp_model(scenario)
     prob += x["D01"] >= 1, "keep_D01"
-    prob.solve(CBC)
-    result = read_pulp(scenario, prob, solver="cbc")
+    stats = prob.solve(CBC)
+    result = read_pulp(scenario, prob, solver="cbc", stats=stats)
     assert result.status == "optimal" and "D01" in result.selected
     assert result.rules and all(r["holds"] for r in result.rules)
 
@@ -103,11 +103,11 @@ def test_read_back_refuses_a_problem_of_another_scenario() -> None:
 def test_a_portfolio_breaking_the_scenario_is_refused() -> None:
     scenario = _rich()
     prob, _x = pulp_model(scenario)
-    prob.solve(CBC)
+    stats = prob.solve(CBC)
     for v in prob.variables():
         if v.name.startswith("x_"):
             v.varValue = 1.0  # everyone: over the budget
-    r = read_pulp(scenario, prob)
+    r = read_pulp(scenario, prob, stats=stats)
     assert r.status == "error" and "budget" in " ".join(r.explanation)
 
 
@@ -123,8 +123,8 @@ def test_pulp_model_by_cbc_agrees_with_the_fast_path(case: RuleCase) -> None:
         return
     fast = solve(scenario, gap=0.0, time_limit=20, seed=1)
     prob, _ = pulp_model(scenario)
-    prob.solve(CBC)
-    slow = read_pulp(scenario, prob, solver="cbc")
+    stats = prob.solve(CBC)
+    slow = read_pulp(scenario, prob, solver="cbc", stats=stats)
     if fast.status == "infeasible":
         assert slow.status == "infeasible"
         return
@@ -168,8 +168,8 @@ def test_plan_model_agrees_and_names_options(seed: int) -> None:
         assert any(c.name.startswith("one_level_") for c in prob.constraints())
     fast = solve(scenario.with_changes({"programme": {"stability": "none"}}) if ch.programme else scenario,
                  gap=0.0, time_limit=20, seed=1)
-    prob.solve(CBC)
-    slow = read_pulp(scenario, prob, solver="cbc")
+    stats = prob.solve(CBC)
+    slow = read_pulp(scenario, prob, solver="cbc", stats=stats)
     assert slow.status == fast.status, (slow.explanation, fast.explanation)
     if fast.status == "optimal":
         assert slow.objective == pytest.approx(fast.objective, rel=1e-6, abs=1e-6)
@@ -195,9 +195,9 @@ def test_mps_file_read_back_by_pulp_gives_the_same_optimum(teaching: Any, tmp_pa
     assert write_model(scenario, str(path)) == "mps"
     _vars, prob = read_mps(str(path))
     assert prob.sense == pulp.LpMaximize
-    prob.solve(CBC)
+    stats = prob.solve(CBC)
     assert pulp.value(prob.objective) == pytest.approx(fast.objective, rel=1e-6)
-    back = read_pulp(scenario, prob, solver="cbc")
+    back = read_pulp(scenario, prob, solver="cbc", stats=stats)
     assert back.status == "optimal"
     assert back.objective == pytest.approx(fast.objective, rel=1e-6)
 
