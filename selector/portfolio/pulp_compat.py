@@ -203,9 +203,10 @@ def solution_status(prob: Any, stats: Any = None) -> int:
     stats
         What ``prob.solve()`` returned (from PuLP 4.1 the status is there).
 
-    An infeasible MIP can read 0 here under PuLP 4.0: the CBC that ``pulp[cbc]``
-    installs reports it as "Integer infeasible", which PuLP 4.0 maps to status -1 (see
-    :func:`problem_status`) but solution status 0. Test infeasibility on both.
+    An infeasible MIP can read 0 here under PuLP 4.0.0a12 with the newest ``cbcbox``
+    (2.935; PuLP 4.2 caps it below 2.931): its CBC reports "Integer infeasible", which
+    PuLP 4.0 maps to status -1 (see :func:`problem_status`) but solution status 0. Test
+    infeasibility on both.
     """
     found = _from_stats(stats)
     if found is not None:

@@ -235,19 +235,18 @@ def read_pulp(
     cols = _column_names(inst, model, scenario)
     by_name = prob.variablesDict()
     # PuLP leaves out variables that appear in no row and not in the objective (and a
-    # file written from the problem does too): those read as 0. A problem that has
-    # variables but none of this scenario's partners is another model.
+    # file written from the problem does too), so the solver gives them no value: those
+    # read as their lower bound (0, or 1 for a partner that must be included). A problem
+    # that has variables but none of this scenario's partners is another model.
     names = cols[: inst.n_partners]
     if any(v.startswith("x_") for v in by_name) and not any(c in by_name for c in names):
         raise ScenarioError(
             f"the PuLP problem has none of the variables {', '.join(names[:3])}, ...: it was not "
             "built by pulp_model for this scenario"
         )
+    solved = [by_name[c].varValue if c in by_name else None for c in names]
     values = np.array(
-        [
-            (by_name[c].varValue or 0.0) if c in by_name else 0.0
-            for c in cols[: inst.n_partners]
-        ]
+        [float(model.col_lo[j]) if v is None else v for j, v in enumerate(solved)]
     )
     sol_status = pulp_compat.solution_status(prob, stats)
     status = pulp_compat.problem_status(prob, stats)

@@ -128,7 +128,7 @@ def test_statuses_of_solved_and_unsolved_problems() -> None:
     prob += affine_expression([(x, 1.0)]) >= 5, "too_much"
     stats = prob.solve(_cbc())
     assert problem_status(prob, stats) == pc.STATUS_INFEASIBLE
-    # CBC 2.10 (bundled with PuLP 3.3) says "Infeasible"; the CBC of pulp[cbc] says
+    # CBC 2.10 (bundled with PuLP 3.3) says "Infeasible"; the CBC of cbcbox 2.935 says
     # "Integer infeasible", which PuLP 4.0 reads as no solution found.
     assert solution_status(prob, stats) in (pc.SOLUTION_INFEASIBLE, pc.SOLUTION_NONE)
     assert status_text(problem_status(prob, stats)) == "Infeasible"

@@ -12,7 +12,7 @@ import numpy as np
 import pulp
 import pytest
 from hypothesis import HealthCheck, given, settings
-from portfolio_cases import PHASES
+from portfolio_cases import PHASES, Spec
 from test_rules import RuleCase, _loads, _scenario, rule_cases
 
 from selector.cli.main import main
@@ -109,6 +109,24 @@ def test_a_portfolio_breaking_the_scenario_is_refused() -> None:
             v.varValue = 1.0  # everyone: over the budget
     r = read_pulp(scenario, prob, stats=stats)
     assert r.status == "error" and "budget" in " ".join(r.explanation)
+
+
+def test_a_must_include_partner_in_no_row_reads_as_selected() -> None:
+    """Nothing to cover and nothing to pay: the must-include partner's variable is in no
+    row and not in the objective, so the solver never sees it; it reads as its lower
+    bound (1), not as 0 (which broke the must-include rule)."""
+    spec = Spec(objective="weighted_coverage", ids=["P0", "P1", "P2"], types=["reseller"] * 3,
+                tier=[1, 1, 1], cost=[0, 0, 0], score=[0.0] * 3, seg_ids=["S0", "S1", "S2"],
+                value=[0, 0, 0], named=[False] * 3,
+                covers=[(i, j) for i in range(3) for j in range(3)], budget=None, pools={},
+                must_include=[0], must_exclude=[], conflicts=[], cap=None, named_need=None,
+                default_need=None, supply=None, type_mix={})
+    scenario = spec.scenario()
+    prob, x = pulp_model(scenario)
+    stats = prob.solve(CBC)
+    assert x["P0"].varValue is None
+    r = read_pulp(scenario, prob, solver="cbc", stats=stats)
+    assert r.status == "optimal" and "P0" in r.selected, r.explanation
 
 
 AGREE = settings(max_examples=25, deadline=None, derandomize=True, phases=PHASES,
