@@ -18,10 +18,9 @@ from test_rules import RuleCase, _loads, _scenario, rule_cases
 from selector.cli.main import main
 from selector.errors import ScenarioError
 from selector.portfolio import pulp_model, read_pulp, solve, write_model
-from selector.portfolio.pulp_compat import read_mps
-from selector.portfolio.solvers import _cbc_path
+from selector.portfolio.pulp_compat import cbc_path, read_mps
 
-CBC = pulp.COIN_CMD(path=_cbc_path(), msg=False)
+CBC = pulp.COIN_CMD(path=cbc_path(), msg=False)
 
 
 def _rich() -> Any:
