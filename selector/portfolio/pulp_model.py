@@ -39,11 +39,12 @@ import pandas as pd
 
 from selector.errors import ScenarioError, SolverError
 from selector.inputs.scenario import Scenario
+from selector.portfolio import pulp_compat
 from selector.portfolio.instance import PortfolioInstance, evaluate, violations
 from selector.portfolio.model import GROUPS, MipModel, build_model
 from selector.portfolio.quality import scenario_instance
 from selector.portfolio.result import PortfolioResult, assemble_result
-from selector.portfolio.solvers.cbc import cbc_path, to_pulp
+from selector.portfolio.solvers.cbc import to_pulp
 
 __all__ = ["pulp_model", "read_pulp", "solve_pulp", "write_model"]
 
@@ -194,8 +195,8 @@ def pulp_model(
     --------
     >>> prob, x = pulp_model(scenario)                      # doctest: +SKIP
     >>> prob += x["R0005"] <= x["D0001"], "my_R05_with_D01"  # doctest: +SKIP
-    >>> prob.solve(pulp.PULP_CBC_CMD(msg=False))            # doctest: +SKIP
-    >>> result = read_pulp(scenario, prob)                  # doctest: +SKIP
+    >>> stats = prob.solve(pulp.HiGHS(msg=False))           # doctest: +SKIP
+    >>> result = read_pulp(scenario, prob, stats=stats)     # doctest: +SKIP
     """
     prob, mapping, _inst, _cols = _build(scenario, scores, reference)
     return prob, mapping
@@ -213,6 +214,7 @@ def read_pulp(
     reference: Mapping[str, str] | None = None,
     solver: str = "pulp",
     wall_seconds: float = 0.0,
+    stats: Any = None,
 ) -> PortfolioResult:
     """The usual :class:`PortfolioResult` from a solved PuLP problem of :func:`pulp_model`
     (also one read back from an MPS file: variables are matched by name).
@@ -222,40 +224,39 @@ def read_pulp(
     ``optimal``, 2 (a solution, stopped early) ``time_limit``, infeasible ``infeasible``,
     anything else ``error``. ``objective`` is the scenario's objective at the portfolio
     found (whatever objective the problem was given); a portfolio that breaks a rule of
-    the scenario is refused (``error``).
+    the scenario is refused (``error``). Pass what ``prob.solve()`` returned as ``stats``:
+    from PuLP 4.1 the status is there, not on the problem
+    (:func:`selector.portfolio.pulp_compat.solution_status`).
     """
-    import pulp
-
 
     inst = _instance_for(scenario, scores, reference)
     model = build_model(inst)
     cols = _column_names(inst, model, scenario)
     by_name = prob.variablesDict()
     # PuLP leaves out variables that appear in no row and not in the objective (and a
-    # file written from the problem does too): those read as 0. A problem that has
-    # variables but none of this scenario's partners is another model.
+    # file written from the problem does too), so the solver gives them no value: those
+    # read as their lower bound (0, or 1 for a partner that must be included). A problem
+    # that has variables but none of this scenario's partners is another model.
     names = cols[: inst.n_partners]
     if any(v.startswith("x_") for v in by_name) and not any(c in by_name for c in names):
         raise ScenarioError(
             f"the PuLP problem has none of the variables {', '.join(names[:3])}, ...: it was not "
             "built by pulp_model for this scenario"
         )
+    solved = [by_name[c].varValue if c in by_name else None for c in names]
     values = np.array(
-        [
-            (by_name[c].varValue or 0.0) if c in by_name else 0.0
-            for c in cols[: inst.n_partners]
-        ]
+        [float(model.col_lo[j]) if v is None else v for j, v in enumerate(solved)]
     )
-    sol_status = int(getattr(prob, "sol_status", 0) or 0)
-    status = int(getattr(prob, "status", 0) or 0)
+    sol_status = pulp_compat.solution_status(prob, stats)
+    status = pulp_compat.problem_status(prob, stats)
     kwargs: dict[str, Any] = {"solver": solver, "wall": wall_seconds, "build": 0.0, "heuristic": None}
-    if sol_status == pulp.LpSolutionInfeasible or status == pulp.LpStatusInfeasible:
+    if sol_status == pulp_compat.SOLUTION_INFEASIBLE or status == pulp_compat.STATUS_INFEASIBLE:
         return assemble_result(scenario, inst, status="infeasible", x=None, objective=None, bound=None,
                        explanation=["The solver found the PuLP problem infeasible: no portfolio keeps "
                                     "every rule and every constraint added to it."], **kwargs)
-    if sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
+    if sol_status not in (pulp_compat.SOLUTION_OPTIMAL, pulp_compat.SOLUTION_FEASIBLE):
         return assemble_result(scenario, inst, status="error", x=None, objective=None, bound=None,
-                       explanation=[MSG_NOT_SOLVED + f" (PuLP status {pulp.LpStatus.get(status, status)}, "
+                       explanation=[MSG_NOT_SOLVED + f" (PuLP status {pulp_compat.status_text(status)}, "
                                     f"solution status {sol_status})"], **kwargs)
     x = values > 0.5
     broken = violations(inst, x)
@@ -264,7 +265,7 @@ def read_pulp(
                        explanation=["The solver's portfolio breaks rules of the scenario: " + "; ".join(broken)],
                        **kwargs)
     obj = evaluate(inst, x)
-    if sol_status == pulp.LpSolutionOptimal:
+    if sol_status == pulp_compat.SOLUTION_OPTIMAL:
         return assemble_result(scenario, inst, status="optimal", x=x, objective=obj, bound=obj,
                        explanation=[MSG_PULP_OPTIMAL], **kwargs)
     return assemble_result(scenario, inst, status="time_limit", x=x, objective=obj, bound=None,
@@ -282,9 +283,9 @@ def write_model(
     """Write the readable model to ``path`` as an LP or MPS file (``fmt``: ``"lp"`` or
     ``"mps"``; default: from the file's suffix). Returns the format written.
 
-    The MPS file carries the objective sense (OBJSENSE); read it back with
-    ``pulp.LpProblem.fromMPS(path, sense=...)``, or give either file to HiGHS, CBC,
-    GLPK or a commercial solver.
+    The MPS file carries the objective sense (OBJSENSE); read it back into PuLP with
+    :func:`selector.portfolio.pulp_compat.read_mps` (PuLP's ``fromMPS`` ignores OBJSENSE),
+    or give either file to HiGHS, CBC, GLPK or a commercial solver.
     """
     fmt = (fmt or path.rsplit(".", 1)[-1]).lower()
     if fmt not in ("lp", "mps"):
@@ -320,15 +321,16 @@ def solve_pulp(
     if customize is not None:
         customize(prob, mapping)
     if solver == "cbc":
-        engine = pulp.COIN_CMD(path=cbc_path(), msg=False, timeLimit=float(time_limit),
+        engine = pulp.COIN_CMD(path=pulp_compat.cbc_path(), msg=False, timeLimit=float(time_limit),
                                gapRel=float(gap), threads=threads)
     elif solver == "highs":
         engine = pulp.HiGHS(msg=False, timeLimit=float(time_limit), gapRel=float(gap), threads=threads)
     else:
         raise ScenarioError(f"solver {solver!r} is not known; accepted: cbc, highs")
     try:
-        prob.solve(engine)
+        stats = prob.solve(engine)
     except pulp.PulpSolverError as exc:
         raise SolverError(f"{solver} failed: {exc}") from None
     wall = time.perf_counter() - t0
-    return read_pulp(scenario, prob, scores=scores, reference=reference, solver=solver, wall_seconds=wall)
+    return read_pulp(scenario, prob, scores=scores, reference=reference, solver=solver, wall_seconds=wall,
+                     stats=stats)

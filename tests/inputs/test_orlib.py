@@ -24,6 +24,7 @@ from selector.inputs import orlib
 from selector.inputs.orlib import KNOWN_OPTIMA, RESOLVED_HERE, ScpInstance, read_scp, scp_scenario
 from selector.inputs.scenario import scenario_from_frames
 from selector.portfolio import solve
+from selector.portfolio.pulp_compat import SOLUTION_OPTIMAL, cbc_path, solution_status
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "orlib-scp"
 SCP41 = SHARED / "scp41.txt"
@@ -65,8 +66,8 @@ def cbc_optimum(inst: ScpInstance, costs: np.ndarray) -> float:
     prob += pulp.lpSum(float(costs[j]) * x[j] for j in range(inst.n))
     for row in instance_rows(inst):
         prob += pulp.lpSum(x[j - 1] for j in row) >= 1
-    prob.solve(pulp.COIN_CMD(path=pulp.apis.coin_api.pulp_cbc_path, msg=False, timeLimit=120))
-    assert prob.sol_status == 1, prob.sol_status  # 1: proven optimal
+    stats = prob.solve(pulp.COIN_CMD(path=cbc_path(), msg=False, timeLimit=120))
+    assert solution_status(prob, stats) == SOLUTION_OPTIMAL  # proven optimal
     return float(pulp.value(prob.objective))
 
 

@@ -12,13 +12,13 @@ import numpy as np
 import pulp
 import pytest
 from hypothesis import HealthCheck, given, settings
-from portfolio_cases import PHASES
+from portfolio_cases import PHASES, Spec
 from test_rules import RuleCase, _loads, _scenario, rule_cases
 
 from selector.cli.main import main
 from selector.errors import ScenarioError
 from selector.portfolio import pulp_model, read_pulp, solve, write_model
-from selector.portfolio.solvers.cbc import cbc_path
+from selector.portfolio.pulp_compat import cbc_path, read_mps
 
 CBC = pulp.COIN_CMD(path=cbc_path(), msg=False)
 
@@ -45,7 +45,7 @@ def test_names_read_like_the_scenario() -> None:
         assert expected in names, sorted(names)
     assert "z_SI1_S_North_fin" in prob.variablesDict()
     # The rule row is what it says.
-    row = prob.get_constraint_by_name("rule_finance_sis")
+    row = next(c for c in prob.constraints() if c.name == "rule_finance_sis")
     assert {v.name for v in row} == {"x_SI1", "x_SI2"} and row.constant == -2
 
 
@@ -72,8 +72,8 @@ def test_solve_by_hand_and_read_back() -> None:
     scenario = _rich()
     prob, x = pulp_model(scenario)
     prob += x["D01"] >= 1, "keep_D01"
-    prob.solve(CBC)
-    result = read_pulp(scenario, prob, solver="cbc")
+    stats = prob.solve(CBC)
+    result = read_pulp(scenario, prob, solver="cbc", stats=stats)
     assert result.status == "optimal" and "D01" in result.selected
     assert result.rules and all(r["holds"] for r in result.rules)
 
@@ -102,12 +102,30 @@ def test_read_back_refuses_a_problem_of_another_scenario() -> None:
 def test_a_portfolio_breaking_the_scenario_is_refused() -> None:
     scenario = _rich()
     prob, _x = pulp_model(scenario)
-    prob.solve(CBC)
+    stats = prob.solve(CBC)
     for v in prob.variables():
         if v.name.startswith("x_"):
             v.varValue = 1.0  # everyone: over the budget
-    r = read_pulp(scenario, prob)
+    r = read_pulp(scenario, prob, stats=stats)
     assert r.status == "error" and "budget" in " ".join(r.explanation)
+
+
+def test_a_must_include_partner_in_no_row_reads_as_selected() -> None:
+    """Nothing to cover and nothing to pay: the must-include partner's variable is in no
+    row and not in the objective, so the solver never sees it; it reads as its lower
+    bound (1), not as 0 (which broke the must-include rule)."""
+    spec = Spec(objective="weighted_coverage", ids=["P0", "P1", "P2"], types=["reseller"] * 3,
+                tier=[1, 1, 1], cost=[0, 0, 0], score=[0.0] * 3, seg_ids=["S0", "S1", "S2"],
+                value=[0, 0, 0], named=[False] * 3,
+                covers=[(i, j) for i in range(3) for j in range(3)], budget=None, pools={},
+                must_include=[0], must_exclude=[], conflicts=[], cap=None, named_need=None,
+                default_need=None, supply=None, type_mix={})
+    scenario = spec.scenario()
+    prob, x = pulp_model(scenario)
+    stats = prob.solve(CBC)
+    assert x["P0"].varValue is None
+    r = read_pulp(scenario, prob, solver="cbc", stats=stats)
+    assert r.status == "optimal" and "P0" in r.selected, r.explanation
 
 
 AGREE = settings(max_examples=25, deadline=None, derandomize=True, phases=PHASES,
@@ -122,8 +140,8 @@ def test_pulp_model_by_cbc_agrees_with_the_fast_path(case: RuleCase) -> None:
         return
     fast = solve(scenario, gap=0.0, time_limit=20, seed=1)
     prob, _ = pulp_model(scenario)
-    prob.solve(CBC)
-    slow = read_pulp(scenario, prob, solver="cbc")
+    stats = prob.solve(CBC)
+    slow = read_pulp(scenario, prob, solver="cbc", stats=stats)
     if fast.status == "infeasible":
         assert slow.status == "infeasible"
         return
@@ -167,8 +185,8 @@ def test_plan_model_agrees_and_names_options(seed: int) -> None:
         assert any(c.name.startswith("one_level_") for c in prob.constraints())
     fast = solve(scenario.with_changes({"programme": {"stability": "none"}}) if ch.programme else scenario,
                  gap=0.0, time_limit=20, seed=1)
-    prob.solve(CBC)
-    slow = read_pulp(scenario, prob, solver="cbc")
+    stats = prob.solve(CBC)
+    slow = read_pulp(scenario, prob, solver="cbc", stats=stats)
     assert slow.status == fast.status, (slow.explanation, fast.explanation)
     if fast.status == "optimal":
         assert slow.objective == pytest.approx(fast.objective, rel=1e-6, abs=1e-6)
@@ -192,10 +210,11 @@ def test_mps_file_read_back_by_pulp_gives_the_same_optimum(teaching: Any, tmp_pa
     assert fast.status == "optimal"
     path = tmp_path / "model.mps"
     assert write_model(scenario, str(path)) == "mps"
-    _vars, prob = pulp.LpProblem.fromMPS(str(path), sense=pulp.LpMaximize)
-    prob.solve(CBC)
+    _vars, prob = read_mps(str(path))
+    assert prob.sense == pulp.LpMaximize
+    stats = prob.solve(CBC)
     assert pulp.value(prob.objective) == pytest.approx(fast.objective, rel=1e-6)
-    back = read_pulp(scenario, prob, solver="cbc")
+    back = read_pulp(scenario, prob, solver="cbc", stats=stats)
     assert back.status == "optimal"
     assert back.objective == pytest.approx(fast.objective, rel=1e-6)
 

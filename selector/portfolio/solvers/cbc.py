@@ -5,7 +5,6 @@ that dies with its parent, and its log read for the result line and the bound.""
 from __future__ import annotations
 
 import math
-import os
 import re
 import subprocess
 import sys
@@ -17,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from selector.errors import SolverError
+from selector.portfolio import pulp_compat
 from selector.portfolio.model import MipModel
 from selector.portfolio.solvers.base import Solved, SolveProgress, SolverState
 
@@ -66,12 +66,12 @@ def to_pulp(
     aux = [var(col_names[model.n_x + j], 0.0, 1.0, pulp.LpContinuous) for j in range(n_aux)]
     variables = xs + aux
     nz = np.flatnonzero(model.c)
-    prob += pulp.LpAffineExpression([(variables[j], float(model.c[j])) for j in nz], constant=float(constant))
+    prob += pulp_compat.affine_expression([(variables[j], float(model.c[j])) for j in nz], constant=float(constant))
     A = model.A.tocsr()
     for i in range(A.shape[0]):
         cols = A.indices[A.indptr[i] : A.indptr[i + 1]]
         vals = A.data[A.indptr[i] : A.indptr[i + 1]]
-        expr = pulp.LpAffineExpression([(variables[j], float(v)) for j, v in zip(cols, vals, strict=True)])
+        expr = pulp_compat.affine_expression([(variables[j], float(v)) for j, v in zip(cols, vals, strict=True)])
         lo, hi = model.row_lo[i], model.row_hi[i]
         label = f"r{i}" if row_names is None else row_names[i]
         if math.isfinite(lo) and math.isfinite(hi) and lo == hi:
@@ -92,22 +92,9 @@ _CBC_OBJ = re.compile(r"^Objective value:\s+(\S+)", re.M)
 _CBC_BOUND = re.compile(r"^(?:Lower|Upper) bound:\s+(\S+)", re.M)
 
 
-def cbc_path() -> str | None:
-    """The CBC binary: PuLP 3's bundled one, else ``cbc`` on the PATH (PuLP 4 with
-    ``pulp[cbc]`` installs it there)."""
-    import shutil
-
-    try:
-        from pulp.apis import coin_api
-    except ImportError:  # pragma: no cover - layout of another PuLP release
-        coin_api = None
-    bundled = getattr(coin_api, "pulp_cbc_path", None)
-    if bundled and os.path.exists(bundled):
-        return str(bundled)
-    found = shutil.which("cbc")
-    if found is None:
-        raise SolverError("CBC is not installed: pip install 'pulp[cbc]' or use solver='highs'")
-    return found
+def cbc_path() -> str:
+    """The CBC binary PuLP finds (:func:`selector.portfolio.pulp_compat.cbc_path`)."""
+    return pulp_compat.cbc_path()
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the forked child
@@ -160,10 +147,7 @@ class _SubprocessForCbc:
 
 
 def _patch_pulp_subprocess() -> None:
-    try:
-        from pulp.apis import coin_api
-    except ImportError:  # pragma: no cover - layout of another PuLP release
-        return
+    coin_api: Any = pulp_compat.cbc_command_module()
     if getattr(coin_api, "subprocess", None) is subprocess:
         coin_api.subprocess = _SubprocessForCbc()
 
@@ -208,13 +192,13 @@ def solve_cbc(
         # out however the solve ends (not left in /tmp by an interrupted one).
         solver.tmpDir = tmp
         try:
-            prob.solve(solver)
+            stats = prob.solve(solver)
         except pulp.PulpSolverError as exc:
             raise SolverError(f"CBC failed: {exc}") from None
         text = log.read_text(errors="replace") if log.exists() else ""
     result = _CBC_RESULT.search(text)
     said = result.group(1).strip().lower() if result else ""
-    sol_status = int(getattr(prob, "sol_status", 0))
+    sol_status = pulp_compat.solution_status(prob, stats)
     values = np.array([v.varValue if v.varValue is not None else 0.0 for v in variables[: model.n_x]])
     x = values > 0.5
     obj_m = _CBC_OBJ.search(text)
@@ -222,7 +206,7 @@ def solve_cbc(
     bound_m = _CBC_BOUND.search(text)
     bound = float(bound_m.group(1)) if bound_m else None
     state = next((s for word, s in RESULT.items() if word in said), None)
-    if state == "infeasible" or pulp.LpStatus.get(prob.status) == "Infeasible":
+    if state == "infeasible" or pulp_compat.problem_status(prob, stats) == pulp_compat.STATUS_INFEASIBLE:
         return Solved("infeasible", None, None, None)
     if state == "optimal" and sol_status == 1:
         return Solved("optimal", x, obj, obj if bound is None else bound)
