@@ -383,6 +383,7 @@ class CutLoop:
         h.cbMipInterrupt.subscribe(self._interrupt)
         if opts.node_limit is not None:
             h.setOptionValue("mip_max_nodes", int(opts.node_limit))
+        retried = False
         while True:
             left = self.deadline - time.perf_counter()
             # A search that cannot finish its root LP (solved from scratch, as the first LP
@@ -406,6 +407,15 @@ class CutLoop:
             self._read_run(ms)
             if status is None:
                 break
+            said = float(h.getInfo().objective_function_value)
+            if (not self.pending and not retried and ms == hs.HighsModelStatus.kOptimal
+                    and said > self.best + max(opts.gap, CUT_TOL) * max(abs(self.best), 1.0)):
+                # HiGHS has been seen to prove a value after its presolve and hand back
+                # another portfolio (the start it was given): search once more without
+                # its presolve, so the portfolio it values is the one it returns
+                retried = True
+                h.setOptionValue("presolve", "off")
+                continue
             if not self.pending:
                 break
             if math.isfinite(self.bound) and self.bound - self.best <= max(opts.gap, 1e-9) * max(abs(self.best), 1e-9):

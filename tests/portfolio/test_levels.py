@@ -9,7 +9,8 @@ selector/inputs/programme.py and selector/portfolio/levels.py, not from selector
 - an active partner costs its tier's annual cost (``fixed + share x cost`` or a partner
   column); a recruited prospect adds its recruit cost, an exited current partner costs
   its exit cost; all of it within the budget (and within a pool, for the pool's partners);
-- a tier holds at most ``max_share`` of the active partners and at most ``max_count``;
+- a tier holds at most ``max_share`` of today's partners (a count; of the active partners when
+  nobody is a partner today) and at most ``max_count``;
 - at most ``max_exits`` current partners leave, at most ``max_recruits`` prospects join;
 - with ``keep_named_accounts`` (the default), a named account covered today by current
   partners keeps at least one of them (at any tier);
@@ -26,6 +27,7 @@ Cases come from fixed seeds, so CI runs the same channels every time.
 from __future__ import annotations
 
 import itertools
+import math
 import random
 from dataclasses import dataclass, field
 from typing import Any
@@ -209,9 +211,13 @@ class Channel:
         if any(active[a] and active[b] for a, b in self.conflicts):
             out.append("conflict")
         n_active = sum(active)
+        n_today = sum(1 for p in range(n) if current[p])
         for k, t in enumerate(self.tiers):
             at = sum(1 for lv in levels if lv == k)
-            if t.max_share is not None and at > t.max_share * n_active + TOL:
+            # a share of today's partners (a count for the year); of the active ones
+            # when nobody is a partner today
+            base = n_today if n_today else n_active
+            if t.max_share is not None and at > math.floor(t.max_share * base + 1e-9) + TOL:
                 out.append(f"max_share {t.name}")
             if t.max_count is not None and at > t.max_count:
                 out.append(f"max_count {t.name}")
