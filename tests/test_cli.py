@@ -159,11 +159,13 @@ def test_weights_text_names_the_judgment_to_revise(capsys):
     assert "revise" in out
 
 
-def test_scores_json_has_a_score_and_tier_per_partner(capsys):
+def test_scores_json_has_a_score_and_score_band_per_partner(capsys):
     assert main(["scores", "--json", str(REPO / "scenarios" / "teaching.toml")]) == 0
     data = json.loads(capsys.readouterr().out)
     assert len(data["partners"]) == 12
-    assert {p["tier"] for p in data["partners"]} <= {"gold", "silver", "standard", "exit"}
+    assert {p["band"] for p in data["partners"]} <= {"gold", "silver", "standard", "exit"}
+    assert sum(data["bands"].values()) == 12
+    assert "tier" not in data["partners"][0]  # a score band is not a programme tier
     assert all(0.0 <= p["score"] <= 1.0 for p in data["partners"])
     ranks = [p["rank"] for p in data["partners"]]
     assert ranks == sorted(ranks)

@@ -266,10 +266,10 @@ def _cmd_scores(args: argparse.Namespace) -> int:
             {
                 "scenario": scenario.name,
                 "partners": [
-                    {"id": str(pid), **{k: row[k] for k in ("name", "type", "score", "tier", "rank")}}
+                    {"id": str(pid), **{k: row[k] for k in ("name", "type", "score", "band", "rank")}}
                     for pid, row in table.iterrows()
                 ],
-                "tiers": {str(k): int(v) for k, v in scores.tier.value_counts().items()},
+                "bands": {str(k): int(v) for k, v in scores.band.value_counts().items()},
             }
         )
         return 0
@@ -279,7 +279,7 @@ def _cmd_scores(args: argparse.Namespace) -> int:
 
 
 def _add_scores(sub: Any) -> None:
-    p = sub.add_parser("scores", help="partner scores and programme tiers")
+    p = sub.add_parser("scores", help="partner scores and score bands (ranks of the scores)")
     p.add_argument("scenario", help="scenario TOML file")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=_cmd_scores)

@@ -3,6 +3,7 @@
 A scenario is a TOML file that points at its data tables (paths relative to itself)::
 
     name = "FY27 baseline"
+    currency = "EUR"                            # optional: ISO 4217 code of every amount
     model = "../models/partner-selection.toml"  # criteria model (optional, see below)
     partners = "vendor/partners.csv"            # .csv or .xlsx
     segments = "vendor/segments.csv"
@@ -27,7 +28,7 @@ A scenario is a TOML file that points at its data tables (paths relative to itse
     tier2_needs_distributor = true              # default: true when a supply table is given
     conflict_shared_value = 2_000_000           # also forbid pairs sharing segments worth more
 
-    [tiers]                                     # programme tiers by score rank
+    [tiers]                                     # score bands by score rank
     gold = 0.10                                 # top 10 %
     silver = 0.30                               # up to the top 30 %
     exit = 0.10                                 # bottom 10 %
@@ -92,6 +93,7 @@ import scipy.sparse as sp
 
 from selector.errors import ScenarioError
 from selector.inputs.criteria import CriteriaModel, load_model
+from selector.inputs.currency import read_currency
 from selector.inputs.programme import (
     CHANNEL_COLUMNS,
     Programme,
@@ -179,6 +181,7 @@ class Scenario:
     coverage_given: bool = field(default=False)
     programme: Programme | None = None
     rules: tuple[Rule, ...] = ()
+    currency: str | None = None  # ISO 4217 code of every amount, when the file names one
 
     # --- pickling (worker processes) ---------------------------------------------------
     def __getstate__(self) -> dict[str, Any]:
@@ -476,6 +479,7 @@ def _assemble(
         coverage_given=coverage_given,
         programme=programme,
         rules=rules,
+        currency=read_currency(config, file),
     )
 
 
