@@ -191,6 +191,48 @@ def test_map_from_a_solve_result(tmp_path, capsys):
     assert "Single points of failure" in capsys.readouterr().out
 
 
+def test_version_comes_from_the_installed_package(capsys) -> None:
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert stop.value.code == 0
+    assert capsys.readouterr().out.strip() == f"selector {version('selector')}"
+
+
+def test_solve_text_leads_with_the_status_and_the_plan(capsys):
+    assert main(["solve", str(REPO / "scenarios" / "teaching-plan.toml")]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[0].startswith("Status     optimal (proven optimal)")
+    # Counts read in words (the explanation lines come from the optimizer).
+    assert not [line for line in lines if "(s)" in line and not line.startswith("  - ")]
+    plan = next(k for k, line in enumerate(lines) if line.startswith("Plan       "))
+    assert plan < 12 and "changes from today" in lines[plan]
+    assert lines[plan + 3].startswith("Exit (")  # the actions right after the summary
+
+
+def test_infeasible_solve_says_so_first(tmp_path, capsys):
+    cut = tmp_path / "cut.toml"
+    cut.write_text(f'extends = "{(REPO / "scenarios" / "teaching.toml").as_posix()}"\n'
+                   "[budget]\ntotal = 480_000\n", encoding="utf-8")
+    assert main(["solve", str(cut)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("Status     infeasible (no portfolio keeps every rule)")
+    assert any("the total budget" in line for line in out)
+    assert not any(line.startswith("Selected") for line in out)
+
+
+def test_solve_json_names_the_currency(tmp_path, capsys):
+    priced = tmp_path / "priced.toml"
+    priced.write_text(f'extends = "{(REPO / "scenarios" / "teaching.toml").as_posix()}"\n'
+                      'currency = "EUR"\n', encoding="utf-8")
+    assert main(["solve", "--json", str(priced)]) == 0
+    assert json.loads(capsys.readouterr().out)["currency"] == "EUR"
+    assert main(["solve", str(priced)]) == 0
+    assert "Cost       EUR 600,000 of EUR 600,000" in capsys.readouterr().out
+
+
 def test_python_dash_m_selector_help() -> None:
     """``python -m selector`` (selector/__main__.py) runs the same command line."""
     import subprocess
