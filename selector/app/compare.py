@@ -48,6 +48,7 @@ __all__ = [
     "membership_changes",
     "page",
     "plan_actions",
+    "plan_actions_display",
     "plan_differences",
     "with_new_whatifs",
 ]
@@ -146,17 +147,17 @@ def page() -> None:
     if actions is not None:
         st.subheader("Plans from today's channel")
         st.dataframe(
-            actions,
+            plan_actions_display(actions),
             width="stretch",
             column_config={
-                "_index": st.column_config.TextColumn("Scenario", width="large"),
-                **{a: st.column_config.NumberColumn(a.capitalize()) for a in PLAN_ACTIONS},
-                "one_off_cost": st.column_config.NumberColumn(
-                    money_header("One-off cost", cur), format="localized"
-                ),
-                "value_change": st.column_config.NumberColumn("Value vs today", format="%+.1f%%"),
+                "_index": st.column_config.TextColumn("Scenario", width=270),
+                **{a: st.column_config.TextColumn(a.capitalize()) for a in PLAN_ACTIONS},
+                "one_off_cost": st.column_config.TextColumn(money_header("One-off cost", cur)),
+                "value_change": st.column_config.TextColumn("Value vs today"),
             },
         )
+        if actions.isna().any(axis=None):
+            st.caption("—: no plan (no portfolio keeps every rule).")
     diff = plan_differences([(label, r) for label, _scn, r in scenarios])
     if diff is not None:
         st.markdown("**Partners proposed at different programme tiers**")
@@ -172,6 +173,8 @@ def page() -> None:
     moves = membership_changes([(label, scn, r) for label, scn, r in scenarios])
     if not base_r.feasible:
         st.caption(f"**{base_label}** has no portfolio: pick a baseline that has one.")
+    elif not any(r.feasible for _label, _scn, r in scenarios[1:]):
+        st.caption("No other scenario has a portfolio to set against the baseline.")
     elif moves.empty:
         st.caption("Every scenario selects the same partners as the baseline.")
     else:
@@ -426,6 +429,21 @@ def compare_display(table: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(index=table.index)
     for column, kind in kinds.items():
         out[column] = [cell(v, kind) for v in table[column].astype(object)]
+    return out
+
+
+def plan_actions_display(actions: pd.DataFrame) -> pd.DataFrame:
+    """:func:`plan_actions` as the page reads it: counts, exact money and a signed
+    per cent, "—" for a scenario without a plan."""
+    out = pd.DataFrame(index=actions.index)
+    for column in actions.columns:
+        values = actions[column].astype(object)
+        if column == "one_off_cost":
+            out[column] = [money(v) if pd.notna(v) else "—" for v in values]
+        elif column == "value_change":
+            out[column] = [f"{float(v):+.1f} %" if pd.notna(v) else "—" for v in values]
+        else:
+            out[column] = [f"{int(v):,}" if pd.notna(v) else "—" for v in values]
     return out
 
 

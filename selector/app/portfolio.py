@@ -697,7 +697,7 @@ def plan_column_config(currency: str | None) -> dict[str, Any]:
         "exit_band": st.column_config.CheckboxColumn(
             "Exit band", help="In the exit band of the score ranking.", width=75
         ),
-        "reason": st.column_config.TextColumn("Reason", width=150),
+        "reason": st.column_config.TextColumn("Reason", width=110),
     }
 
 

@@ -16,10 +16,18 @@ import streamlit as st
 
 from selector import SelectorError
 from selector.app.workspace_shared import app_store, changes_words, open_whatif, user_name
-from selector.store import Store
+from selector.display import money
+from selector.store import RunRecord, Store
 from selector.store.compare import diff_runs
 
-__all__ = ["page"]
+__all__ = ["RUN_STATUS", "page", "runs_table"]
+
+RUN_STATUS = {
+    "optimal": "Proven optimal",
+    "time_limit": "Best found in the time limit",
+    "infeasible": "Infeasible",
+    "error": "Solver error",
+}
 
 
 def _when(value: Any) -> str:
@@ -76,16 +84,40 @@ def whatif_section(store: Store) -> None:
         width="stretch",
         column_config={
             "id": st.column_config.NumberColumn("Id", width=50),
+            "what-if": st.column_config.TextColumn("What-if", width=200),
             "version": st.column_config.NumberColumn("Version", width=70),
+            "saved by": "Saved by",
+            "when": "When",
             "changes": st.column_config.TextColumn("Changes", width="large"),
-            "edited judgments": st.column_config.NumberColumn("Edited judgments", width=80),
+            "edited judgments": st.column_config.NumberColumn(
+                "Judgments", width=90, help="Criteria judgments edited in this what-if."
+            ),
             "run": st.column_config.NumberColumn("Run", width=50),
+            "note": "Note",
         },
     )
     labels = {r.id: f"{r.name} v{r.version} · {r.author}, {_when(r.created_at)}" for r in rows}
     c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
     pick = c1.selectbox("Open a saved what-if", list(labels), format_func=labels.__getitem__)
     c2.button("Open what-if", on_click=_open, args=(store, pick), icon=":material/folder_open:")
+
+
+def runs_table(runs: list[RunRecord]) -> pd.DataFrame:
+    """Saved runs as the page reads them: exact numbers, "—" where a run has no
+    portfolio (an infeasible run has no cost, objective, gap or partners)."""
+    rows = []
+    for r in runs:
+        has = r.status in ("optimal", "time_limit")
+        cost = r.result.get("cost")
+        rows.append(
+            {"id": r.id, "label": r.label, "saved by": r.author, "when": _when(r.created_at),
+             "status": RUN_STATUS.get(r.status, r.status),
+             "objective": f"{r.objective:,.0f}" if has and r.objective is not None else "—",
+             "gap": f"{max(r.gap, 0.0):.2%}" if has and r.gap is not None else "—",
+             "cost": money(cost) if has and cost is not None else "—",
+             "partners": f"{len(r.selected):,}" if has else "—"}
+        )
+    return pd.DataFrame(rows)
 
 
 def runs_section(store: Store) -> None:
@@ -95,23 +127,20 @@ def runs_section(store: Store) -> None:
         st.info("No saved runs yet: saving a what-if saves its portfolio as a run.",
                 icon=":material/inbox:")
         return
-    table = pd.DataFrame(
-        [
-            {"id": r.id, "label": r.label, "saved by": r.author, "when": _when(r.created_at),
-             "status": r.status, "objective": r.objective, "gap": r.gap,
-             "cost": r.result.get("cost"), "partners": len(r.selected)}
-            for r in runs
-        ]
-    )
     st.dataframe(
-        table,
+        runs_table(runs),
         hide_index=True,
         width="stretch",
         column_config={
             "id": st.column_config.NumberColumn("Id", width=50),
-            "objective": st.column_config.NumberColumn("Objective", format="localized"),
-            "gap": st.column_config.NumberColumn("Gap", format="percent"),
-            "cost": st.column_config.NumberColumn("Cost", format="localized"),
+            "label": st.column_config.TextColumn("Label", width=200),
+            "saved by": "Saved by",
+            "when": "When",
+            "status": st.column_config.TextColumn("Status", width=170),
+            "objective": "Objective",
+            "gap": "Gap",
+            "cost": "Cost",
+            "partners": "Partners",
         },
     )
     if len(runs) < 2:

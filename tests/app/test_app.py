@@ -346,6 +346,7 @@ def test_compare_an_infeasible_what_if_says_so(monkeypatch) -> None:
     assert current["added"] == "—" and current["dropped"] == "—"
     assert "no portfolio keeps every rule" in texts(at.markdown)
     assert "has no portfolio" in texts(at.caption)
+    assert "Every scenario selects the same partners" not in texts(at.caption)
 
 
 def test_compare_table_and_display_of_an_infeasible_baseline() -> None:
@@ -412,7 +413,7 @@ def test_compare_shows_plan_actions_and_differences(monkeypatch) -> None:
     assert list(actions.index) == scenarios
     assert {"exit", "demote", "promote", "recruit", "keep", "stay out"} <= set(actions.columns)
     # Every partner has exactly one action in each plan.
-    counts = actions[["exit", "demote", "promote", "recruit", "keep", "stay out"]]
+    counts = actions[["exit", "demote", "promote", "recruit", "keep", "stay out"]].astype(int)
     assert (counts.sum(axis=1) == 12).all()
     diff = at.dataframe[2].value
     assert list(diff.columns) == ["name", *scenarios]
@@ -520,3 +521,17 @@ def test_rule_editor_names_bad_rules_and_infeasible_ones(monkeypatch) -> None:
     assert "Rule 'bad' is left out" in errors and "where.colour" in errors
     assert "No portfolio keeps every rule" in texts(at.warning)
     assert "'all-fin' (All finance value at full score)" in "\n".join(m.value for m in at.markdown)
+
+
+def test_plan_actions_of_a_scenario_without_a_plan_read_as_dashes() -> None:
+    import pandas as pd
+
+    from selector.app.compare import plan_actions_display
+
+    actions = pd.DataFrame(
+        {"exit": [3, None], "one_off_cost": [63_000.0, None], "value_change": [1.23, None]},
+        index=["plan", "infeasible"],
+    )
+    shown = plan_actions_display(actions)
+    assert list(shown.loc["plan"]) == ["3", "63,000", "+1.2 %"]
+    assert list(shown.loc["infeasible"]) == ["—", "—", "—"]
