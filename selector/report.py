@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import tomli_w
 
+from selector.display import money_header
 from selector.safe_output import (
     FORMULA_PREFIXES,
     is_number_like,
@@ -36,8 +37,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FORMULA_PREFIXES",
+    "MONEY_COLUMNS",
     "exit_band_selected",
     "judgment_warning",
+    "money_headers",
     "neutralize",
     "neutralize_frame",
     "plan_flow_dot",
@@ -173,6 +176,23 @@ def portfolio_table(
     )
     columns = [c for c in PORTFOLIO_COLUMNS if c != "programme_tier" or result.plan is not None]
     return table.loc[:, columns]
+
+
+#: Columns of amounts paid, named with the scenario's currency in an export.
+MONEY_COLUMNS = ("cost", "one_off_cost", "annual_cost", "entry_budget", "used", "cap", "budget")
+
+
+def money_headers(table: pd.DataFrame, currency: str | None) -> pd.DataFrame:
+    """``table`` with its money columns named with the currency (``cost (CNY)``), for
+    an export; unchanged without a currency.
+
+    >>> list(money_headers(pd.DataFrame({"name": ["A"], "cost": [5.0]}), "EUR").columns)
+    ['name', 'cost (EUR)']
+    """
+    if not currency:
+        return table
+    named = {c: money_header(c, currency) for c in MONEY_COLUMNS if c in table.columns}
+    return table.rename(columns=named)
 
 
 def exit_band_selected(table: pd.DataFrame) -> list[str]:

@@ -231,6 +231,14 @@ def test_solve_json_names_the_currency(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)["currency"] == "EUR"
     assert main(["solve", str(priced)]) == 0
     assert "Cost       EUR 600,000 of EUR 600,000" in capsys.readouterr().out
+    # Exports name it too: the money columns' headers and the summary.
+    import pandas as pd
+
+    xlsx = tmp_path / "out.xlsx"
+    assert main(["solve", str(priced), "--xlsx", str(xlsx)]) == 0
+    sheets = pd.read_excel(xlsx, sheet_name=None)
+    assert sheets["summary"]["currency"].tolist() == ["EUR"]
+    assert {"used (EUR)", "cap (EUR)"} <= set(sheets["pools"].columns)
 
 
 def test_python_dash_m_selector_help() -> None:

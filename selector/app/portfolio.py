@@ -18,6 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from selector import PortfolioResult, Scenario, SelectorError
+from selector.app.programme_editor import programme_editor
 from selector.app.shared import (
     AUTO_SOLVE_MAX_PARTNERS,
     PLAN_ACTIONS,
@@ -47,6 +48,7 @@ from selector.inputs.scenario import check_rules
 from selector.inputs.scenario_rules import ROW_COLUMNS, RULE_KINDS, rule_rows, rules_from_rows
 from selector.report import (
     exit_band_selected,
+    money_headers,
     plan_flow_dot,
     portfolio_table,
     scenario_toml_bytes,
@@ -57,8 +59,6 @@ from selector.store import default_author
 
 __all__ = [
     "EXACT_TIME_LIMITS",
-    "MONEY_COLUMNS",
-    "money_headers",
     "page",
     "render_plan",
     "render_result",
@@ -69,8 +69,6 @@ __all__ = [
 EXACT_TIME_LIMITS = (5, 10, 30, 60)
 # Shown open in the plan by action (keep and stay out start closed).
 PLAN_CHANGES = frozenset({"exit", "demote", "promote", "recruit"})
-# Columns of amounts paid (named with the scenario's currency in exports).
-MONEY_COLUMNS = ("cost", "one_off_cost", "annual_cost", "entry_budget", "used", "cap", "budget")
 # Column widths (pixels) that fit their longest value, and a table in the page's width
 # at 1,400 px; a reason longer than its column is read in full by clicking its row.
 ID_WIDTH = 70
@@ -236,14 +234,6 @@ def save_form(base: Scenario, s: Scenario, final: PortfolioResult) -> None:
     )
 
 
-def money_headers(table: pd.DataFrame, currency: str | None) -> pd.DataFrame:
-    """An export's money columns named with the currency (``cost (CNY)``)."""
-    if not currency:
-        return table
-    named = {c: money_header(c, currency) for c in MONEY_COLUMNS if c in table.columns}
-    return table.rename(columns=named)
-
-
 def workbook_sheets(
     s: Scenario, r: PortfolioResult, table: pd.DataFrame, reasons: pd.DataFrame
 ) -> dict[str, pd.DataFrame]:
@@ -336,6 +326,7 @@ def portfolio_controls(base: Scenario) -> None:
             placeholder="No partner ruled out",
         )
     rules_editor(base)
+    programme_editor(base)
 
 
 RULE_HELP = (

@@ -399,6 +399,9 @@ def portfolio_changes(base: Scenario) -> dict[str, Any]:
     rules = setting(f"{fp}:rules", None)
     if rules is not None and rules != list(base.config.get("rules", [])):
         changes["rules"] = rules
+    programme = setting(f"{fp}:programme", None)
+    if programme:
+        changes["programme"] = programme
     return changes
 
 

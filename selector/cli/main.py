@@ -135,11 +135,12 @@ def _add_solve(sub: Any) -> None:
 
 def _export(result: Any, *, csv: str | None, xlsx: str | None, currency: str | None) -> None:
     """Write the result's tables, each through a temporary file moved into place, so an
-    interrupted run never leaves half a file. The summary names the currency."""
-    from selector.report import to_csv_bytes, to_xlsx_bytes
+    interrupted run never leaves half a file. The summary names the currency, and so do
+    the money columns' headers when the scenario gives one."""
+    from selector.report import money_headers, to_csv_bytes, to_xlsx_bytes
     from selector.safe_output import write_bytes_atomic
 
-    tables = result.to_frame()
+    tables = {k: money_headers(v, currency) for k, v in result.to_frame().items()}
     tables["summary"] = tables["summary"].assign(currency=currency or "")
     outputs: list[tuple[str | None, Callable[[], bytes]]] = [
         (csv, lambda: to_csv_bytes(tables.get("plan", tables["selected"]), index=False)),

@@ -392,7 +392,7 @@ def test_portfolio_shows_the_plan_from_todays_channel(monkeypatch) -> None:
     flow = at.get("graphviz_chart")
     assert flow and "digraph plan" in flow[0].proto.spec
     # The plan by action: changes first and open, keep and stay out closed.
-    labels = [e.label for e in at.expander if not e.label.startswith("Rules (")]
+    labels = [e.label for e in at.expander if not e.label.startswith(("Rules (", "Programme:"))]
     shown = [
         a for a in ("exit", "demote", "promote", "recruit", "keep", "stay out") if counts.get(a)
     ]
