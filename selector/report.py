@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import tomli_w
 
-from selector.display import money_header
+from selector.display import money_header, plural
 from selector.safe_output import (
     FORMULA_PREFIXES,
     is_number_like,
@@ -294,7 +294,7 @@ def plan_flow_dot(plan: pd.DataFrame, levels: Sequence[str] | None = None) -> st
         for level, nid in zip(column, ids, strict=True):
             n = int(counts.get(level, 0))
             style = ', style="rounded,dashed", fillcolor=white' if level == PLAN_OUT else ""
-            label = _dot_quote(f"{level}\n{n} partner{'s' if n != 1 else ''}")
+            label = _dot_quote(f"{level}\n{plural(n, 'partner')}")
             lines.append(f"    {nid} [label={label}{style}];")
         # Invisible links keep each column in order, top to bottom.
         lines.append("    " + " -> ".join([f"{prefix}h", *ids]) + " [style=invis];")

@@ -66,7 +66,7 @@ def page() -> None:
     opts = compare_options(store, saved)
     ss = state()
     labels = [label for label in opts if label.startswith(WHATIF)]
-    mine = [whatif_label(rec) for rec in saved if rec.id in ss["whatif_results"]]
+    mine = [whatif_label(rec) for rec in reversed(saved) if rec.id in ss["whatif_results"]]
     default = [CURRENT, *(mine or ["Current, budget +20 %"])]
     pick = ss["store"].get("compare_pick")
     seen = ss.get("compare_seen")
