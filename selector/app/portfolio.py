@@ -455,12 +455,12 @@ def render_result(s: Scenario, r: PortfolioResult) -> None:
             "cost": st.column_config.NumberColumn(
                 money_header("Base cost" if r.plan is not None else "Cost", cur),
                 format="localized",
-                width=95,
+                width=115 if cur else 95,
             ),
             "score": st.column_config.ProgressColumn(
                 "Score", min_value=0.0, max_value=1.0, format="%.2f", width=90
             ),
-            "reason": st.column_config.TextColumn("Why it is in", width=215),
+            "reason": st.column_config.TextColumn("Why it is in", width=195 if cur else 215),
         },
     )
     exits = exit_band_selected(table)

@@ -192,9 +192,11 @@ def programme_editor(base: Scenario) -> None:
                 },
             )
         )
-        new_tiers = _records(
+        # The cost column only where a tier is priced by a partner column.
+        shown = [c for c in TIER_COLUMNS if c != "cost_column" or any(r.get(c) for r in tiers)]
+        edited = _records(
             st.data_editor(
-                pd.DataFrame(tiers, columns=list(TIER_COLUMNS)),
+                pd.DataFrame(tiers, columns=shown),
                 key=f"w:{fp}:programme_tiers:{_version(tiers)}",
                 hide_index=True,
                 width="stretch",
@@ -227,6 +229,7 @@ def programme_editor(base: Scenario) -> None:
                 },
             )
         )
+        new_tiers = [{**old, **new} for old, new in zip(tiers, edited, strict=True)]
         if new_limits != limits or new_tiers != tiers:
             store[f"{fp}:programme_limits"] = new_limits
             store[f"{fp}:programme_tiers"] = new_tiers
