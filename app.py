@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from selector.app.shared import sidebar_summary
+from selector.app.shared import page_style, sidebar_summary
 
 __all__ = ["PAGES", "main"]
 
@@ -44,6 +44,7 @@ def main() -> None:
     old_link = st.query_params.get("page")
     if old_link in pages:
         st.switch_page(pages[old_link])
+    page_style()
     sidebar_summary()
     current.run()
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import tomli_w
 
+from selector.display import money_header, plural
 from selector.safe_output import (
     FORMULA_PREFIXES,
     is_number_like,
@@ -36,8 +37,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FORMULA_PREFIXES",
-    "exit_tier_selected",
+    "MONEY_COLUMNS",
+    "exit_band_selected",
     "judgment_warning",
+    "money_headers",
     "neutralize",
     "neutralize_frame",
     "plan_flow_dot",
@@ -47,7 +50,7 @@ __all__ = [
     "to_xlsx_bytes",
 ]
 
-PORTFOLIO_COLUMNS = ("name", "type", "tier", "cost", "score", "reason")
+PORTFOLIO_COLUMNS = ("name", "type", "programme_tier", "score_band", "cost", "score", "reason")
 
 # Characters openpyxl refuses in cells (XML 1.0 control characters other than tab, LF, CR).
 _ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -117,35 +120,39 @@ def portfolio_table(
     result: PortfolioResult,
     *,
     scores: pd.Series | None = None,
-    tiers: pd.Series | None = None,
+    bands: pd.Series | None = None,
     reasons: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """The selected partners: ``name, type, tier, cost, score, reason`` by partner id.
+    """The selected partners: ``name, type, programme_tier, score_band, cost, score,
+    reason`` by partner id.
 
-    ``tier`` is the programme tier (gold / silver / standard / exit) and ``score`` the
-    partner score, both from :func:`selector.scoring.score_partners` unless given;
-    ``reason`` comes from :func:`selector.portfolio.explain_partners` unless its table
-    is given as ``reasons``. Rows follow the order of ``result.selected``. A scenario
-    that cannot be scored (no criteria model, no score column) gets empty scores/tiers.
+    ``programme_tier`` is the level the plan proposes in the vendor's programme (only
+    for a plan from today's channel: a blank-sheet portfolio has no such column);
+    ``score_band`` the rank band of the partner's score (gold / silver / standard /
+    exit) and ``score`` the score, both from :func:`selector.scoring.score_partners`
+    unless given; ``reason`` comes from :func:`selector.portfolio.explain_partners`
+    unless its table is given as ``reasons``. Rows follow the order of
+    ``result.selected``. A scenario that cannot be scored (no criteria model, no score
+    column) gets empty scores and bands.
     """
     from selector.errors import SelectorError
     from selector.portfolio import explain_partners
     from selector.scoring import score_partners
 
     ids = [pid for pid in result.selected if pid in scenario.partners.index]
-    if scores is None or tiers is None:
+    if scores is None or bands is None:
         try:
             scored = score_partners(scenario)
             scores = scored.score if scores is None else scores
-            tiers = scored.tier if tiers is None else tiers
+            bands = scored.band if bands is None else bands
         except SelectorError:
             scores = (
                 pd.Series(float("nan"), index=scenario.partners.index) if scores is None else scores
             )
-            tiers = (
+            bands = (
                 pd.Series(None, index=scenario.partners.index, dtype=object)
-                if tiers is None
-                else tiers
+                if bands is None
+                else bands
             )
     if reasons is None:
         reasons = explain_partners(scenario, result)
@@ -155,22 +162,45 @@ def portfolio_table(
         {
             "name": partners["name"].reindex(index).astype(str),
             "type": partners["type"].reindex(index).astype(str),
-            "tier": tiers.reindex(index).astype(object),
+            "programme_tier": (
+                result.plan["proposed"].reindex(index).astype(object)
+                if result.plan is not None
+                else pd.Series(None, index=index, dtype=object)
+            ),
+            "score_band": bands.reindex(index).astype(object),
             "cost": partners["cost"].reindex(index).astype(float),
             "score": scores.reindex(index).astype(float),
             "reason": reasons["reason"].reindex(index).astype(object),
         },
         index=index,
     )
-    return table.loc[:, list(PORTFOLIO_COLUMNS)]
+    columns = [c for c in PORTFOLIO_COLUMNS if c != "programme_tier" or result.plan is not None]
+    return table.loc[:, columns]
 
 
-def exit_tier_selected(table: pd.DataFrame) -> list[str]:
-    """Ids of the selected partners (rows of :func:`portfolio_table`) whose programme
-    tier by score is ``exit``: in the portfolio although their score says leave."""
-    if "tier" not in table.columns:
+#: Columns of amounts paid, named with the scenario's currency in an export.
+MONEY_COLUMNS = ("cost", "one_off_cost", "annual_cost", "entry_budget", "used", "cap", "budget")
+
+
+def money_headers(table: pd.DataFrame, currency: str | None) -> pd.DataFrame:
+    """``table`` with its money columns named with the currency (``cost (CNY)``), for
+    an export; unchanged without a currency.
+
+    >>> list(money_headers(pd.DataFrame({"name": ["A"], "cost": [5.0]}), "EUR").columns)
+    ['name', 'cost (EUR)']
+    """
+    if not currency:
+        return table
+    named = {c: money_header(c, currency) for c in MONEY_COLUMNS if c in table.columns}
+    return table.rename(columns=named)
+
+
+def exit_band_selected(table: pd.DataFrame) -> list[str]:
+    """Ids of the selected partners (rows of :func:`portfolio_table`) in the ``exit``
+    score band: in the portfolio although their score says leave."""
+    if "score_band" not in table.columns:
         return []
-    return [str(pid) for pid in table.index[table["tier"].astype(str) == "exit"]]
+    return [str(pid) for pid in table.index[table["score_band"].astype(str) == "exit"]]
 
 
 def judgment_warning(weights: Any, labels: Mapping[str, str] | None = None) -> str | None:
@@ -264,7 +294,7 @@ def plan_flow_dot(plan: pd.DataFrame, levels: Sequence[str] | None = None) -> st
         for level, nid in zip(column, ids, strict=True):
             n = int(counts.get(level, 0))
             style = ', style="rounded,dashed", fillcolor=white' if level == PLAN_OUT else ""
-            label = _dot_quote(f"{level}\n{n} partner{'s' if n != 1 else ''}")
+            label = _dot_quote(f"{level}\n{plural(n, 'partner')}")
             lines.append(f"    {nid} [label={label}{style}];")
         # Invisible links keep each column in order, top to bottom.
         lines.append("    " + " -> ".join([f"{prefix}h", *ids]) + " [style=invis];")

@@ -1,4 +1,4 @@
-"""Partner scores, programme tiers and the positioning matrix.
+"""Partner scores, score bands and the positioning matrix.
 
 A partner's score (0..1) is the sum over leaf criteria of the leaf's global AHP
 weight times the partner's normalized value on that criterion. Normalization is the
@@ -8,8 +8,11 @@ criteria model's choice per leaf:
 * ``ratio``   -- x / max (cost: min / x), the "ratio to the best";
 * ``scale``   -- (x - low) / (high - low) on a rating scale such as 1..5 (cost: reversed).
 
-Scores place partners in programme tiers by rank (default, after the sources: gold =
-top 10 %, silver = up to the top 30 %, exit = bottom 10 %, standard the rest).
+Scores place partners in *score bands* by rank (default, after the sources: gold =
+top 10 %, silver = up to the top 30 %, exit = bottom 10 %, standard the rest; the
+scenario's ``[tiers]`` table sets the shares). A score band is a rank from the criteria
+scores, not a partner's *programme tier* (its level in the vendor's programme today,
+the partner table's ``tier`` column, or the level a plan proposes).
 """
 
 from __future__ import annotations
@@ -27,18 +30,18 @@ from selector.inputs.criteria import ROOT, CriteriaModel, Criterion, JudgmentSet
 from selector.inputs.scenario import Scenario, TierRule
 
 __all__ = [
+    "BANDS",
     "QUADRANTS",
-    "TIERS",
     "ModelWeights",
     "PartnerScores",
     "model_weights",
     "normalize",
     "positioning",
-    "programme_tiers",
+    "score_bands",
     "score_partners",
 ]
 
-TIERS = ("gold", "silver", "standard", "exit")
+BANDS = ("gold", "silver", "standard", "exit")
 QUADRANTS = {
     (True, True): "invest and develop",
     (True, False): "widen coverage, joint marketing, foster an alternative",
@@ -84,16 +87,21 @@ class ModelWeights:
 
 @dataclass(frozen=True, eq=False)
 class PartnerScores:
-    """Scores (0..1) and programme tiers by partner id, with the table behind them."""
+    """Scores (0..1) and score bands by partner id, with the table behind them."""
 
     score: pd.Series
-    tier: pd.Series
+    band: pd.Series
     normalized: pd.DataFrame
     weights: ModelWeights | None
     overridden: tuple[str, ...]
 
+    @property
+    def tier(self) -> pd.Series:
+        """The score band under its earlier name (the optimizer's exit band reads it)."""
+        return self.band
+
     def to_frame(self) -> pd.DataFrame:
-        out = pd.DataFrame({"score": self.score, "tier": self.tier})
+        out = pd.DataFrame({"score": self.score, "band": self.band})
         out["rank"] = self.score.rank(ascending=False, method="first").astype(int)
         return out.sort_values("rank")
 
@@ -208,10 +216,11 @@ def normalize(values: np.ndarray, criterion: Criterion) -> np.ndarray:
     return np.asarray(out, dtype=float)
 
 
-def programme_tiers(score: pd.Series, rule: TierRule | None = None) -> pd.Series:
-    """Tier by rank: top ``gold`` share gold, up to ``silver`` silver, bottom ``exit`` exit.
+def score_bands(score: pd.Series, rule: TierRule | None = None) -> pd.Series:
+    """Score band by rank: top ``gold`` share gold, up to ``silver`` silver, bottom
+    ``exit`` exit, standard the rest.
 
-    Ties are broken by partner id so the same data always gives the same tiers.
+    Ties are broken by partner id so the same data always gives the same bands.
     """
     rule = rule or TierRule()
     n = len(score)
@@ -219,17 +228,17 @@ def programme_tiers(score: pd.Series, rule: TierRule | None = None) -> pd.Series
     n_gold = int(round(rule.gold * n))
     n_silver = int(round(rule.silver * n))
     n_exit = min(int(round(rule.exit * n)), n - n_silver)
-    tiers: dict[Any, str] = {}
+    bands: dict[Any, str] = {}
     for rank, pid in enumerate(order):
         if rank < n_gold:
-            tiers[pid] = "gold"
+            bands[pid] = "gold"
         elif rank < n_silver:
-            tiers[pid] = "silver"
+            bands[pid] = "silver"
         elif rank >= n - n_exit:
-            tiers[pid] = "exit"
+            bands[pid] = "exit"
         else:
-            tiers[pid] = "standard"
-    return pd.Series(tiers, name="tier").reindex(score.index)
+            bands[pid] = "standard"
+    return pd.Series(bands, name="band").reindex(score.index)
 
 
 def score_partners(
@@ -237,7 +246,7 @@ def score_partners(
     *,
     weights: ModelWeights | Mapping[str, float] | None = None,
 ) -> PartnerScores:
-    """Score every partner of a scenario and place it in a programme tier.
+    """Score every partner of a scenario and place it in a score band.
 
     Parameters
     ----------
@@ -260,7 +269,7 @@ def score_partners(
         score = given.astype(float).rename("score")
         return PartnerScores(
             score=score,
-            tier=programme_tiers(score, scenario.tiers),
+            band=score_bands(score, scenario.tiers),
             normalized=pd.DataFrame(index=partners.index),
             weights=None,
             overridden=tuple(map(str, partners.index)),
@@ -294,7 +303,7 @@ def score_partners(
     score = score.clip(0.0, 1.0)
     return PartnerScores(
         score=score,
-        tier=programme_tiers(score, scenario.tiers),
+        band=score_bands(score, scenario.tiers),
         normalized=normalized,
         weights=mw,
         overridden=overridden,
@@ -326,6 +335,6 @@ def positioning(scenario: Scenario, scores: PartnerScores | None = None) -> pd.D
             "importance_to_us": us,
             "importance_to_partner": them,
             "quadrant": quadrant,
-            "tier": scores.tier,
+            "band": scores.band,
         }
     )

@@ -159,11 +159,13 @@ def test_weights_text_names_the_judgment_to_revise(capsys):
     assert "revise" in out
 
 
-def test_scores_json_has_a_score_and_tier_per_partner(capsys):
+def test_scores_json_has_a_score_and_score_band_per_partner(capsys):
     assert main(["scores", "--json", str(REPO / "scenarios" / "teaching.toml")]) == 0
     data = json.loads(capsys.readouterr().out)
     assert len(data["partners"]) == 12
-    assert {p["tier"] for p in data["partners"]} <= {"gold", "silver", "standard", "exit"}
+    assert {p["band"] for p in data["partners"]} <= {"gold", "silver", "standard", "exit"}
+    assert sum(data["bands"].values()) == 12
+    assert "tier" not in data["partners"][0]  # a score band is not a programme tier
     assert all(0.0 <= p["score"] <= 1.0 for p in data["partners"])
     ranks = [p["rank"] for p in data["partners"]]
     assert ranks == sorted(ranks)
@@ -187,6 +189,56 @@ def test_map_from_a_solve_result(tmp_path, capsys):
     assert code == 0
     assert dot.read_text(encoding="utf-8").startswith(("digraph", "strict digraph"))
     assert "Single points of failure" in capsys.readouterr().out
+
+
+def test_version_comes_from_the_installed_package(capsys) -> None:
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert stop.value.code == 0
+    assert capsys.readouterr().out.strip() == f"selector {version('selector')}"
+
+
+def test_solve_text_leads_with_the_status_and_the_plan(capsys):
+    assert main(["solve", str(REPO / "scenarios" / "teaching-plan.toml")]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[0].startswith("Status     optimal (proven optimal)")
+    # Counts read in words (the explanation lines come from the optimizer).
+    assert not [line for line in lines if "(s)" in line and not line.startswith("  - ")]
+    plan = next(k for k, line in enumerate(lines) if line.startswith("Plan       "))
+    assert plan < 12 and "changes from today" in lines[plan]
+    assert lines[plan + 3].startswith("Exit (")  # the actions right after the summary
+
+
+def test_infeasible_solve_says_so_first(tmp_path, capsys):
+    cut = tmp_path / "cut.toml"
+    cut.write_text(f'extends = "{(REPO / "scenarios" / "teaching.toml").as_posix()}"\n'
+                   "[budget]\ntotal = 480_000\n", encoding="utf-8")
+    assert main(["solve", str(cut)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("Status     infeasible (no portfolio keeps every rule)")
+    assert any("the total budget" in line for line in out)
+    assert not any(line.startswith("Selected") for line in out)
+
+
+def test_solve_json_names_the_currency(tmp_path, capsys):
+    priced = tmp_path / "priced.toml"
+    priced.write_text(f'extends = "{(REPO / "scenarios" / "teaching.toml").as_posix()}"\n'
+                      'currency = "EUR"\n', encoding="utf-8")
+    assert main(["solve", "--json", str(priced)]) == 0
+    assert json.loads(capsys.readouterr().out)["currency"] == "EUR"
+    assert main(["solve", str(priced)]) == 0
+    assert "Cost       EUR 600,000 of EUR 600,000" in capsys.readouterr().out
+    # Exports name it too: the money columns' headers and the summary.
+    import pandas as pd
+
+    xlsx = tmp_path / "out.xlsx"
+    assert main(["solve", str(priced), "--xlsx", str(xlsx)]) == 0
+    sheets = pd.read_excel(xlsx, sheet_name=None)
+    assert sheets["summary"]["currency"].tolist() == ["EUR"]
+    assert {"used (EUR)", "cap (EUR)"} <= set(sheets["pools"].columns)
 
 
 def test_python_dash_m_selector_help() -> None:

@@ -49,16 +49,78 @@ def test_readme_rules_load_on_the_plan_scenario() -> None:
     assert [r.id for r in scenario.rules] == [r["id"] for r in rules]
 
 
-def test_readme_script_example_runs(tmp_path: Path, monkeypatch: Any, capsys: Any) -> None:
+def _python_block(heading: str) -> str:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = text.split("## From a script", 1)[1]
-    code = re.search(r"```python\n(.*?)```", section, re.S)
+    code = re.search(r"```python\n(.*?)```", text.split(heading, 1)[1], re.S)
     assert code is not None
+    return code.group(1).replace('"scenarios/', f'"{ROOT}/scenarios/')
+
+
+def _cli_lines() -> list[str]:
+    """The commands of the README's command-line block, comments cut."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"## The command line\n.*?```bash\n(.*?)```", text, re.S)
+    assert block is not None
+    return [line.split("  #")[0].strip() for line in block.group(1).splitlines() if line.strip()]
+
+
+def test_readme_python_example_prints_the_status_and_explains_the_cut(
+    tmp_path: Path, monkeypatch: Any, capsys: Any
+) -> None:
     monkeypatch.chdir(tmp_path)
-    exec(code.group(1).replace('"scenarios/', f'"{ROOT}/scenarios/'), {})
+    exec(_python_block("## From Python"), {})
+    out = capsys.readouterr().out
+    assert "optimal 5 partners:" in out
+    # The 20 % cut is infeasible: it says so, and names the limits in the way.
+    lines = out.splitlines()
+    assert "infeasible" in lines
+    assert "the total budget" in lines[lines.index("infeasible") + 1]
+    assert "()" not in lines
+
+
+def test_readme_script_example_runs(tmp_path: Path, monkeypatch: Any, capsys: Any) -> None:
+    import shlex
+
+    from selector.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    exec(_python_block("## From a script"), {})
     out = capsys.readouterr().out
     assert out.count("optimal") == 2 and "x_R01 + x_R05 + x_R09 >= 2" in out
+    assert (tmp_path / "teaching-my-rules.lp").is_file()
+    # The command line's model example then runs in the same folder: no example writes
+    # a file another one trips on.
+    model = next(line for line in _cli_lines() if line.startswith("selector model "))
+    argv = [a.replace("scenarios/", f"{ROOT}/scenarios/") for a in shlex.split(model)[1:]]
+    assert main(argv) == 0
     assert (tmp_path / "teaching.lp").is_file()
+
+
+def test_readme_examples_write_distinct_files() -> None:
+    import shlex
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    written = re.findall(r"\.write(?:LP|MPS)\(\"([^\"]+)\"\)", text)
+    for line in _cli_lines():
+        words = shlex.split(line)
+        for flag in ("-o", "--xlsx", "--csv", "--png", "--dot", ">"):
+            if flag in words:
+                written.append(words[words.index(flag) + 1])
+    assert written and len(written) == len(set(written)), written
+
+
+def test_readme_cli_solve_lists_ids_only_when_asked(capsys: Any) -> None:
+    from selector.cli import main
+
+    teaching = str(ROOT / "scenarios" / "teaching.toml")
+    assert main(["solve", teaching]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Status     optimal (proven optimal)")
+    assert "Selected   5 partners (--ids lists them)" in out and "R03" not in out
+    assert main(["solve", teaching, "--ids"]) == 0
+    assert "Selected   5 partners: D01, D02, R03, R06, R09" in capsys.readouterr().out
+    assert "selector solve scenarios/teaching.toml --ids" in _cli_lines()
+    assert "selector --version" in _cli_lines()
 
 
 def test_readme_route_example_prints_the_route(monkeypatch: Any, capsys: Any) -> None:

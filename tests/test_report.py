@@ -94,10 +94,10 @@ def test_xlsx_needs_a_sheet() -> None:
 def test_portfolio_table(teaching) -> None:
     result = solve(teaching, time_limit=20)
     table = portfolio_table(teaching, result)
-    assert list(table.columns) == ["name", "type", "tier", "cost", "score", "reason"]
+    assert list(table.columns) == ["name", "type", "score_band", "cost", "score", "reason"]
     assert list(table.index) == list(result.selected)
     assert table["cost"].sum() == pytest.approx(result.cost)
-    assert table["tier"].isin(["gold", "silver", "standard", "exit"]).all()
+    assert table["score_band"].isin(["gold", "silver", "standard", "exit"]).all()
     assert table["score"].between(0, 1).all()
     assert table["reason"].map(bool).all()
 
@@ -206,17 +206,32 @@ def test_xlsx_with_multiindex_rows_and_columns_is_neutralized() -> None:
     assert -1 in values and -5 in values and -2 in values
 
 
-def test_exit_tier_selected_and_judgment_warning() -> None:
+def test_portfolio_table_of_a_plan_shows_the_proposed_programme_tier() -> None:
+    from selector import load_scenario
+
+    scenario = load_scenario("scenarios/teaching-plan.toml")
+    result = solve(scenario, time_limit=20)
+    assert result.plan is not None
+    table = portfolio_table(scenario, result)
+    assert list(table.columns) == [
+        "name", "type", "programme_tier", "score_band", "cost", "score", "reason"
+    ]
+    proposed = result.plan["proposed"].reindex(table.index)
+    assert (table["programme_tier"] == proposed).all()
+    assert set(table["programme_tier"]) <= set(scenario.programme.tier_names)
+
+
+def test_exit_band_selected_and_judgment_warning() -> None:
     import dataclasses
 
     import pandas as pd
 
     from selector import load_scenario, model_weights
-    from selector.report import exit_tier_selected, judgment_warning
+    from selector.report import exit_band_selected, judgment_warning
 
-    table = pd.DataFrame({"tier": ["gold", "exit", None]}, index=["A", "B", "C"])
-    assert exit_tier_selected(table) == ["B"]
-    assert exit_tier_selected(pd.DataFrame(index=["A"])) == []
+    table = pd.DataFrame({"score_band": ["gold", "exit", None]}, index=["A", "B", "C"])
+    assert exit_band_selected(table) == ["B"]
+    assert exit_band_selected(pd.DataFrame(index=["A"])) == []
     model = load_scenario("scenarios/teaching.toml").model
     assert judgment_warning(model_weights(model)) is None
     # Reverse one judgment of a three-way comparison: the set fails the consistency test.

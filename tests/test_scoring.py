@@ -1,4 +1,4 @@
-"""Tests for selector/scoring.py: normalization, scores, tiers, weights, positioning."""
+"""Tests for selector/scoring.py: normalization, scores, score bands, weights, positioning."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from selector.scoring import (
     model_weights,
     normalize,
     positioning,
-    programme_tiers,
+    score_bands,
     score_partners,
 )
 
@@ -134,7 +134,7 @@ def test_teaching_scores_in_unit_interval_and_weighted_sum(teaching: Any) -> Non
     w = s.weights.global_weights
     expected = sum(s.normalized[leaf] * w[leaf] for leaf in s.normalized.columns)
     assert s.score.to_numpy() == pytest.approx(expected.to_numpy())
-    assert set(s.tier) <= {"gold", "silver", "standard", "exit"}
+    assert set(s.band) <= {"gold", "silver", "standard", "exit"}
     assert s.to_frame()["rank"].tolist() == list(range(1, 13))
 
 
@@ -154,7 +154,7 @@ def test_score_column_overrides(make_scenario: Any, teaching: Any) -> None:
     assert set(s.overridden) == {"R10", "D01"}
     others = [p for p in teaching.partner_ids if p not in ("R10", "D01")]
     assert s.score[others].to_numpy() == pytest.approx(base.score[others].to_numpy())
-    assert s.tier["R10"] == "gold"
+    assert s.band["R10"] == "gold"
 
 
 def test_score_column_without_model(make_scenario: Any) -> None:
@@ -175,14 +175,14 @@ def test_what_if_weights_renormalized(teaching: Any) -> None:
         score_partners(teaching, weights={"market_alignment": 0.0})
 
 
-# --- tiers -------------------------------------------------------------------------------
+# --- score bands -------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("n", [10, 20, 100])
-def test_tiers_follow_the_rule(n: int) -> None:
+def test_score_bands_follow_the_rule(n: int) -> None:
     rng = np.random.default_rng(n)
     score = pd.Series(rng.permutation(n) / n, index=[f"P{i:03d}" for i in range(n)])
-    tiers = programme_tiers(score, TierRule())
+    tiers = score_bands(score, TierRule())
     counts = tiers.value_counts()
     assert counts.get("gold", 0) == round(0.1 * n)
     assert counts.get("gold", 0) + counts.get("silver", 0) == round(0.3 * n)
@@ -204,22 +204,22 @@ def test_tiers_follow_the_rule(n: int) -> None:
     assert list(tiers.index) == list(score.index)
 
 
-def test_tier_ties_are_broken_by_id_and_order_free() -> None:
+def test_score_band_ties_are_broken_by_id_and_order_free() -> None:
     ids = [f"P{i:02d}" for i in range(10)]
     score = pd.Series(0.5, index=ids)
-    tiers = programme_tiers(score)
+    tiers = score_bands(score)
     assert tiers["P00"] == "gold"
     assert list(tiers[["P01", "P02"]]) == ["silver", "silver"]
     assert tiers["P09"] == "exit"
     shuffled = score.iloc[np.random.default_rng(0).permutation(10)]
-    assert programme_tiers(shuffled).reindex(ids).equals(tiers)
+    assert score_bands(shuffled).reindex(ids).equals(tiers)
 
 
-def test_tiers_custom_rule_and_tiny_sets() -> None:
+def test_score_bands_custom_rule_and_tiny_sets() -> None:
     score = pd.Series([0.9, 0.5, 0.1], index=["a", "b", "c"])
-    tiers = programme_tiers(score, TierRule(gold=0.34, silver=0.67, exit=0.33))
+    tiers = score_bands(score, TierRule(gold=0.34, silver=0.67, exit=0.33))
     assert tiers.tolist() == ["gold", "silver", "exit"]
-    assert programme_tiers(pd.Series([], dtype=float)).empty
+    assert score_bands(pd.Series([], dtype=float)).empty
 
 
 # --- model weights ------------------------------------------------------------------------
@@ -318,7 +318,7 @@ def test_positioning_quadrants(teaching: Any) -> None:
         assert row["quadrant"] == QUADRANTS[key], pid
         assert row["importance_to_us"] == pytest.approx(scores[pid])
     assert pos["quadrant"].nunique() >= 2
-    assert set(pos["tier"]) <= {"gold", "silver", "standard", "exit"}
+    assert set(pos["band"]) <= {"gold", "silver", "standard", "exit"}
 
 
 def test_positioning_needs_importance_column(make_scenario: Any) -> None:

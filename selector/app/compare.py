@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 from collections.abc import Callable
-from typing import cast
+from typing import Any, cast
 
 import altair as alt
 import pandas as pd
@@ -18,42 +19,62 @@ import streamlit as st
 from selector import PortfolioResult, Scenario, SelectorError
 from selector.app.shared import (
     PLAN_ACTIONS,
-    STATUS_WORDS,
     bound,
     bundled_scenarios,
     coverage_share,
     current_scenario,
     error_words,
-    label_of,
     load_source,
-    money,
-    plural,
+    relaxation_rows,
     setting,
     solve_cached,
     state,
     variant_cached,
     weighted_share,
 )
+from selector.app.status import STATUS_WORDS
+from selector.app.workspace_shared import app_store, whatif_scenario
+from selector.display import money, money_header, plural
 from selector.portfolio.plan import plan_changes
+from selector.store import Store, WhatIfRecord
 from selector.whatif import monotone_frontier, still_best
 
 __all__ = [
+    "compare_display",
     "compare_options",
     "compare_table",
     "compared_result",
+    "frontier_points",
     "membership_changes",
     "page",
     "plan_actions",
+    "plan_actions_display",
     "plan_differences",
+    "with_new_whatifs",
 ]
+
+
+CURRENT = "Current scenario and settings"
+WHATIF = "What-if: "
 
 
 def page() -> None:
     st.title("Compare")
     st.caption("Scenarios side by side: who is added and dropped, what it costs, what it covers.")
-    opts = compare_options()
-    saved = [k for k in opts if k.startswith("What-if: ")]
-    default = ["Current scenario and settings", *(saved or ["Current, budget +20 %"])]
+    store = app_store()
+    saved = saved_whatifs(store)
+    opts = compare_options(store, saved)
+    ss = state()
+    labels = [label for label in opts if label.startswith(WHATIF)]
+    mine = [whatif_label(rec) for rec in reversed(saved) if rec.id in ss["whatif_results"]]
+    default = [CURRENT, *(mine or ["Current, budget +20 %"])]
+    pick = ss["store"].get("compare_pick")
+    seen = ss.get("compare_seen")
+    chosen_now = with_new_whatifs(pick, labels, seen, default)
+    if chosen_now != pick:
+        ss["store"]["compare_pick"] = chosen_now
+        st.session_state["w:compare_pick"] = chosen_now
+    ss["compare_seen"] = set(labels)
     chosen = bound(
         st.multiselect,
         "Scenarios (the first is the baseline)",
@@ -77,65 +98,84 @@ def page() -> None:
             if scn is None:
                 st.error(f"{label}: not available with the current settings.")
                 continue
-            scenarios.append((label, scn, compared_result(label, scn, scenarios, float(limit))))
+            whatif_id = saved_ids(saved).get(label)
+            scenarios.append(
+                (label, scn, compared_result(scn, scenarios, float(limit), whatif_id=whatif_id))
+            )
     if len(scenarios) < 2:
         return
-    base_label = scenarios[0][0]
+    base_label, base_s, base_r = scenarios[0]
+    cur = base_s.currency
+    table = compare_table(scenarios)
     st.dataframe(
-        compare_table(scenarios),
+        compare_display(table),
         width="stretch",
         column_config={
-            "_index": st.column_config.TextColumn("Scenario", width="medium"),
-            "status": st.column_config.TextColumn("Status", width="medium"),
-            "partners": st.column_config.NumberColumn("Partners", width="small"),
-            "cost": st.column_config.NumberColumn("Cost", format="compact", width="small"),
-            "budget": st.column_config.NumberColumn("Budget", format="compact", width="small"),
-            "coverage": st.column_config.NumberColumn(
-                "Coverage", format="percent", width="small",
+            "_index": st.column_config.TextColumn("Scenario", width=270),
+            "status": st.column_config.TextColumn("Status", width=170),
+            "partners": st.column_config.TextColumn("Partners", width=75),
+            "cost": st.column_config.TextColumn(money_header("Cost", cur), width=100),
+            "budget": st.column_config.TextColumn(money_header("Budget", cur), width=100),
+            "coverage": st.column_config.TextColumn(
+                "Coverage", width=80,
                 help="Share of segment value reached by at least one selected partner.",
             ),
-            "weighted": st.column_config.NumberColumn(
-                "Weighted", format="percent", width="small",
+            "weighted": st.column_config.TextColumn(
+                "Weighted", width=80,
                 help="Segment value reached, each segment counted at its best selected "
                 "partner's score: what the optimizer maximises.",
             ),
-            "gap": None,  # in the status words
-            "added": st.column_config.NumberColumn("Added", width="small"),
-            "dropped": st.column_config.NumberColumn("Dropped", width="small"),
+            "added": st.column_config.TextColumn("Added", width=65),
+            "dropped": st.column_config.TextColumn("Dropped", width=72),
         },
     )
     st.caption(
         "Added and dropped count partners against the baseline (the first row). A saved "
         "what-if shows the portfolio it was saved with; a scenario whose rules the "
         "baseline's portfolio already keeps (only tighter) keeps that portfolio."
+        + (
+            ""
+            if base_r.feasible
+            else " The baseline has no portfolio keeping every rule, so nothing is counted "
+            "as added or dropped."
+        )
     )
+    for label, _scn, r in scenarios:
+        if not r.feasible:
+            infeasible_panel(label, r)
     actions = plan_actions([(label, r) for label, _scn, r in scenarios])
     if actions is not None:
         st.subheader("Plans from today's channel")
         st.dataframe(
-            actions,
+            plan_actions_display(actions),
             width="stretch",
             column_config={
-                "_index": "Scenario",
-                **{a: st.column_config.NumberColumn(a.capitalize()) for a in PLAN_ACTIONS},
-                "one_off_cost": st.column_config.NumberColumn("One-off cost", format="localized"),
-                "value_change": st.column_config.NumberColumn("Value vs today", format="%+.1f%%"),
+                "_index": st.column_config.TextColumn("Scenario", width=270),
+                **{a: st.column_config.TextColumn(a.capitalize()) for a in PLAN_ACTIONS},
+                "one_off_cost": st.column_config.TextColumn(money_header("One-off cost", cur)),
+                "value_change": st.column_config.TextColumn("Value vs today"),
             },
         )
+        if actions.isna().any(axis=None):
+            st.caption("—: no plan (no portfolio keeps every rule).")
     diff = plan_differences([(label, r) for label, _scn, r in scenarios])
     if diff is not None:
-        st.markdown("**Partners proposed at different levels**")
+        st.markdown("**Partners proposed at different programme tiers**")
         if diff.empty:
-            st.caption("Every plan proposes the same level for every partner.")
+            st.caption("Every plan proposes the same programme tier for every partner.")
         else:
             st.caption(
-                f"{len(diff)} partner{'s' if len(diff) != 1 else ''} whose proposed level "
-                "differs between the plans (level · action)."
+                f"{plural(len(diff), 'partner')} whose proposed programme tier differs between "
+                "the plans (tier · action)."
             )
             st.dataframe(diff, width="stretch", column_config={"_index": "ID", "name": "Partner"})
     st.subheader("Partners added and dropped")
     moves = membership_changes([(label, scn, r) for label, scn, r in scenarios])
-    if moves.empty:
+    if not base_r.feasible:
+        st.caption(f"**{base_label}** has no portfolio: pick a baseline that has one.")
+    elif not any(r.feasible for _label, _scn, r in scenarios[1:]):
+        st.caption("No other scenario has a portfolio to set against the baseline.")
+    elif moves.empty:
         st.caption("Every scenario selects the same partners as the baseline.")
     else:
         st.caption(
@@ -148,15 +188,47 @@ def page() -> None:
             height=min(38 + 35 * len(moves), 400),
             column_config={"_index": "ID", "name": "Partner"},
         )
+    frontier_section(scenarios)
+
+
+def infeasible_panel(label: str, r: PortfolioResult) -> None:
+    """Why a compared scenario has no portfolio, and the least changes that would give one."""
+    with st.container(border=True):
+        st.markdown(f"**{label}**: no portfolio keeps every rule.")
+        ways = relaxation_rows(r)
+        if ways is not None:
+            st.dataframe(
+                ways,
+                hide_index=True,
+                width="stretch",
+                column_config={
+                    "setting": st.column_config.TextColumn("Setting", width="medium"),
+                    "today": st.column_config.NumberColumn("Today", format="localized"),
+                    "needed": st.column_config.NumberColumn("Needed", format="localized"),
+                    "sentence": st.column_config.TextColumn("What it means", width="large"),
+                },
+            )
+        else:
+            for sentence in r.explanation:
+                st.markdown(f"- {sentence}")
+
+
+def frontier_section(scenarios: list[tuple[str, Scenario, PortfolioResult]]) -> None:
+    """Coverage against budget: quick answers at eight budgets, and the exact answer of
+    the table at the scenario's own budget, marked apart."""
     st.subheader("Coverage against budget")
     pick = st.selectbox("Frontier for", [lab for lab, _, _ in scenarios], key="frontier_pick")
-    scn = next(s for lab, s, _ in scenarios if lab == pick)
+    scn, shown = next((s, r) for lab, s, r in scenarios if lab == pick)
+    cur = scn.currency
     ref = scn.budget.total if scn.budget.total is not None else float(scn.partners["cost"].sum())
     levels = tuple(int(round(ref * f, -3)) for f in (0.6, 0.7, 0.8, 0.9, 1.0, 1.15, 1.3, 1.5))
     st.caption(
-        "Quick (heuristic) portfolios at eight budget levels, solved from low to high: a "
-        "portfolio found at a lower budget still fits a higher one, so the curve never "
-        "falls. Red marks: budgets where no portfolio keeps every rule."
+        "The lines are **quick answers** (greedy heuristic, not proven) at eight budget "
+        "levels, solved from low to high: a portfolio found at a lower budget still fits a "
+        "higher one, so the curve never falls. The diamonds are the answer in the table "
+        "above at this scenario's own budget, with the table's figures; an exact solve can "
+        "be above the quick line. Red crosses: budgets where the quick search found no "
+        "portfolio keeping every rule."
     )
     bar = st.empty()
 
@@ -165,40 +237,49 @@ def page() -> None:
 
     frontier = frontier_cached(scn, scn.fingerprint, levels, step)
     bar.empty()
-    long = frontier[frontier["feasible"]].melt(
-        id_vars=["budget", "cost", "partners"],
-        value_vars=["coverage", "weighted"],
-        var_name="measure",
-        value_name="share",
+    long = frontier_points(frontier, shown, ref)
+    measure = alt.Color(
+        "measure:N",
+        title=None,
+        legend=alt.Legend(orient="bottom", labelLimit=0),
+        scale=alt.Scale(range=["#2e7d6b", "#4c78a8"]),
     )
-    long["measure"] = long["measure"].map(
-        {"coverage": "Coverage (any partner)", "weighted": "Score-weighted value"}
+    tooltip = [
+        "measure",
+        "answer",
+        alt.Tooltip("budget:Q", format=",.0f", title=money_header("budget", cur)),
+        alt.Tooltip("share:Q", format=".1%"),
+        "partners",
+        alt.Tooltip("cost:Q", format=",.0f", title=money_header("cost", cur)),
+    ]
+    quick = long[long["answer"] == QUICK_ANSWER]
+    kinds = list(dict.fromkeys(long["answer"]))
+    shape = alt.Shape(
+        "answer:N",
+        title=None,
+        scale=alt.Scale(domain=kinds, range=["circle", "diamond"][: len(kinds)]),
+        legend=alt.Legend(orient="bottom", labelLimit=0),
     )
     chart = (
-        alt.Chart(long)
+        alt.Chart(quick)
         .mark_line(point=True)
         .encode(
-            x=alt.X("budget:Q", title="Budget", axis=alt.Axis(format="~s")),
+            x=alt.X("budget:Q", title=money_header("Budget", cur), axis=alt.Axis(format="~s")),
             y=alt.Y(
                 "share:Q",
                 title="Share of segment value",
                 axis=alt.Axis(format="%"),
                 scale=alt.Scale(domain=[0, 1]),
             ),
-            color=alt.Color(
-                "measure:N",
-                title=None,
-                legend=alt.Legend(orient="bottom"),
-                scale=alt.Scale(range=["#2e7d6b", "#4c78a8"]),
-            ),
-            tooltip=[
-                "measure",
-                alt.Tooltip("budget:Q", format=",.0f"),
-                alt.Tooltip("share:Q", format=".1%"),
-                "partners",
-                alt.Tooltip("cost:Q", format=",.0f"),
-            ],
+            color=measure,
+            shape=shape,
+            tooltip=tooltip,
         )
+    )
+    exact = (
+        alt.Chart(long[long["answer"] != QUICK_ANSWER])
+        .mark_point(size=220, filled=True, stroke="black", strokeWidth=1)
+        .encode(x="budget:Q", y="share:Q", color=measure, shape=shape, tooltip=tooltip)
     )
     none = frontier.loc[~frontier["feasible"], ["budget"]].assign(
         share=0.0, note="no portfolio keeps every rule"
@@ -217,33 +298,79 @@ def page() -> None:
         .mark_rule(strokeDash=[4, 4], color="grey")
         .encode(x="budget:Q")
     )
-    st.altair_chart((chart + gaps + mark).properties(height=320), width="stretch")
+    st.altair_chart((chart + exact + gaps + mark).properties(height=320), width="stretch")
     if len(none):
+        budgets = [money(b, cur) for b in none["budget"]]
         st.caption(
-            "No portfolio keeping every rule at budget"
-            + ("s " if len(none) > 1 else " ")
-            + ", ".join(money(b) for b in none["budget"])
+            f"No portfolio keeping every rule at the {plural(len(budgets), 'budget')} "
+            + ", ".join(budgets)
             + "."
         )
 
 
+QUICK_ANSWER = "quick answer (heuristic)"
+
+
+def frontier_points(frontier: pd.DataFrame, shown: PortfolioResult, budget: float) -> pd.DataFrame:
+    """The frontier's feasible points in long form (``measure``, ``share``), each marked
+    ``answer`` = quick, plus the table's own answer at ``budget`` when it has a portfolio:
+    its ``answer`` says which kind it is (``exact: Proven optimal``, ...)."""
+    long = frontier[frontier["feasible"]].melt(
+        id_vars=["budget", "cost", "partners"],
+        value_vars=["coverage", "weighted"],
+        var_name="measure",
+        value_name="share",
+    )
+    long["answer"] = QUICK_ANSWER
+    if shown.feasible:
+        kind = "quick answer" if shown.solver == "greedy" else f"exact: {status_words(shown)}"
+        own = pd.DataFrame(
+            {
+                "budget": [budget, budget],
+                "cost": [shown.cost, shown.cost],
+                "partners": [len(shown.selected)] * 2,
+                "measure": ["coverage", "weighted"],
+                "share": [coverage_share(shown), weighted_share(shown)],
+                "answer": [f"the table's answer ({kind})"] * 2,
+            }
+        )
+        long = pd.concat([long, own], ignore_index=True)
+    long["measure"] = long["measure"].map(
+        {"coverage": "Coverage (any partner)", "weighted": "Score-weighted value"}
+    )
+    return long
+
+
+def with_new_whatifs(
+    chosen: list[str] | None, saved: list[str], seen: set[str] | None, default: list[str]
+) -> list[str]:
+    """The scenarios to compare: ``chosen`` (``default`` the first time) plus every saved
+    what-if not ``seen`` before (saved since Compare was last drawn), in ``saved`` order."""
+    current = list(default if chosen is None else chosen)
+    if seen is None:
+        return current
+    return current + [label for label in saved if label not in seen and label not in current]
+
+
 def compared_result(
-    label: str,
     scn: Scenario,
     earlier: list[tuple[str, Scenario, PortfolioResult]],
     limit: float,
+    *,
+    whatif_id: int | None = None,
 ) -> PortfolioResult:
-    """The portfolio to compare: a saved what-if's own; the one shown on the Portfolio
-    page for the current settings; the baseline's when ``scn`` only tightens rules it
-    keeps (:func:`selector.whatif.still_best`); else an exact solve."""
+    """The portfolio to compare: a what-if's own when it was saved in this session; the
+    exact one shown on the Portfolio page for the same settings; the baseline's when
+    ``scn`` only tightens rules it keeps (:func:`selector.whatif.still_best`); else an
+    exact solve."""
     ss = state()
-    if label.startswith("What-if: "):
-        saved = ss["variant_results"].get(label.removeprefix("What-if: "))
+    if whatif_id is not None:
+        saved = ss["whatif_results"].get(whatif_id)
         if saved is not None and saved.solver != "greedy":
             return cast(PortfolioResult, saved)
-    shown = ss["last_result"].get(scn.fingerprint)
-    if shown is not None and shown.solver != "greedy":
-        return cast(PortfolioResult, shown)
+    shown = ss["answers"].get(scn.fingerprint)
+    if shown is not None and shown[0].solver != "greedy":
+        return cast(PortfolioResult, shown[0])
     if earlier:
         _label, base_s, base_r = earlier[0]
         kept = still_best(base_s, base_r, scn)
@@ -254,47 +381,95 @@ def compared_result(
 
 def compare_table(scenarios: list[tuple[str, Scenario, PortfolioResult]]) -> pd.DataFrame:
     """One row per scenario: status, partners, cost, budget, coverage, score-weighted
-    value, gap (%) and partners added / dropped against the first."""
-    base_sel = set(scenarios[0][2].selected)
+    value, gap (%) and partners added / dropped against the first. A scenario without
+    a portfolio has no partners, cost, shares or counts (None), and nothing is counted
+    as added or dropped against a baseline without one."""
+    base_r = scenarios[0][2]
+    base_sel = set(base_r.selected)
     rows = []
     for label, _scn, r in scenarios:
         sel = set(r.selected)
+        counted = r.feasible and base_r.feasible
         rows.append(
             {
                 "scenario": label,
                 "status": status_words(r),
-                "partners": len(r.selected),
-                "cost": r.cost,
+                "partners": len(r.selected) if r.feasible else None,
+                "cost": r.cost if r.feasible else None,
                 "budget": r.budget,
                 "coverage": coverage_share(r) if r.feasible else None,
                 "weighted": weighted_share(r) if r.feasible else None,
                 "gap": 100 * max(r.gap, 0.0) if r.feasible and r.gap is not None else None,
-                "added": len(sel - base_sel) if r.feasible else None,
-                "dropped": len(base_sel - sel) if r.feasible else None,
+                "added": len(sel - base_sel) if counted else None,
+                "dropped": len(base_sel - sel) if counted else None,
             }
         )
     return pd.DataFrame(rows).set_index("scenario")
 
 
+def compare_display(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`compare_table` as the page reads it: exact amounts, shares in per cent,
+    "—" where a scenario has no figure (no raw None, no zero for a missing portfolio)."""
+
+    def cell(value: Any, kind: str) -> str:
+        if value is None or (isinstance(value, float) and not math.isfinite(value)):
+            return "unlimited" if kind == "budget" else "—"
+        if kind in ("money", "budget"):
+            return money(float(value))
+        if kind == "share":
+            return f"{float(value):.1%}"
+        if kind == "count":
+            return f"{int(value):,}"
+        return str(value)
+
+    kinds = {
+        "status": "text", "partners": "count", "cost": "money", "budget": "budget",
+        "coverage": "share", "weighted": "share", "added": "count", "dropped": "count",
+    }
+    out = pd.DataFrame(index=table.index)
+    for column, kind in kinds.items():
+        out[column] = [cell(v, kind) for v in table[column].astype(object)]
+    return out
+
+
+def plan_actions_display(actions: pd.DataFrame) -> pd.DataFrame:
+    """:func:`plan_actions` as the page reads it: counts, exact money and a signed
+    per cent, "—" for a scenario without a plan."""
+    out = pd.DataFrame(index=actions.index)
+    for column in actions.columns:
+        values = actions[column].astype(object)
+        if column == "one_off_cost":
+            out[column] = [money(v) if pd.notna(v) else "—" for v in values]
+        elif column == "value_change":
+            out[column] = [f"{float(v):+.1f} %" if pd.notna(v) else "—" for v in values]
+        else:
+            out[column] = [f"{int(v):,}" if pd.notna(v) else "—" for v in values]
+    return out
+
+
 def status_words(r: PortfolioResult) -> str:
-    """Short status for the table: "Proven optimal", "Best found, gap 9.36 %", ..."""
+    """Short status for the table: "Proven optimal", "Best found, gap 9.36 %",
+    "Infeasible" (the panel under the table says why), ..."""
     if r.status == "time_limit" and r.gap is not None and r.solver != "greedy":
         return f"Best found, gap {100 * max(r.gap, 0.0):.2f} %"
-    if r.solver == "greedy" and r.feasible:
-        return "Quick answer"
+    if r.solver == "greedy":
+        return "Quick answer" if r.feasible else "Quick answer: none found"
+    if r.status == "infeasible":
+        return "Infeasible"
     return STATUS_WORDS.get(r.status, r.status)
 
 
 def membership_changes(scenarios: list[tuple[str, Scenario, PortfolioResult]]) -> pd.DataFrame:
     """Partners selected in some scenarios and not in others: ``name`` and one column
     per scenario after the first reading ``added``, ``dropped`` or ``""`` (same as the
-    baseline); scenarios without a portfolio are left out."""
+    baseline); scenarios without a portfolio are left out, and so is every scenario when
+    the baseline has none."""
     _label, base_s, base_r = scenarios[0]
     base_sel = set(base_r.selected)
     cols: dict[str, dict[str, str]] = {}
     names: dict[str, str] = {}
     for label, scn, r in scenarios[1:]:
-        if not r.feasible:
+        if not r.feasible or not base_r.feasible:
             continue
         sel = set(r.selected)
         col = {p: "added" for p in sel - base_sel} | {p: "dropped" for p in base_sel - sel}
@@ -361,15 +536,31 @@ def plan_differences(results: list[tuple[str, PortfolioResult]]) -> pd.DataFrame
 # --- the scenarios to choose from ------------------------------------------------------
 
 
-def _same(s: Scenario) -> Scenario:
-    return s
+def whatif_label(rec: WhatIfRecord) -> str:
+    return f"{WHATIF}{rec.name} v{rec.version}"
 
 
-def compare_options() -> dict[str, Callable[[], Scenario | None]]:
-    ss = state()
-    opts: dict[str, Callable[[], Scenario | None]] = {
-        "Current scenario and settings": current_scenario
-    }
+def saved_whatifs(store: Store | None) -> list[WhatIfRecord]:
+    """The what-ifs the workspace holds, newest first (none without a workspace)."""
+    if store is None:
+        return []
+    try:
+        return store.whatifs()
+    except SelectorError as exc:
+        st.warning(f"The saved what-ifs cannot be listed: {error_words(exc)}")
+        return []
+
+
+def saved_ids(saved: list[WhatIfRecord]) -> dict[str, int]:
+    return {whatif_label(rec): rec.id for rec in saved}
+
+
+def compare_options(
+    store: Store | None, saved: list[WhatIfRecord]
+) -> dict[str, Callable[[], Scenario | None]]:
+    """Label -> how to build that scenario: the current settings, the budget 20 % up and
+    down, every what-if the workspace holds and the bundled scenarios."""
+    opts: dict[str, Callable[[], Scenario | None]] = {CURRENT: current_scenario}
 
     def scaled(factor: float) -> Scenario | None:
         s = current_scenario(quiet=True)
@@ -380,10 +571,11 @@ def compare_options() -> dict[str, Callable[[], Scenario | None]]:
 
     opts["Current, budget +20 %"] = functools.partial(scaled, 1.2)
     opts["Current, budget −20 %"] = functools.partial(scaled, 0.8)
-    for name, scn in ss["variants"].items():
-        opts[f"What-if: {name}"] = functools.partial(_same, scn)
+    if store is not None:
+        for rec in saved:
+            opts[whatif_label(rec)] = functools.partial(whatif_scenario, store, rec.id)
     for path in bundled_scenarios():
-        opts[f"Bundled: {label_of(str(path))}"] = functools.partial(load_source, str(path))
+        opts[f"Bundled: {path.name}"] = functools.partial(load_source, str(path))
     return opts
 
 

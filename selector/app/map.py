@@ -23,12 +23,11 @@ from selector.app.shared import (
     bound,
     current_portfolio,
     current_scenario,
-    money,
-    plural,
     scores_cached,
     state,
-    status_line,
 )
+from selector.app.status import status_line
+from selector.display import money, plural
 
 __all__ = ["TYPE_COLOURS", "network_figure", "page", "sankey_figure"]
 
@@ -62,11 +61,19 @@ def page() -> None:
     s = current_scenario()
     if s is None:
         return
-    result = current_portfolio(s)
-    st.caption(f"Portfolio: {status_line(result)}. Open the Portfolio page to change or prove it.")
+    result, _origin = current_portfolio(s)
+    st.caption(
+        f"Portfolio: {status_line(result)}. Open the Portfolio page to change or prove it."
+        + (
+            " Partners carry the programme tier this plan proposes."
+            if result.plan is not None
+            else ""
+        )
+    )
     try:
         sc = scores_cached(s, s.fingerprint)
-        graph = build_graph(s, result, scores=sc.score, programme_tiers=sc.tier)
+        # Programme tiers come from the plan shown (build_graph reads them off the result).
+        graph = build_graph(s, result, scores=sc.score)
     except (SelectorError, ValueError, TypeError) as exc:
         st.warning(f"The map could not be drawn: {exc}")
         return
@@ -133,7 +140,7 @@ def network_tab(graph: nx.DiGraph) -> None:
     )
     view = partner_view(graph, focus) if focus else None
     st.plotly_chart(
-        network_figure(nodes, edges, focus, view),
+        network_figure(nodes, edges, focus, view, graph),
         key=GRAPH_KEY,
         on_select="rerun",
         selection_mode="points",
@@ -149,7 +156,11 @@ def network_tab(graph: nx.DiGraph) -> None:
 
 
 def network_figure(
-    nodes: pd.DataFrame, edges: pd.DataFrame, focus: str | None, view: dict[str, Any] | None
+    nodes: pd.DataFrame,
+    edges: pd.DataFrame,
+    focus: str | None,
+    view: dict[str, Any] | None,
+    graph: nx.DiGraph | None = None,
 ) -> Any:
     import plotly.graph_objects as go
 
@@ -205,9 +216,10 @@ def network_figure(
                             zip(group.index, group["kind"], strict=True)],
                 hovertext=[
                     f"{lab}<br>{t} · value reached {money(v)}"
+                    + _tier_words(graph, pid)
                     + ("" if sel else " · not selected")
-                    for lab, t, v, sel in zip(group["label"], group["type"], group["value"],
-                                              group["selected"], strict=True)
+                    for pid, lab, t, v, sel in zip(group.index, group["label"], group["type"],
+                                                   group["value"], group["selected"], strict=True)
                 ],
                 hoverinfo="text",
                 name=str(type_),
@@ -240,9 +252,17 @@ def network_figure(
     return fig
 
 
+def _tier_words(graph: nx.DiGraph | None, node: str) -> str:
+    """`` · programme tier gold`` for a partner the plan places in a tier, else ""."""
+    if graph is None or node not in graph:
+        return ""
+    tier = graph.nodes[node].get("programme_tier")
+    return f" · programme tier {tier}" if tier else ""
+
+
 def focus_panel(graph: nx.DiGraph, pid: str, view: dict[str, Any]) -> None:
     d = graph.nodes[pid]
-    st.subheader(f"{pid} · {d.get('name')}")
+    st.subheader(f"{pid} · {d.get('name')}{_tier_words(graph, pid)}")
     supplies: pd.DataFrame = view["supplies"]
     segments: pd.DataFrame = view["segments"]
     c1, c2, c3, c4 = st.columns(4)

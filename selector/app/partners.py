@@ -1,10 +1,12 @@
-"""Page "Partners": scores from the criteria weights, programme tiers and positioning.
+"""Page "Partners": who is a partner today, programme tiers, score bands and positioning.
 
 Streamlit runs this file as the page (``st.Page`` in ``app.py``); importing it only
 defines :func:`page`.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import altair as alt
 import pandas as pd
@@ -14,19 +16,54 @@ from selector import SelectorError
 from selector.app.shared import (
     base_scenario,
     bound,
+    detail_table,
     error_words,
     scores_cached,
     weighted_scenario,
 )
-from selector.scoring import positioning
+from selector.display import money_header
+from selector.inputs.scenario import Scenario
+from selector.scoring import BANDS, positioning
 
-__all__ = ["page"]
+__all__ = ["BAND_HELP", "STATUSES", "count_words", "page", "partner_overview"]
+
+STATUSES = ("current", "prospect")
+BAND_HELP = (
+    "The rank of the partner's criteria score: gold the top 10 %, silver up to the top "
+    "30 %, exit the bottom 10 % (the scenario's [tiers] shares). Not the partner's level "
+    "in the programme."
+)
+
+
+def partner_overview(s: Scenario, score: pd.Series, band: pd.Series) -> pd.DataFrame:
+    """One row per partner: name, type, status and programme tier today (when the
+    scenario says who is a partner today), score band, regions, cost and score."""
+    p = s.partners
+    table = pd.DataFrame({"name": p["name"], "type": p["type"]})
+    if "status" in p.columns:
+        table["status"] = p["status"].astype(str)
+        today = p["tier"].astype(str) if "tier" in p.columns else pd.Series("", index=p.index)
+        table["programme_tier"] = today.where(table["status"] == "current", "—")
+    table["score_band"] = band
+    table["regions"] = p["regions"].map(lambda r: ", ".join(r))
+    table["cost"] = p["cost"]
+    table["score"] = score
+    return table
+
+
+def count_words(values: pd.Series, order: Sequence[str]) -> str:
+    """``"gold 54 · silver 108 · registered 442"``: a count per value, in ``order``."""
+    counts = values.astype(str).value_counts()
+    named = [v for v in order if v in counts.index]
+    named += [str(v) for v in counts.index if v not in named]
+    return " · ".join(f"{v} {int(counts[v]):,}" for v in named) or "none"
 
 
 def page() -> None:
     st.title("Partners")
     st.caption(
-        "Scores from the criteria weights, programme tiers, and where each partner stands with us."
+        "Who is a partner today and at which programme tier, how the criteria score each "
+        "one (score band: the rank of the score), and where each stands with us."
     )
     base = base_scenario()
     if base is None:
@@ -38,16 +75,7 @@ def page() -> None:
         st.error(error_words(exc))
         return
     p = s.partners
-    table = pd.DataFrame(
-        {
-            "name": p["name"],
-            "type": p["type"],
-            "regions": p["regions"].map(lambda r: ", ".join(r)),
-            "cost": p["cost"],
-            "score": sc.score,
-            "tier": sc.tier,
-        }
-    )
+    table = partner_overview(s, sc.score, sc.band)
     try:
         pos = positioning(s, sc)
         table["quadrant"] = pos["quadrant"]
@@ -55,7 +83,8 @@ def page() -> None:
         pos = None
         st.info(str(exc))
     regions = sorted({r for rs in p["regions"] for r in rs if r != "*"})
-    f1, f2, f3 = st.columns(3)
+    has_status = "status" in table.columns
+    f1, f2, f3, f4 = st.columns(4)
     fp = base.fingerprint
     types = bound(
         f1.multiselect,
@@ -68,41 +97,74 @@ def page() -> None:
     region = bound(
         f2.multiselect, "Region", f"{fp}:f_region", [], options=regions, placeholder="All regions"
     )
-    tiers = bound(
-        f3.multiselect,
-        "Programme tier",
-        f"{fp}:f_tier",
+    statuses = (
+        bound(
+            f3.multiselect,
+            "Status",
+            f"{fp}:f_status",
+            [],
+            options=list(STATUSES),
+            placeholder="Partners today and prospects",
+        )
+        if has_status
+        else []
+    )
+    bands = bound(
+        f4.multiselect,
+        "Score band",
+        f"{fp}:f_band",
         [],
-        options=["gold", "silver", "standard", "exit"],
-        placeholder="All tiers",
+        options=list(BANDS),
+        placeholder="All score bands",
+        help=BAND_HELP,
     )
     mask = pd.Series(True, index=p.index)
     if types:
         mask &= p["type"].isin(types)
     if region:
         mask &= p["regions"].map(lambda rs: "*" in rs or any(r in rs for r in region))
-    if tiers:
-        mask &= sc.tier.isin(tiers)
+    if statuses:
+        mask &= table["status"].isin(statuses)
+    if bands:
+        mask &= sc.band.isin(bands)
     shown = table[mask].sort_values("score", ascending=False)
-    counts = sc.tier[mask].value_counts()
-    cols = st.columns(5)
-    cols[0].metric("Partners shown", f"{int(mask.sum())}", border=True)
-    for col, tier in zip(cols[1:], ["gold", "silver", "standard", "exit"], strict=True):
-        col.metric(tier.capitalize(), f"{int(counts.get(tier, 0))}", border=True)
-    st.dataframe(
+    cols = st.columns(3)
+    cols[0].metric("Partners shown", f"{int(mask.sum()):,}", border=True)
+    if has_status:
+        cols[1].metric("Partners today", f"{int((shown['status'] == 'current').sum()):,}", border=True)
+        cols[2].metric("Prospects", f"{int((shown['status'] == 'prospect').sum()):,}", border=True)
+    if has_status:
+        levels = s.programme.tier_names[::-1] if s.programme is not None else ()
+        st.markdown(
+            "**Programme tier today:** "
+            + count_words(shown.loc[shown["status"] == "current", "programme_tier"], levels)
+        )
+    st.markdown(
+        "**Score band** (rank of the criteria score, not a programme tier): "
+        + count_words(shown["score_band"], BANDS),
+        help=BAND_HELP,
+    )
+    detail_table(
         shown,
-        width="stretch",
+        key=f"partners:{fp}",
+        text="quadrant",
         column_config={
-            "_index": "ID",
-            "name": "Partner",
-            "type": "Type",
-            "regions": "Regions",
-            "cost": st.column_config.NumberColumn("Cost", format="localized"),
-            "score": st.column_config.ProgressColumn(
-                "Score", min_value=0.0, max_value=1.0, format="%.2f"
+            "_index": st.column_config.TextColumn("ID", width=70),
+            "name": st.column_config.TextColumn("Partner", width=180),
+            "type": st.column_config.TextColumn("Type", width=85),
+            "status": st.column_config.TextColumn("Status", width=75),
+            "programme_tier": st.column_config.TextColumn(
+                "Tier today", width=85, help="The partner's programme tier today."
             ),
-            "tier": "Programme tier",
-            "quadrant": st.column_config.TextColumn("Advice", width="medium"),
+            "score_band": st.column_config.TextColumn("Score band", width=90, help=BAND_HELP),
+            "regions": st.column_config.TextColumn("Regions", width=140),
+            "cost": st.column_config.NumberColumn(
+                money_header("Cost", s.currency), format="localized", width=85
+            ),
+            "score": st.column_config.ProgressColumn(
+                "Score", min_value=0.0, max_value=1.0, format="%.2f", width=90
+            ),
+            "quadrant": st.column_config.TextColumn("Advice", width=170),
         },
     )
     if pos is not None:
@@ -124,8 +186,8 @@ def page() -> None:
                     scale=alt.Scale(zero=False),
                 ),
                 color=alt.Color(
-                    "tier:N",
-                    title="Tier",
+                    "band:N",
+                    title="Score band",
                     scale=alt.Scale(
                         domain=["gold", "silver", "standard", "exit"],
                         range=["#d4a017", "#8e9aa6", "#4c78a8", "#d62728"],
@@ -135,7 +197,7 @@ def page() -> None:
                     "id",
                     "name",
                     "type",
-                    "tier",
+                    alt.Tooltip("band:N", title="score band"),
                     "quadrant",
                     alt.Tooltip("importance_to_us:Q", format=".2f"),
                     alt.Tooltip("importance_to_partner:Q", format=".2f"),

@@ -17,7 +17,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from selector import PortfolioResult, Scenario
+from selector import PortfolioResult, Scenario, SelectorError
+from selector.app.programme_editor import programme_editor
 from selector.app.shared import (
     AUTO_SOLVE_MAX_PARTNERS,
     PLAN_ACTIONS,
@@ -25,38 +26,55 @@ from selector.app.shared import (
     bound,
     coverage_share,
     current_scenario,
+    detail_table,
+    error_words,
     explain_cached,
     heuristic_cached,
-    money,
-    plural,
     progress_words,
+    relaxation_rows,
     result_key,
     scores_cached,
     setting,
     solve_with_clock,
     state,
-    status_line,
     weighted_share,
     weights_warning,
 )
+from selector.app.status import QUICK, SOLVED, shown_answer, status_line, status_note
+from selector.app.workspace_shared import app_store, save_whatif
+from selector.display import money, money_compact, money_header, plural
 from selector.errors import ScenarioError
 from selector.inputs.scenario import check_rules
 from selector.inputs.scenario.rules import ROW_COLUMNS, RULE_KINDS, rule_rows, rules_from_rows
 from selector.report import (
-    exit_tier_selected,
+    exit_band_selected,
+    money_headers,
     plan_flow_dot,
     portfolio_table,
     scenario_toml_bytes,
     to_csv_bytes,
     to_xlsx_bytes,
 )
-from selector.whatif import still_best
+from selector.store import default_author
 
-__all__ = ["EXACT_TIME_LIMITS", "page", "render_plan", "render_result", "rules_editor"]
+__all__ = [
+    "EXACT_TIME_LIMITS",
+    "page",
+    "render_plan",
+    "render_result",
+    "rules_editor",
+    "workbook_sheets",
+]
 
 EXACT_TIME_LIMITS = (5, 10, 30, 60)
 # Shown open in the plan by action (keep and stay out start closed).
 PLAN_CHANGES = frozenset({"exit", "demote", "promote", "recruit"})
+# Column widths (pixels) that fit their longest value, and a table in the page's width
+# at 1,400 px; a reason longer than its column is read in full by clicking its row.
+ID_WIDTH = 70
+NAME_WIDTH = 205
+TYPE_WIDTH = 90
+LEVEL_WIDTH = 90
 
 
 def page() -> None:
@@ -74,6 +92,8 @@ def page() -> None:
         return
     fp = s.fingerprint
     small = len(s.partners) <= AUTO_SOLVE_MAX_PARTNERS
+    answers = state()["answers"]
+    first, origin = shown_answer(s, answers, state().get("last_shown"))
     c1, c2, c3 = st.columns([2, 2, 1], vertical_alignment="bottom")
     auto = bound(
         c1.toggle,
@@ -92,28 +112,27 @@ def page() -> None:
         c2.select_slider, "Solver time limit (s)", "time_limit", 10, options=EXACT_TIME_LIMITS
     )
     requested = fp in state()["solve_requested"]
+    will_solve = origin == QUICK and (auto or requested)
     c3.button(
         "Solve exactly",
         type="primary",
         on_click=_request_solve,
         args=(fp,),
-        disabled=auto or requested,
+        disabled=auto or origin != QUICK or will_solve,
         icon=":material/calculate:",
     )
     status_slot = st.empty()
     slot = st.empty()
-    kept = kept_result(s)
-    first = kept if kept is not None else heuristic_cached(s, fp)
+    if first is None:
+        first = heuristic_cached(s, fp)
     with slot.container():
         render_result(s, first)
     final = first
-    if kept is not None and kept.solver != "greedy":
-        status_slot.info(
-            "The portfolio found for the previous settings still keeps every rule and "
-            "nothing better exists under tighter rules: it is kept (no new solve).",
-            icon=":material/push_pin:",
-        )
-    elif auto or requested:
+    note = status_note(origin, first, will_solve=will_solve)
+    if note is not None:
+        show = status_slot.warning if note.kind == "warning" else status_slot.info
+        show(note.text, icon=note.icon)
+    if will_solve:
         with status_slot.status(
             f"Proving the best portfolio (up to {limit} s)…", expanded=True
         ) as status:
@@ -135,41 +154,32 @@ def page() -> None:
             )
         with slot.container():
             render_result(s, exact)
-        final = exact
-    else:
-        status_slot.info(
-            "Quick answer shown. Press **Solve exactly** to prove how close it is to the best.",
-            icon=":material/info:",
-        )
-    state()["last_result"][fp] = final
+        final, origin = exact, SOLVED
+    answers[fp] = (final, origin)
     state()["last_shown"] = (s, final)
     st.divider()
+    keep_and_share(base, s, final)
+
+
+def keep_and_share(base: Scenario, s: Scenario, final: PortfolioResult) -> None:
+    """Downloads of the answer shown, and the one "Save what-if" (to the workspace)."""
+    fp = s.fingerprint
     st.subheader("Keep and share")
     d1, d2, d3 = st.columns(3)
     if final.feasible:
         scores = scores_cached(s, fp)
         reasons = explain_cached(s, final, fp, result_key(final))
-        table = portfolio_table(s, final, scores=scores.score, tiers=scores.tier, reasons=reasons)
-        frames = final.to_frame()
-        sheets = {
-            "Portfolio": table,
-            "Why in or out": reasons,
-            "Coverage": final.coverage,
-            "Budget": frames["pools"],
-            "Summary": frames["summary"],
-        }
-        if final.plan is not None:
-            sheets["Plan"] = final.plan
+        table = portfolio_table(s, final, scores=scores.score, bands=scores.band, reasons=reasons)
         d1.download_button(
             "Portfolio (CSV)",
-            to_csv_bytes(table),
+            to_csv_bytes(money_headers(table, s.currency)),
             file_name="portfolio.csv",
             mime="text/csv",
             icon=":material/download:",
         )
         d2.download_button(
             "Portfolio (Excel)",
-            to_xlsx_bytes(sheets),
+            to_xlsx_bytes(workbook_sheets(s, final, table, reasons)),
             file_name="portfolio.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             icon=":material/download:",
@@ -181,16 +191,66 @@ def page() -> None:
         mime="application/toml",
         icon=":material/download:",
     )
-    with st.form("save_variant", border=False):
-        f1, f2 = st.columns([3, 1], vertical_alignment="bottom")
-        name = f1.text_input(
-            "Save these settings as a what-if for Compare",
-            value=f"{s.name} · budget {money(s.budget.total)}",
+    save_form(base, s, final)
+
+
+def save_form(base: Scenario, s: Scenario, final: PortfolioResult) -> None:
+    """Save these settings and the answer shown as a what-if in the team workspace."""
+    ss = state()
+    with st.form("save_variant", border=True):
+        st.markdown(
+            "**Save these settings as a what-if** (in the team workspace: Compare and "
+            "Workspace list it)"
         )
-        if f2.form_submit_button("Save what-if", icon=":material/bookmark_add:"):
-            state()["variants"][name.strip() or s.name] = s
-            state()["variant_results"][name.strip() or s.name] = final
-            st.toast(f"Saved '{name}' for Compare.")
+        f1, f2, f3 = st.columns([3, 3, 2])
+        name = f1.text_input("What-if name", value=f"Budget {money(s.budget.total, s.currency)}")
+        note = f2.text_input("Note", placeholder="Why this one")
+        who = f3.text_input("Saved by", value=str(ss.get("workspace:user") or default_author()))
+        submitted = st.form_submit_button(
+            "Save what-if", type="primary", icon=":material/bookmark_add:"
+        )
+    done = ss.pop("portfolio:saved", None)
+    if done:
+        st.success(done, icon=":material/check:")
+    if not submitted:
+        return
+    if not name.strip() or not who.strip():
+        st.error("Give the what-if a name and say who saves it.")
+        return
+    store = app_store()
+    if store is None:
+        return
+    ss["workspace:user"] = who.strip()
+    try:
+        rec = save_whatif(store, base, s, final, name=name.strip(), note=note, author=who.strip())
+    except SelectorError as exc:
+        st.error(f"Not saved: {error_words(exc)}")
+        return
+    ss["whatif_results"][rec.id] = final
+    st.success(
+        f"Saved what-if **{rec.name}** (version {rec.version}) with its portfolio: "
+        "Compare and Workspace list it.",
+        icon=":material/check:",
+    )
+
+
+def workbook_sheets(
+    s: Scenario, r: PortfolioResult, table: pd.DataFrame, reasons: pd.DataFrame
+) -> dict[str, pd.DataFrame]:
+    """The Excel export: the portfolio, reasons, coverage, budget, summary (and plan)."""
+    frames = r.to_frame()
+    summary = frames["summary"].copy()
+    summary["currency"] = s.currency or ""
+    sheets = {
+        "Portfolio": money_headers(table, s.currency),
+        "Why in or out": money_headers(reasons, s.currency),
+        "Coverage": r.coverage,
+        "Budget": money_headers(frames["pools"], s.currency),
+        "Summary": summary,
+    }
+    if r.plan is not None:
+        sheets["Plan"] = money_headers(r.plan, s.currency)
+    return sheets
 
 
 # --- budget and rules ----------------------------------------------------------------------
@@ -198,6 +258,7 @@ def page() -> None:
 
 def portfolio_controls(base: Scenario) -> None:
     fp = base.fingerprint
+    cur = base.currency
     p = base.partners
     total_cost = float(p["cost"].sum())
     budget0 = base.budget.total if base.budget.total is not None else total_cost
@@ -209,18 +270,23 @@ def portfolio_controls(base: Scenario) -> None:
         # A typed or loaded budget stays exact; the +/- buttons move by ``step``.
         typed = bound(
             c1.number_input,
-            "Total budget",
+            money_header("Total budget", cur),
             f"{fp}:budget",
             exact0,
             min_value=0,
             max_value=int(math.ceil(top * 2)),
             step=int(step),
             format="%d",
-            help=f"Exact as typed or loaded; the buttons move it by {money(step)}.",
+            help=f"Exact as typed or loaded; the buttons move it by {money(step, cur)}.",
         )
         c1.caption(
-            f"{money(float(typed))} · all partners together cost {money(total_cost)}"
-            + ("" if base.budget.total is None else f" · the file says {money(base.budget.total)}")
+            f"{money(float(typed), cur)} ({money_compact(float(typed))}) · all partners "
+            f"together cost {money(total_cost, cur)}"
+            + (
+                ""
+                if base.budget.total is None
+                else f" · the file says {money(base.budget.total, cur)}"
+            )
         )
         bound(
             c2.number_input,
@@ -260,6 +326,7 @@ def portfolio_controls(base: Scenario) -> None:
             placeholder="No partner ruled out",
         )
     rules_editor(base)
+    programme_editor(base)
 
 
 RULE_HELP = (
@@ -323,18 +390,6 @@ def rule_status_frame(r: PortfolioResult) -> pd.DataFrame:
     )
 
 
-def kept_result(s: Scenario) -> PortfolioResult | None:
-    """The portfolio shown for the previous settings when it is still the answer for
-    these (:func:`selector.whatif.still_best`), else the one shown for these before."""
-    shown = state()["last_result"].get(s.fingerprint)
-    if shown is not None and shown.solver != "greedy":
-        return cast(PortfolioResult, shown)
-    previous = state().get("last_shown")
-    if previous is None or previous[0].fingerprint == s.fingerprint:
-        return None
-    return still_best(previous[0], previous[1], s)
-
-
 def _request_solve(fp: str) -> None:
     state()["solve_requested"].add(fp)
 
@@ -343,7 +398,9 @@ def _request_solve(fp: str) -> None:
 
 
 def render_result(s: Scenario, r: PortfolioResult) -> None:
-    """The portfolio answer (no widgets: this may be drawn twice in one run)."""
+    """The portfolio answer. Drawn twice in a run when the exact solve follows the quick
+    answer, so its widgets' keys name the answer (:func:`answer_key`)."""
+    cur = s.currency
     doubt = weights_warning(s)
     if r.feasible and doubt:
         st.warning(
@@ -355,14 +412,9 @@ def render_result(s: Scenario, r: PortfolioResult) -> None:
         icon = ":material/verified:" if r.status == "optimal" else ":material/bolt:"
         st.success(f"**{status_line(r)}** · {r.wall_seconds:.1f} s · {r.solver}", icon=icon)
     else:
-        st.warning(f"**{status_line(r)}**", icon=":material/block:")
-        cause = budget_cause(s)
-        if cause:
-            st.markdown(f"- {cause}")
-        for sentence in r.explanation:
-            st.markdown(f"- {sentence}")
+        render_infeasible(s, r)
         return
-    result_metrics(r)
+    result_metrics(r, cur)
     if r.rules:
         st.subheader("Rules")
         st.dataframe(
@@ -383,29 +435,38 @@ def render_result(s: Scenario, r: PortfolioResult) -> None:
         render_plan(s, r)
     scores = scores_cached(s, s.fingerprint)
     reasons = explain_cached(s, r, s.fingerprint, result_key(r))
-    table = portfolio_table(s, r, scores=scores.score, tiers=scores.tier, reasons=reasons)
+    table = portfolio_table(s, r, scores=scores.score, bands=scores.band, reasons=reasons)
     st.subheader("Selected partners")
-    st.dataframe(
+    detail_table(
         table,
-        width="stretch",
+        key=f"selected:{answer_key(r)}",
         column_config={
-            "_index": "ID",
-            "name": "Partner",
-            "type": "Type",
-            "tier": "Score tier" if r.plan is not None else "Programme tier",
+            "_index": st.column_config.TextColumn("ID", width=ID_WIDTH),
+            "name": st.column_config.TextColumn("Partner", width=NAME_WIDTH),
+            "type": st.column_config.TextColumn("Type", width=TYPE_WIDTH),
+            "programme_tier": st.column_config.TextColumn(
+                "Programme tier", width=125,
+                help="The level this plan proposes for the partner in the programme.",
+            ),
+            "score_band": st.column_config.TextColumn(
+                "Score band", width=LEVEL_WIDTH,
+                help="The rank of the partner's criteria score (not a programme tier).",
+            ),
             "cost": st.column_config.NumberColumn(
-                "Base cost" if r.plan is not None else "Cost", format="localized"
+                money_header("Base cost" if r.plan is not None else "Cost", cur),
+                format="localized",
+                width=115 if cur else 95,
             ),
             "score": st.column_config.ProgressColumn(
-                "Score", min_value=0.0, max_value=1.0, format="%.2f"
+                "Score", min_value=0.0, max_value=1.0, format="%.2f", width=90
             ),
-            "reason": st.column_config.TextColumn("Why it is in", width="large"),
+            "reason": st.column_config.TextColumn("Why it is in", width=195 if cur else 215),
         },
     )
-    exits = exit_tier_selected(table)
+    exits = exit_band_selected(table)
     if exits:
         st.warning(
-            f"{plural(len(exits), 'selected partner')} in the **exit** score tier: "
+            f"{plural(len(exits), 'selected partner')} in the **exit** score band: "
             + ", ".join(f"{pid} {table.at[pid, 'name']}" for pid in exits[:8])
             + (f" and {len(exits) - 8} more" if len(exits) > 8 else "")
             + ". The rules or the coverage they bring keep them in; check before signing.",
@@ -424,8 +485,9 @@ def render_result(s: Scenario, r: PortfolioResult) -> None:
         width="stretch",
         column_config={
             "pool": "Pool",
-            "used": st.column_config.NumberColumn("Used", format="localized"),
-            "cap": st.column_config.NumberColumn("Cap", format="localized"),
+            "used": st.column_config.NumberColumn(money_header("Used", cur), format="localized"),
+            "cap": st.column_config.NumberColumn(money_header("Cap", cur), format="localized"),
+            "left": st.column_config.NumberColumn(money_header("Left", cur), format="localized"),
             "share": st.column_config.ProgressColumn(
                 "Use", min_value=0.0, max_value=100.0, format="%.1f %%"
             ),
@@ -437,14 +499,14 @@ def render_result(s: Scenario, r: PortfolioResult) -> None:
     why = reasons.sort_values(["selected", "marginal_value"], ascending=[False, False]).copy()
     why["marginal_value"] = why["marginal_value"].round(0)
     config: dict[str, Any] = {
-        "_index": "ID",
-        "name": "Partner",
-        "type": "Type",
-        "selected": st.column_config.CheckboxColumn("In"),
-        "cost": st.column_config.NumberColumn("Cost", format="localized"),
+        "_index": st.column_config.TextColumn("ID", width=ID_WIDTH),
+        "name": st.column_config.TextColumn("Partner", width=NAME_WIDTH),
+        "type": st.column_config.TextColumn("Type", width=TYPE_WIDTH),
+        "selected": st.column_config.CheckboxColumn("In", width=45),
+        "cost": st.column_config.NumberColumn(money_header("Cost", cur), format="localized"),
         "marginal_value": st.column_config.NumberColumn("Value it adds", format="localized"),
         "entry_budget": st.column_config.TextColumn(
-            "Enters at budget",
+            money_header("Enters at budget", cur),
             help="For a partner left out: the total budget at which it would first come in "
             "(an estimate from extending this portfolio).",
         ),
@@ -457,16 +519,46 @@ def render_result(s: Scenario, r: PortfolioResult) -> None:
             entry_words(b, selected=bool(sel))
             for b, sel in zip(why["entry_budget"], why["selected"], strict=True)
         ]
-    st.dataframe(why, width="stretch", column_config=config)
+    detail_table(why, key=f"why:{answer_key(r)}", column_config=config)
 
 
-def entry_words(budget: float, *, selected: bool) -> str:
+def answer_key(r: PortfolioResult) -> str:
+    """A short key naming an answer, for the widgets drawn with it."""
+    return hashlib.sha1(result_key(r).encode()).hexdigest()[:10]
+
+
+def render_infeasible(s: Scenario, r: PortfolioResult) -> None:
+    """No portfolio: the status, the cause in words and, when the solve found them, the
+    least change of each limit that would make the request feasible."""
+    st.warning(f"**{status_line(r)}**", icon=":material/block:")
+    cause = budget_cause(s)
+    if cause:
+        st.markdown(f"- {cause}")
+    for sentence in r.explanation:
+        st.markdown(f"- {sentence}")
+    ways = relaxation_rows(r)
+    if ways is not None:
+        st.markdown("**The smallest ways out** (each change alone makes it feasible):")
+        st.dataframe(
+            ways,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "setting": st.column_config.TextColumn("Setting", width="medium"),
+                "today": st.column_config.NumberColumn("Today", format="localized"),
+                "needed": st.column_config.NumberColumn("Needed", format="localized"),
+                "sentence": st.column_config.TextColumn("What it means", width="large"),
+            },
+        )
+
+
+def entry_words(budget: float, *, selected: bool, currency: str | None = None) -> str:
     """The "Enters at budget" cell: in already, a budget, or never within reach."""
     if selected:
         return "in"
     if budget is None or not math.isfinite(float(budget)):
         return "not within reach"
-    return money(float(budget))
+    return money(float(budget), currency)
 
 
 def budget_cause(s: Scenario) -> str | None:
@@ -480,8 +572,8 @@ def budget_cause(s: Scenario) -> str | None:
         return "**The budget is the cause:** a total budget of 0 buys no partner."
     if forced > total:
         return (
-            f"**The budget is the cause:** the must-include partners alone cost {money(forced)}, "
-            f"more than the budget of {money(total)}."
+            f"**The budget is the cause:** the must-include partners alone cost "
+            f"{money(forced, s.currency)}, more than the budget of {money(total, s.currency)}."
         )
     return None
 
@@ -491,53 +583,56 @@ def render_plan(s: Scenario, r: PortfolioResult) -> None:
     plan = r.plan
     if plan is None:
         return
+    cur = s.currency
     summary = dict(r.plan_summary or {})
     counts = plan["action"].value_counts()
     st.subheader("Plan from today's channel")
     for col, action in zip(st.columns(len(PLAN_ACTIONS)), PLAN_ACTIONS, strict=True):
-        col.metric(action.capitalize(), f"{int(counts.get(action, 0))}", border=True)
+        col.metric(action.capitalize(), f"{int(counts.get(action, 0)):,}", border=True)
     before = summary.get("value_before")
     after = summary.get("value_after")
-    c1, c2, c3, c4 = st.columns([1, 1, 2, 1])
+    c1, c2, c3, c4 = st.columns(4)
     c1.metric(
-        "One-off cost",
-        money(summary.get("one_off_cost", float(plan["one_off_cost"].sum()))),
+        money_header("One-off cost", cur),
+        f"{summary.get('one_off_cost', float(plan['one_off_cost'].sum())):,.0f}",
         help="The cost of change: recruiting and exit costs, paid once.",
         border=True,
     )
     c2.metric(
-        "Annual cost",
-        money(summary.get("annual_cost", float(plan["annual_cost"].sum()))),
+        money_header("Annual cost", cur),
+        f"{summary.get('annual_cost', float(plan['annual_cost'].sum())):,.0f}",
         help="What the proposed channel costs a year at its programme tiers.",
         border=True,
     )
     c3.metric(
-        "Value before → after",
-        f"{money(before)} → {money(after)}" if before is not None and after is not None else "n/a",
-        delta=None if not before or after is None else f"{(after - before) / abs(before):+.1%}",
-        help="Score-weighted segment value reached by today's channel and by the plan.",
+        "Value after the plan",
+        "n/a" if after is None else f"{after:,.0f}",
+        delta=None if not before or after is None else f"{(after - before) / abs(before):+.1%} vs today",
+        help="Score-weighted segment value reached by the plan"
+        + ("" if before is None else f"; today's channel reaches {before:,.0f}")
+        + ".",
         border=True,
     )
     active_before = summary.get("active_before")
     active_after = summary.get("active_after")
     c4.metric(
         "Active partners",
-        f"{active_before} → {active_after}"
+        f"{active_before:,} → {active_after:,}"
         if active_before is not None and active_after is not None
-        else f"{int((plan['proposed'] != 'out').sum())}",
+        else f"{int((plan['proposed'] != 'out').sum()):,}",
         border=True,
     )
     levels = s.programme.tier_names if s.programme is not None else None
     left, right = st.columns([3, 2])
     with left:
-        st.markdown("**From today's levels to the proposed ones**")
+        st.markdown("**From today's programme tiers to the proposed ones**")
         st.graphviz_chart(plan_flow_dot(plan, levels), width="stretch")
     with right:
         st.markdown("**Reading the flow**")
         st.caption(
-            "Each arrow is a group of partners moving from today's level (left) to the "
-            "proposed one (right), wider for more partners: :green[promote], :orange[demote], "
-            ":red[exit], :blue[recruit], :gray[keep and stay out]."
+            "Each arrow is a group of partners moving from today's programme tier (left) to "
+            "the proposed one (right), wider for more partners: :green[promote], "
+            ":orange[demote], :red[exit], :blue[recruit], :gray[keep and stay out]."
         )
         changed = list(summary.get("named_accounts_changed") or [])
         lost = list(summary.get("named_accounts_lost") or [])
@@ -552,68 +647,84 @@ def render_plan(s: Scenario, r: PortfolioResult) -> None:
                 + (f" and {len(changed) - 10} more" if len(changed) > 10 else "")
                 + "."
             )
-    st.markdown("**Partners by action** (changes first)")
+    st.markdown("**Partners by action** (changes first; click a row to read its reason in full)")
     shown = plan.drop(columns=["status", "action"]).copy()
     money_cols = ["one_off_cost", "annual_cost", "value_added"]
     shown[money_cols] = shown[money_cols].round(0)
+    config = plan_column_config(cur)
     for action in PLAN_ACTIONS:
         mask = plan["action"] == action
         n = int(mask.sum())
         if not n:
             continue
-        label = f"{action.capitalize()} · {n} partner{'s' if n != 1 else ''}"
-        with st.expander(label, expanded=action in PLAN_CHANGES):
-            st.dataframe(shown[mask], width="stretch", column_config=PLAN_COLUMN_CONFIG)
+        with st.expander(f"{action.capitalize()} · {plural(n, 'partner')}", expanded=action in PLAN_CHANGES):
+            detail_table(
+                shown[mask],
+                key=f"plan:{action}:{answer_key(r)}",
+                column_config=config,
+                height=min(38 + 35 * n, 420),
+            )
 
 
-PLAN_COLUMN_CONFIG: dict[str, Any] = {
-    "_index": "ID",
-    "name": "Partner",
-    "type": "Type",
-    "today": "Today",
-    "proposed": "Proposed",
-    "one_off_cost": st.column_config.NumberColumn("One-off", format="localized"),
-    "annual_cost": st.column_config.NumberColumn("A year", format="localized"),
-    "value_added": st.column_config.NumberColumn("Value it adds", format="localized"),
-    "exit_band": st.column_config.CheckboxColumn(
-        "Exit band", help="In the exit band of the score ranking."
-    ),
-    "reason": st.column_config.TextColumn("Reason", width="large"),
-}
+def plan_column_config(currency: str | None) -> dict[str, Any]:
+    """How the plan's columns read: widths that fit their values, money with its currency."""
+    return {
+        "_index": st.column_config.TextColumn("ID", width=ID_WIDTH),
+        "name": st.column_config.TextColumn("Partner", width=NAME_WIDTH - 5),
+        "type": st.column_config.TextColumn("Type", width=TYPE_WIDTH),
+        "today": st.column_config.TextColumn(
+            "Today", width=LEVEL_WIDTH, help="Programme tier today (out: not a partner)."
+        ),
+        "proposed": st.column_config.TextColumn(
+            "Proposed", width=LEVEL_WIDTH, help="Programme tier the plan proposes."
+        ),
+        "one_off_cost": st.column_config.NumberColumn(
+            money_header("One-off", currency), format="localized"
+        ),
+        "annual_cost": st.column_config.NumberColumn(
+            money_header("A year", currency), format="localized"
+        ),
+        "value_added": st.column_config.NumberColumn("Value it adds", format="localized"),
+        "exit_band": st.column_config.CheckboxColumn(
+            "Exit band", help="In the exit band of the score ranking.", width=75
+        ),
+        "reason": st.column_config.TextColumn("Reason", width=110),
+    }
 
 
-def result_metrics(r: PortfolioResult) -> None:
+def result_metrics(r: PortfolioResult, currency: str | None = None) -> None:
     share = coverage_share(r)
     weighted = weighted_share(r)
-    c1, c0, c2, c3, c4 = st.columns(5)
+    c1, c2, c0, c3, c4 = st.columns([3, 2, 2, 2, 2])
     c1.metric(
+        money_header("Cost", currency),
+        f"{r.cost:,.0f}",
+        delta=None
+        if r.budget is None
+        else f"{money(r.budget - r.cost)} left of {money(r.budget)}",
+        delta_color="off",
+        delta_arrow="off",
+        help="Total partner cost against the budget, exact.",
+        border=True,
+    )
+    c0.metric(
         "Coverage",
         "n/a" if share is None or not r.feasible else f"{share:.1%}",
         help="Share of segment value reached by at least one selected partner.",
         border=True,
     )
-    c0.metric(
+    c2.metric(
         "Score-weighted value",
         "n/a" if weighted is None or not r.feasible else f"{weighted:.1%}",
         help="Segment value reached, each segment counted at the score of its best selected partner "
         "(what the optimizer maximizes).",
         border=True,
     )
-    budget_help = "Total partner cost against the budget."
-    c2.metric(
-        "Cost",
-        money(r.cost),
-        delta=None if r.budget is None else f"{money(r.budget - r.cost)} left of {money(r.budget)}",
-        delta_color="off",
-        delta_arrow="off",
-        help=budget_help,
-        border=True,
-    )
     c3.metric("Partners selected", f"{len(r.selected):,}", border=True)
     c4.metric(
         "Optimality gap",
         gap_text(r),
-        delta="quick answer, no proof" if r.solver == "greedy" else None,
+        delta="not proven" if r.solver == "greedy" else None,
         delta_color="off",
         delta_arrow="off",
         help="Relative distance to the best possible portfolio the solver could prove.",
@@ -674,6 +785,7 @@ def pools_frame(r: PortfolioResult) -> pd.DataFrame:
         rows.append({"pool": "Total budget", "used": r.cost, "cap": r.budget})
     rows += [{"pool": pool_label(k), "used": u, "cap": c} for k, u, c in r.pools]
     df = pd.DataFrame(rows, columns=["pool", "used", "cap"])
+    df["left"] = df["cap"] - df["used"]
     df["share"] = (100 * df["used"] / df["cap"]).where(df["cap"] > 0, 0.0)
     return df
 

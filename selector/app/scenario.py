@@ -24,9 +24,9 @@ from selector.app.shared import (
     error_words,
     label_of,
     load_source,
-    money,
     state,
 )
+from selector.display import money, money_header
 from selector.inputs.files import read_toml
 from selector.inputs.scenario import describe
 from selector.report import scenario_toml_bytes
@@ -71,11 +71,12 @@ def page() -> None:
         help=f"{d['named_segments']} with named accounts",
         border=True,
     )
+    cur = s.currency
     c3.metric("Segment value", money(d["segment_value"]), border=True)
     c4.metric(
-        "Budget",
+        money_header("Budget", cur),
         money(d["budget_total"]),
-        help=f"All partners together would cost {money(d['total_partner_cost'])}.",
+        help=f"All partners together would cost {money(d['total_partner_cost'], cur)}.",
         border=True,
     )
     if d["problems"]:
@@ -94,7 +95,10 @@ def page() -> None:
         rules = {
             "Objective": d["objective"].replace("_", " "),
             "Criteria model": d["model"] or "none (scores from the table)",
-            "Budget pools": ", ".join(f"{k}: {money(v)}" for k, v in d["budget_pools"].items())
+            "Currency": cur or "not given (amounts are plain numbers)",
+            "Budget pools": ", ".join(
+                f"{k}: {money(v, cur)}" for k, v in d["budget_pools"].items()
+            )
             or "none",
             "Must include": ", ".join(d["must_include"]) or "none",
             "Must exclude": ", ".join(d["must_exclude"]) or "none",

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import math
 import re
 import sys
 import threading
@@ -42,6 +41,8 @@ from selector import (
     score_partners,
     solve,
 )
+from selector.app.status import QUICK, SOLVED
+from selector.display import plural
 from selector.portfolio import SolveProgress
 from selector.report import judgment_warning
 
@@ -52,7 +53,6 @@ __all__ = [
     "PLAN_ACTIONS",
     "ROOT",
     "SCENARIO_DIR",
-    "STATUS_WORDS",
     "apply_judgments",
     "base_scenario",
     "bound",
@@ -61,6 +61,7 @@ __all__ = [
     "coverage_share",
     "current_portfolio",
     "current_scenario",
+    "detail_table",
     "error_words",
     "explain_cached",
     "heuristic_cached",
@@ -68,10 +69,10 @@ __all__ = [
     "judgment_store",
     "label_of",
     "load_source",
-    "money",
-    "plural",
+    "page_style",
     "portfolio_changes",
     "progress_words",
+    "relaxation_rows",
     "result_key",
     "scores_cached",
     "setting",
@@ -79,7 +80,6 @@ __all__ = [
     "solve_cached",
     "solve_with_clock",
     "state",
-    "status_line",
     "variant_cached",
     "weighted_scenario",
     "weighted_share",
@@ -96,12 +96,17 @@ AUTO_SOLVE_MAX_PARTNERS = 200
 
 # A plan's actions as the pages show them: the changes first, then keep and stay out.
 PLAN_ACTIONS = ("exit", "demote", "promote", "recruit", "keep", "stay out")
-STATUS_WORDS = {
-    "optimal": "Proven optimal",
-    "time_limit": "Best found in the time limit",
-    "infeasible": "No portfolio keeps every rule",
-    "error": "Solver error",
-}
+# Narrower side margins and metric values a little smaller than Streamlit's default, so
+# tables and an exact amount ("44,690,750") fit at 1,400 px; card labels wrap, not cut.
+PAGE_CSS = """
+<style>
+[data-testid="stMainBlockContainer"] { padding-left: 2.5rem; padding-right: 2.5rem; }
+[data-testid="stMetricValue"] { font-size: 1.75rem; }
+[data-testid="stMetricLabel"] p { white-space: normal; overflow: visible; }
+[data-testid="stMetricLabel"] div { overflow: visible; }
+[data-testid="stMetricDelta"] div { white-space: normal; }
+</style>
+"""
 
 
 # --- command line and session state ------------------------------------------------------
@@ -124,10 +129,10 @@ def state() -> Any:
     ss = st.session_state
     ss.setdefault("source", str(cli_scenario()))
     ss.setdefault("store", {})
-    ss.setdefault("variants", {})
-    ss.setdefault("variant_results", {})  # what-if name -> the portfolio shown when saved
+    ss.setdefault("whatif_results", {})  # saved what-if id -> the portfolio shown when saved
     ss.setdefault("solve_requested", set())
-    ss.setdefault("last_result", {})
+    # settings fingerprint -> (the portfolio shown for them, how it was found)
+    ss.setdefault("answers", {})
     return ss
 
 
@@ -176,19 +181,51 @@ def error_words(exc: BaseException | str) -> str:
     return text
 
 
-def plural(n: int, word: str) -> str:
-    """``1 partner``, ``2 partners``."""
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
+def page_style() -> None:
+    """The few style rules every page shares (see :data:`PAGE_CSS`)."""
+    st.markdown(PAGE_CSS, unsafe_allow_html=True)
 
 
-def money(x: float | None) -> str:
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return "unlimited"
-    if abs(x) >= 1e6:
-        return f"{x / 1e6:,.2f} M"
-    if abs(x) >= 1e3:
-        return f"{x / 1e3:,.0f} k"
-    return f"{x:,.0f}"
+def detail_table(
+    frame: pd.DataFrame,
+    *,
+    key: str,
+    column_config: Mapping[str, Any],
+    text: str = "reason",
+    height: int | None = None,
+) -> None:
+    """A table of partners whose long ``text`` column is read in full below it: a click
+    on a row opens it (cells of a long text are cut to the column's width)."""
+    event = st.dataframe(
+        frame,
+        width="stretch",
+        height=height or "auto",
+        column_config=dict(column_config),
+        key=key,
+        on_select="rerun",
+        selection_mode="single-row",
+    )
+    rows = list(getattr(getattr(event, "selection", None), "rows", []) or [])
+    if rows and text in frame.columns and rows[0] < len(frame):
+        pid = frame.index[rows[0]]
+        name = frame["name"].iloc[rows[0]] if "name" in frame.columns else ""
+        st.info(f"**{pid} · {name}**: {frame[text].iloc[rows[0]]}", icon=":material/notes:")
+    else:
+        st.caption("Click a row to read it in full.")
+
+
+def relaxation_rows(r: PortfolioResult) -> pd.DataFrame | None:
+    """The least change of each limit that would make an infeasible request feasible
+    (``result.relaxations``: setting, today, needed, sentence), or None without them."""
+    rows = getattr(r, "relaxations", None)
+    if not rows:
+        return None
+    records = [
+        {k: (row.get(k) if isinstance(row, Mapping) else getattr(row, k, None))
+         for k in ("setting", "today", "needed", "sentence")}
+        for row in rows
+    ]
+    return pd.DataFrame(records, columns=["setting", "today", "needed", "sentence"])
 
 
 # --- cached selector calls (keyed on fingerprints; _args are not hashed) -----------------
@@ -362,6 +399,9 @@ def portfolio_changes(base: Scenario) -> dict[str, Any]:
     rules = setting(f"{fp}:rules", None)
     if rules is not None and rules != list(base.config.get("rules", [])):
         changes["rules"] = rules
+    programme = setting(f"{fp}:programme", None)
+    if programme:
+        changes["programme"] = programme
     return changes
 
 
@@ -382,15 +422,16 @@ def current_scenario(*, quiet: bool = False) -> Scenario | None:
         return None
 
 
-def current_portfolio(s: Scenario) -> PortfolioResult:
-    """The portfolio last shown on the Portfolio page for these settings; else the proven
-    one for a small scenario, the quick one for a large."""
-    shown = state()["last_result"].get(s.fingerprint)
+def current_portfolio(s: Scenario) -> tuple[PortfolioResult, str]:
+    """The portfolio last shown on the Portfolio page for these settings and how it was
+    found (:data:`selector.app.status.ORIGINS`); else the proven one for a small
+    scenario, the quick one for a large."""
+    shown = state()["answers"].get(s.fingerprint)
     if shown is not None:
-        return cast(PortfolioResult, shown)
+        return cast(tuple[PortfolioResult, str], shown)
     if len(s.partners) <= AUTO_SOLVE_MAX_PARTNERS:
-        return solve_cached(s, s.fingerprint, float(setting("time_limit", 10)))
-    return heuristic_cached(s, s.fingerprint)
+        return solve_cached(s, s.fingerprint, float(setting("time_limit", 10))), SOLVED
+    return heuristic_cached(s, s.fingerprint), QUICK
 
 
 # --- words and numbers for a portfolio -----------------------------------------------------
@@ -413,19 +454,6 @@ def weights_warning(s: Scenario) -> str | None:
         return None
     labels = {c: s.model.node(c).label for c in s.model.parents if c != "goal"}
     return judgment_warning(weights_cached(s.model, s.fingerprint), labels)
-
-
-def status_line(r: PortfolioResult) -> str:
-    if r.solver == "greedy":
-        if r.feasible:
-            return "Quick answer (greedy heuristic): good, not yet proven"
-        return (
-            "The quick answer found no portfolio keeping every rule; solve exactly to know for sure"
-        )
-    words = STATUS_WORDS.get(r.status, r.status)
-    if r.status == "time_limit" and r.gap is not None and math.isfinite(r.gap):
-        words += f", within {r.gap:.2%} of the best possible"
-    return words
 
 
 # --- sidebar (under the page navigation, on every page) ------------------------------------

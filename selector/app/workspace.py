@@ -1,6 +1,7 @@
-"""Page "Workspace": save the current what-if and its portfolio, reopen saved ones, and
-compare any two saved runs. Everything is kept in the team's database (see
-:mod:`selector.store`); a save never overwrites, it adds a version.
+"""Page "Workspace": the what-ifs and runs the team saved, reopened or compared. What-ifs
+are saved with their portfolio on the Portfolio page ("Save what-if"); everything is kept
+in the team's database (see :mod:`selector.store`); a save never overwrites, it adds a
+version.
 
 Streamlit runs this file as the page (``st.Page`` in ``app.py``); importing it only
 defines :func:`page`.
@@ -13,19 +14,20 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from selector import Scenario, SelectorError
-from selector.app.shared import (
-    base_scenario,
-    current_portfolio,
-    current_scenario,
-    judgment_store,
-    portfolio_changes,
-)
-from selector.app.workspace_shared import app_store, open_whatif, user_name
-from selector.store import Store
+from selector import SelectorError
+from selector.app.workspace_shared import app_store, changes_words, open_whatif, user_name
+from selector.display import money
+from selector.store import RunRecord, Store
 from selector.store.compare import diff_runs
 
-__all__ = ["page"]
+__all__ = ["RUN_STATUS", "page", "runs_table"]
+
+RUN_STATUS = {
+    "optimal": "Proven optimal",
+    "time_limit": "Best found in the time limit",
+    "infeasible": "Infeasible",
+    "error": "Solver error",
+}
 
 
 def _when(value: Any) -> str:
@@ -35,74 +37,24 @@ def _when(value: Any) -> str:
 def page() -> None:
     st.title("Workspace")
     st.caption(
-        "The team's saved what-ifs and plans: save the settings you are looking at, reopen "
-        "anyone's, and compare two saved runs. A save never overwrites; it adds a version."
+        "The team's saved what-ifs and plans: reopen anyone's and compare two saved runs. "
+        "Save the settings you are looking at with **Save what-if** on the Portfolio page; "
+        "a save never overwrites, it adds a version."
     )
     store = app_store()
     if store is None:
         return
-    who = user_name()
+    user_name()
     opened = st.session_state.pop("workspace:opened", None)
     if opened:
         st.success(opened, icon=":material/folder_open:")
-    base = base_scenario()
-    if base is not None:
-        save_section(store, base, who)
+    st.page_link(
+        "selector/app/portfolio.py", label="Save a what-if on the Portfolio page",
+        icon=":material/bookmark_add:",
+    )
     whatif_section(store)
     runs_section(store)
     st.caption(f"Database: `{store.url}`")
-
-
-def save_section(store: Store, base: Scenario, who: str) -> None:
-    st.subheader("Save the current what-if")
-    changes = portfolio_changes(base)
-    edited = dict(judgment_store(base.model)) if base.model is not None else {}
-    described = []
-    if "budget" in changes:
-        described.append(f"budget {changes['budget']['total']:,}")
-    for key, value in changes.get("constraints", {}).items():
-        described.append(f"{key.replace('_', ' ')} {value}")
-    if edited:
-        described.append(f"{len(edited)} edited judgments")
-    st.caption(
-        f"**{base.name}**: " + ("; ".join(described) if described else "no changes yet")
-    )
-    with st.form("workspace:save"):
-        c1, c2 = st.columns([1, 2])
-        name = c1.text_input("What-if name", placeholder="e.g. Budget cut 20 %")
-        note = c2.text_input("Note", placeholder="Why this one")
-        with_run = st.checkbox("Save the portfolio it gives as a run too", value=True)
-        submitted = st.form_submit_button("Save what-if", type="primary", icon=":material/save:")
-    if not submitted:
-        return
-    if not name.strip():
-        st.error("Give the what-if a name.")
-        return
-    if not who:
-        st.error("Type your name above first.")
-        return
-    try:
-        saved = store.save_scenario(base, author=who)
-        run_id = None
-        s = current_scenario(quiet=True)
-        if with_run and s is not None:
-            result = current_portfolio(s)
-            run_id = store.save_run(
-                result, fingerprint=s.fingerprint, options={"solver": result.solver},
-                label=name.strip(), author=who,
-            ).id
-        rec = store.save_whatif(
-            name, scenario_version=saved.id, changes=changes, judgments=edited, run=run_id,
-            author=who, note=note,
-        )
-    except SelectorError as exc:
-        st.error(f"Not saved: {exc}")
-        return
-    st.success(
-        f"Saved what-if **{rec.name}** (version {rec.version})"
-        + (f" with run {run_id}" if run_id else "") + ".",
-        icon=":material/check:",
-    )
 
 
 def _open(store: Store, whatif_id: int) -> None:
@@ -121,16 +73,51 @@ def whatif_section(store: Store) -> None:
     table = pd.DataFrame(
         [
             {"id": r.id, "what-if": r.name, "version": r.version, "saved by": r.author,
-             "when": _when(r.created_at), "changes": str(r.changes) if r.changes else "-",
+             "when": _when(r.created_at), "changes": changes_words(r.changes),
              "edited judgments": len(r.judgments), "run": r.run_id, "note": r.note}
             for r in rows
         ]
     )
-    st.dataframe(table, hide_index=True, width="stretch")
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "id": st.column_config.NumberColumn("Id", width=50),
+            "what-if": st.column_config.TextColumn("What-if", width=200),
+            "version": st.column_config.NumberColumn("Version", width=70),
+            "saved by": "Saved by",
+            "when": "When",
+            "changes": st.column_config.TextColumn("Changes", width="large"),
+            "edited judgments": st.column_config.NumberColumn(
+                "Judgments", width=90, help="Criteria judgments edited in this what-if."
+            ),
+            "run": st.column_config.NumberColumn("Run", width=50),
+            "note": "Note",
+        },
+    )
     labels = {r.id: f"{r.name} v{r.version} · {r.author}, {_when(r.created_at)}" for r in rows}
     c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
     pick = c1.selectbox("Open a saved what-if", list(labels), format_func=labels.__getitem__)
     c2.button("Open what-if", on_click=_open, args=(store, pick), icon=":material/folder_open:")
+
+
+def runs_table(runs: list[RunRecord]) -> pd.DataFrame:
+    """Saved runs as the page reads them: exact numbers, "—" where a run has no
+    portfolio (an infeasible run has no cost, objective, gap or partners)."""
+    rows = []
+    for r in runs:
+        has = r.status in ("optimal", "time_limit")
+        cost = r.result.get("cost")
+        rows.append(
+            {"id": r.id, "label": r.label, "saved by": r.author, "when": _when(r.created_at),
+             "status": RUN_STATUS.get(r.status, r.status),
+             "objective": f"{r.objective:,.0f}" if has and r.objective is not None else "—",
+             "gap": f"{max(r.gap, 0.0):.2%}" if has and r.gap is not None else "—",
+             "cost": money(cost) if has and cost is not None else "—",
+             "partners": f"{len(r.selected):,}" if has else "—"}
+        )
+    return pd.DataFrame(rows)
 
 
 def runs_section(store: Store) -> None:
@@ -140,15 +127,22 @@ def runs_section(store: Store) -> None:
         st.info("No saved runs yet: saving a what-if saves its portfolio as a run.",
                 icon=":material/inbox:")
         return
-    table = pd.DataFrame(
-        [
-            {"id": r.id, "label": r.label, "saved by": r.author, "when": _when(r.created_at),
-             "status": r.status, "objective": r.objective, "gap": r.gap,
-             "cost": r.result.get("cost"), "partners": len(r.selected)}
-            for r in runs
-        ]
+    st.dataframe(
+        runs_table(runs),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "id": st.column_config.NumberColumn("Id", width=50),
+            "label": st.column_config.TextColumn("Label", width=200),
+            "saved by": "Saved by",
+            "when": "When",
+            "status": st.column_config.TextColumn("Status", width=170),
+            "objective": "Objective",
+            "gap": "Gap",
+            "cost": "Cost",
+            "partners": "Partners",
+        },
     )
-    st.dataframe(table, hide_index=True, width="stretch")
     if len(runs) < 2:
         return
     labels = {r.id: f"#{r.id} {r.label} · {r.author}, {_when(r.created_at)}" for r in runs}

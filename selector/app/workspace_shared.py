@@ -1,4 +1,4 @@
-"""What the workspace pages share: the store, who is working, opening a saved what-if.
+"""What the workspace pages share: the store, who is working, saving and opening what-ifs.
 
 The database is the one ``$SELECTOR_DB`` names (else the SQLite file in the user's data
 folder, created on first use); it is opened once per app process.
@@ -8,16 +8,29 @@ from __future__ import annotations
 
 import dataclasses
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
-from selector import Scenario, SelectorError
-from selector.store import Store, default_author, open_store, resolve_url
+from selector import PortfolioResult, Scenario, SelectorError
+from selector.app.shared import apply_judgments, judgment_store, portfolio_changes
+from selector.display import money, plural
+from selector.store import Store, WhatIfRecord, default_author, open_store, resolve_url
 from selector.store.serialize import scenario_files, slug, write_scenario_files
 
-__all__ = ["EXPORT_DIR", "app_store", "close_stores", "open_whatif", "use_model", "user_name"]
+__all__ = [
+    "EXPORT_DIR",
+    "app_store",
+    "changes_words",
+    "close_stores",
+    "open_whatif",
+    "save_whatif",
+    "use_model",
+    "user_name",
+    "whatif_scenario",
+]
 
 EXPORT_DIR = Path(tempfile.gettempdir()) / "selector-workspace"
 _opened: list[Store] = []
@@ -55,6 +68,73 @@ def user_name() -> str:
         "Your name", key="workspace:user", help="Saved with everything you save or judge"
     )
     return str(name).strip()
+
+
+def changes_words(changes: Mapping[str, Any]) -> str:
+    """A what-if's setting changes in words: ``"budget 35,792,000; must exclude R04"``."""
+    words: list[str] = []
+    budget = changes.get("budget")
+    if isinstance(budget, Mapping) and "total" in budget:
+        words.append(f"budget {money(budget['total'])}")
+    for key, value in dict(changes.get("constraints") or {}).items():
+        shown = ", ".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
+        words.append(f"{key.replace('_', ' ')} {shown}")
+    programme = changes.get("programme")
+    if isinstance(programme, Mapping):
+        for key, value in programme.items():
+            if isinstance(value, Mapping):
+                inner = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in value.items())
+                words.append(f"{key}: {inner}")
+            else:
+                words.append(f"{key.replace('_', ' ')} {value}")
+    if "rules" in changes:
+        words.append(plural(len(changes["rules"] or []), "rule"))
+    return "; ".join(words) or "as loaded"
+
+
+def save_whatif(
+    store: Store,
+    base: Scenario,
+    s: Scenario,
+    result: PortfolioResult,
+    *,
+    name: str,
+    note: str = "",
+    author: str,
+) -> WhatIfRecord:
+    """Save the settings on screen as a what-if in the workspace, with its portfolio.
+
+    ``base`` is the loaded scenario (saved as a scenario version once per content),
+    ``s`` the scenario with the session's judgments and settings applied and
+    ``result`` the portfolio shown for it (saved as a run). The what-if keeps the
+    setting changes and edited judgments, so reopening it rebuilds ``s``.
+    """
+    edited = dict(judgment_store(base.model)) if base.model is not None else {}
+    saved = store.save_scenario(base, author=author)
+    run = store.save_run(
+        result, fingerprint=s.fingerprint, options={"solver": result.solver}, label=name,
+        author=author,
+    )
+    return store.save_whatif(
+        name, scenario_version=saved.id, changes=portfolio_changes(base), judgments=edited,
+        run=run.id, author=author, note=note,
+    )
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _whatif_scenario(_store: Store, url: str, whatif_id: int) -> Scenario:
+    rec = _store.whatif(whatif_id)
+    scenario = _store.load_whatif(whatif_id)
+    if scenario.model is not None and rec.judgments:
+        overrides = {str(k): float(v) for k, v in rec.judgments.items()}
+        scenario = dataclasses.replace(scenario, model=apply_judgments(scenario.model, overrides))
+    return scenario
+
+
+def whatif_scenario(store: Store, whatif_id: int) -> Scenario:
+    """A saved what-if's scenario with its judgments applied (saved records never change,
+    so it is loaded once per app process)."""
+    return _whatif_scenario(store, store.url, whatif_id)
 
 
 def open_whatif(store: Store, whatif_id: int) -> str:

@@ -14,10 +14,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from selector.cli.output import emit_json, print_plan
+from selector.cli.output import emit_json, print_solve
+from selector.display import money
 from selector.errors import ScenarioError, SelectorError, SolverError
 
-__all__ = ["main"]
+__all__ = ["main", "package_version"]
 
 
 # --- validate --------------------------------------------------------------------------
@@ -37,7 +38,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     print(f"Model      {info['model'] or '(none: scores from the partner table)'}")
     print(f"Objective  {info['objective']}")
     by_type = ", ".join(f"{k} {v}" for k, v in info["partners_by_type"].items())
-    print(f"Partners   {info['partners']} ({by_type}); total cost {info['total_partner_cost']:,.0f}")
+    print(
+        f"Partners   {info['partners']} ({by_type}); total cost "
+        f"{money(info['total_partner_cost'], scenario.currency)}"
+    )
     print(
         f"Segments   {info['segments']} ({info['named_segments']} named); "
         f"value {info['segment_value']:,.0f}"
@@ -45,10 +49,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     print(f"Coverage   {info['coverage_pairs']:,} partner-segment pairs")
     if info["supply_pairs"] is not None:
         print(f"Supply     {info['supply_pairs']:,} distributor-partner pairs")
-    budget = "unlimited" if info["budget_total"] is None else f"{info['budget_total']:,.0f}"
-    print(f"Budget     {budget}")
+    currency = scenario.currency
+    print(f"Budget     {money(info['budget_total'], currency)}")
     for key, cap in info["budget_pools"].items():
-        print(f"  pool     {key}: {cap:,.0f}")
+        print(f"  pool     {key}: {money(cap, currency)}")
     if info["must_include"] or info["must_exclude"] or info["conflicts"]:
         print(
             f"Rules      must include {len(info['must_include'])}, must exclude "
@@ -93,31 +97,11 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         if path and Path(path).exists() and not args.force:
             raise ScenarioError("the file exists; pass --force to replace it", file=path)
     if args.csv or args.xlsx:
-        _export(result, csv=args.csv, xlsx=args.xlsx)
+        _export(result, csv=args.csv, xlsx=args.xlsx, currency=scenario.currency)
     if args.json:
-        emit_json(result.to_dict())
+        emit_json(result.to_dict() | {"currency": scenario.currency})
     else:
-        d = result.to_dict()
-        print(f"Scenario   {d['scenario']}  ({d['objective_kind']})")
-        print(f"Status     {d['status']}  [{d['solver']}, {d['wall_seconds']:.2f} s]")
-        if d["objective"] is not None:
-            bound = "-" if d["bound"] is None else f"{d['bound']:,.0f}"
-            gap = "-" if d["gap"] is None else f"{d['gap']:.3%}"
-            print(f"Objective  {d['objective']:,.0f}   bound {bound}   gap {gap}")
-            budget = "unlimited" if d["budget"] is None else f"{d['budget']:,.0f}"
-            print(f"Cost       {d['cost']:,.0f} of {budget}")
-            for pool in d["pools"]:
-                print(f"  pool     {pool['pool']}: {pool['used']:,.0f} of {pool['cap']:,.0f}")
-            share = d["covered_share"]
-            print(
-                f"Coverage   {d['covered_value']:,.0f} of {d['total_value']:,.0f}"
-                + ("" if share is None else f" ({share:.1%})")
-            )
-            print(f"Selected   {len(d['selected'])} partner(s): {', '.join(d['selected'])}")
-        for line in d["explanation"]:
-            print(f"  - {line}")
-        if result.plan is not None and result.plan_summary is not None:
-            print_plan(result.plan, result.plan_summary, every=args.why)
+        print_solve(result, currency=scenario.currency, ids=args.ids, every=args.why)
         if args.why and result.feasible and result.plan is None:
             table = explain_partners(scenario, result)
             print()
@@ -140,19 +124,24 @@ def _add_solve(sub: Any) -> None:
     )
     p.add_argument("--heuristic", action="store_true", help="greedy + local search only (instant)")
     p.add_argument("--why", action="store_true", help="explain why each partner is in or out")
+    p.add_argument(
+        "--ids", action="store_true", help="list the selected partners' ids (--json always has them)"
+    )
     p.add_argument("--csv", metavar="FILE", help="write the plan (or the selected partners) as CSV")
     p.add_argument("--xlsx", metavar="FILE", help="write every result table to an Excel workbook")
     p.add_argument("--force", action="store_true", help="replace --csv / --xlsx files that exist")
     p.set_defaults(func=_cmd_solve)
 
 
-def _export(result: Any, *, csv: str | None, xlsx: str | None) -> None:
+def _export(result: Any, *, csv: str | None, xlsx: str | None, currency: str | None) -> None:
     """Write the result's tables, each through a temporary file moved into place, so an
-    interrupted run never leaves half a file."""
-    from selector.report import to_csv_bytes, to_xlsx_bytes
+    interrupted run never leaves half a file. The summary names the currency, and so do
+    the money columns' headers when the scenario gives one."""
+    from selector.report import money_headers, to_csv_bytes, to_xlsx_bytes
     from selector.safe_output import write_bytes_atomic
 
-    tables = result.to_frame()
+    tables = {k: money_headers(v, currency) for k, v in result.to_frame().items()}
+    tables["summary"] = tables["summary"].assign(currency=currency or "")
     outputs: list[tuple[str | None, Callable[[], bytes]]] = [
         (csv, lambda: to_csv_bytes(tables.get("plan", tables["selected"]), index=False)),
         (xlsx, lambda: to_xlsx_bytes(tables, index=False)),
@@ -266,10 +255,10 @@ def _cmd_scores(args: argparse.Namespace) -> int:
             {
                 "scenario": scenario.name,
                 "partners": [
-                    {"id": str(pid), **{k: row[k] for k in ("name", "type", "score", "tier", "rank")}}
+                    {"id": str(pid), **{k: row[k] for k in ("name", "type", "score", "band", "rank")}}
                     for pid, row in table.iterrows()
                 ],
-                "tiers": {str(k): int(v) for k, v in scores.tier.value_counts().items()},
+                "bands": {str(k): int(v) for k, v in scores.band.value_counts().items()},
             }
         )
         return 0
@@ -279,7 +268,7 @@ def _cmd_scores(args: argparse.Namespace) -> int:
 
 
 def _add_scores(sub: Any) -> None:
-    p = sub.add_parser("scores", help="partner scores and programme tiers")
+    p = sub.add_parser("scores", help="partner scores and score bands (ranks of the scores)")
     p.add_argument("scenario", help="scenario TOML file")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=_cmd_scores)
@@ -339,10 +328,27 @@ def build_parser() -> argparse.ArgumentParser:
         prog="selector",
         description="Choose a channel-partner portfolio: weights, scores, optimizer, map.",
     )
+    parser.add_argument(
+        "--version", action="version", version=f"selector {package_version()}",
+        help="print the installed selector version and exit",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for register in REGISTRARS:
         register(sub)
     return parser
+
+
+def package_version() -> str:
+    """The installed package's version (its metadata), or the source tree's when run
+    from a checkout that was never installed."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("selector")
+    except PackageNotFoundError:
+        from selector import __version__
+
+        return f"{__version__} (not installed)"
 
 
 class Terminated(KeyboardInterrupt):

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from selector.display import plural
 from selector.errors import ScenarioError
 from selector.gtm import (
     AGGREGATE_FIELDS,
@@ -151,7 +152,8 @@ def cli_map(args: argparse.Namespace) -> int:
         print(
             f"Portfolio  {info['selected']} partners selected; covered value "
             f"{info['covered_value']:,.0f} of {info['total_value']:,.0f} "
-            f"({info['covered_share']:.1%}); {len(info['uncovered_segments'])} segment(s) uncovered"
+            f"({info['covered_share']:.1%}); "
+            f"{plural(len(info['uncovered_segments']), 'segment')} uncovered"
         )
         if len(load):
             print("Distributor load (segment value flowing through each selected distributor):")

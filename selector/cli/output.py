@@ -1,4 +1,5 @@
-"""Output helpers every ``selector`` command shares: strict JSON on stdout."""
+"""Output helpers every ``selector`` command shares: strict JSON on stdout, a solve and
+its plan in words."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["clean_json", "emit_json", "print_plan"]
+from selector.display import money, plural
+
+__all__ = ["PLAN_ORDER", "clean_json", "emit_json", "print_plan", "print_solve", "status_words"]
 
 
 def clean_json(value: Any) -> Any:
@@ -33,31 +36,106 @@ def emit_json(value: Any) -> None:
 #: The order a plan is read in: what changes first, what stays last.
 PLAN_ORDER = ("exit", "demote", "promote", "recruit", "keep", "stay out")
 
+#: A solve's status in words, after its code.
+STATUS_WORDS = {
+    "optimal": "proven optimal",
+    "time_limit": "best found in the time limit",
+    "infeasible": "no portfolio keeps every rule",
+    "error": "the solver failed",
+}
 
-def print_plan(plan: pd.DataFrame, summary: Mapping[str, Any], *, every: bool = False) -> None:
+
+def status_words(result: Any) -> str:
+    """``"optimal (proven optimal)"``, ``"time_limit (best found in the time limit, gap
+    0.02 %)"``, ``"infeasible (no portfolio keeps every rule)"``, a quick answer's."""
+    if result.solver == "greedy":
+        words = "quick answer, not proven" if result.feasible else "the quick answer found none"
+    else:
+        words = STATUS_WORDS.get(result.status, result.status)
+        gap = result.gap
+        if result.status == "time_limit" and gap is not None and math.isfinite(gap):
+            words += f", gap {max(gap, 0.0):.2%}"
+    return f"{result.status} ({words})"
+
+
+def print_solve(
+    result: Any, *, currency: str | None = None, ids: bool = False, every: bool = False
+) -> None:
+    """A solve for people: the status first, then what the portfolio costs and covers,
+    the plan's summary and its actions; partner ids only with ``ids``."""
+    d = result.to_dict()
+    print(f"Status     {status_words(result)}  [{d['solver']}, {d['wall_seconds']:.2f} s]")
+    print(f"Scenario   {d['scenario']}  ({d['objective_kind']})")
+    if not result.feasible:
+        for line in d["explanation"]:
+            print(f"  - {line}")
+        # >>> Relaxations go here: print_relaxations(result), the least change of each
+        # >>> limit that makes the request feasible (result.relaxations).
+        return
+    if d["objective"] is not None:
+        bound = "-" if d["bound"] is None else f"{d['bound']:,.0f}"
+        gap = "-" if d["gap"] is None else f"{d['gap']:.3%}"
+        print(f"Objective  {d['objective']:,.0f}   bound {bound}   gap {gap}")
+    budget = d["budget"]
+    left = "" if budget is None else f" ({money(budget - d['cost'], currency)} left)"
+    print(f"Cost       {money(d['cost'], currency)} of {money(budget, currency)}{left}")
+    for pool in d["pools"]:
+        print(
+            f"  pool     {pool['pool']}: {money(pool['used'], currency)} of "
+            f"{money(pool['cap'], currency)}"
+        )
+    share = d["covered_share"]
+    print(
+        f"Coverage   {d['covered_value']:,.0f} of {d['total_value']:,.0f}"
+        + ("" if share is None else f" ({share:.1%})")
+    )
+    print(
+        f"Selected   {plural(len(d['selected']), 'partner')}"
+        + (": " + ", ".join(d["selected"]) if ids else " (--ids lists them)")
+    )
+    if result.plan is not None and result.plan_summary is not None:
+        print_plan(result.plan, result.plan_summary, every=every, currency=currency)
+    if d["explanation"]:
+        print()
+        for line in d["explanation"]:
+            print(f"  - {line}")
+
+
+def print_plan(
+    plan: pd.DataFrame,
+    summary: Mapping[str, Any],
+    *,
+    every: bool = False,
+    currency: str | None = None,
+) -> None:
     """Print a plan grouped by action: changes in full, kept and left-out partners
     counted (listed too with ``every``)."""
     counts = summary["actions"]
     print()
     print(
-        f"Plan       {summary['changes']} change(s) from today: "
+        f"Plan       {plural(int(summary['changes']), 'change')} from today: "
         + ", ".join(f"{counts[a]} {a}" for a in PLAN_ORDER if counts.get(a))
     )
     print(
         f"           value {summary['value_before']:,.0f} today -> {summary['value_after']:,.0f}; "
         f"active partners {summary['active_before']} -> {summary['active_after']}; "
-        f"one-off cost {summary['one_off_cost']:,.0f}, annual {summary['annual_cost']:,.0f}"
+        f"one-off cost {money(summary['one_off_cost'], currency)}, "
+        f"annual {money(summary['annual_cost'], currency)}"
     )
     lost = summary.get("named_accounts_lost") or []
     changed = summary.get("named_accounts_changed") or []
     if changed:
-        print(f"           {len(changed)} named account(s) change partners; {len(lost)} lose all")
+        print(
+            f"           {plural(len(changed), 'named account')} "
+            f"{'changes' if len(changed) == 1 else 'change'} partners; {len(lost)} "
+            f"{'loses' if len(lost) == 1 else 'lose'} all of them"
+        )
     for action in PLAN_ORDER:
         rows = plan[plan["action"] == action]
         if rows.empty:
             continue
         if action in ("keep", "stay out") and not every:
-            print(f"{action.capitalize()}: {len(rows)} partner(s) (--why lists them)")
+            print(f"{action.capitalize()}: {plural(len(rows), 'partner')} (--why lists them)")
             continue
         print(f"{action.capitalize()} ({len(rows)}):")
         for pid, row in rows.iterrows():

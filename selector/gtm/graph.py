@@ -240,7 +240,10 @@ def build_graph(
     scores
         Partner id -> score, overriding the partner table's ``score`` column.
     programme_tiers
-        Partner id -> programme tier name (``"gold"``, ``"silver"``, ...).
+        Partner id -> programme tier name (``"gold"``, ``"silver"``, ...): the partner's
+        level in the vendor's programme, not its score band. Default: the level the
+        result's plan proposes (``result.plan["proposed"]``; none for partners it leaves
+        out), so the map names the programme tier of the plan it shows.
 
     Returns
     -------
@@ -284,6 +287,10 @@ def build_graph(
     elif "score" in partners.columns:
         score_map = dict(zip(p_index, partners["score"], strict=True))
     tier_map: dict[str, Any] = {}
+    plan = getattr(result, "plan", None)
+    if programme_tiers is None and isinstance(plan, pd.DataFrame) and "proposed" in plan:
+        proposed = plan["proposed"].astype(str)
+        programme_tiers = proposed[proposed != "out"]
     if programme_tiers is not None:
         tier_map = _as_mapping(programme_tiers, "programme_tiers")
         _check_known(tier_map, p_index, "programme_tiers")

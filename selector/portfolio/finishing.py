@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from selector.display import plural
 from selector.portfolio.bounds import submodular_bound
 from selector.portfolio.clock import Deadline
 from selector.portfolio.heuristics import greedy_portfolio, without_idle
@@ -20,7 +21,6 @@ from selector.portfolio.model import MipModel
 from selector.portfolio.result import relative_gap
 from selector.portfolio.solvers import SolveProgress
 from selector.portfolio.tier_moves import without_idle_spend
-from selector.words import count_of
 
 __all__ = [
     "LAGRANGE_ITERATIONS",
@@ -79,7 +79,7 @@ def without_idle_note(
     if not gone.any():
         return after, None
     n = int(gone.sum())
-    return after, MSG_IDLE.format(partners=count_of(n, "partner"), were="was" if n == 1 else "were",
+    return after, MSG_IDLE.format(partners=plural(n, "partner"), were="was" if n == 1 else "were",
                                   saved=float(inst.cost[gone].sum()))
 
 
@@ -102,7 +102,7 @@ def without_idle_spend_note(inst: PortfolioInstance, x: np.ndarray) -> tuple[np.
         if mask.any():
             kinds.append(f"{int(mask.sum())} {label}")
     saved = inst.total_cost(given) - inst.total_cost(after)
-    return after, MSG_IDLE_SPEND.format(partners=count_of(n, "partner"), their="its" if n == 1 else "their",
+    return after, MSG_IDLE_SPEND.format(partners=plural(n, "partner"), their="its" if n == 1 else "their",
                                         were="was" if n == 1 else "were", moves=", ".join(kinds), saved=saved)
 
 

@@ -15,11 +15,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from selector.display import plural
 from selector.inputs.scenario import Scenario
 from selector.portfolio.heuristics import HeuristicResult
 from selector.portfolio.instance import PortfolioInstance, rule_status
 from selector.portfolio.plan import build_plan
-from selector.words import count_of
 
 __all__ = ["PartnerReason", "PortfolioResult", "assemble_result", "relative_gap"]
 
@@ -238,7 +238,7 @@ def assemble_result(
     notes = list(explanation)
     if (~selectable).any() and status != "infeasible":
         notes.append(
-            f"{count_of(int((~selectable).sum()), 'partner')} {'was' if (~selectable).sum() == 1 else 'were'} left out before the solve; the partner "
+            f"{plural(int((~selectable).sum()), 'partner')} {'was' if (~selectable).sum() == 1 else 'were'} left out before the solve; the partner "
             "table says why for each."
         )
     plan, plan_summary = (None, None)

@@ -12,10 +12,10 @@ from dataclasses import replace
 import numpy as np
 import scipy.sparse as sp
 
+from selector.display import plural
 from selector.portfolio.instance import PortfolioInstance, evaluate, violations
 from selector.portfolio.model import GROUPS, MipModel, start_vector
 from selector.portfolio.solvers import Solved
-from selector.words import count_of
 
 __all__ = ["EXACT_UNDO_COLUMNS", "EXACT_UNDO_PARTNERS", "count_changes", "fewest_changes"]
 
@@ -128,8 +128,8 @@ def fewest_changes(
             sel, value, exact = found
     after = count_changes(inst, sel)
     note = (MSG_STABLE if exact else MSG_STABLE_GREEDY).format(
-        tol=max(gap, 1e-9), what=what, changes=count_of(after, "change"),
-        undone="No change" if before == after else count_of(before - after, "change"),
+        tol=max(gap, 1e-9), what=what, changes=plural(after, "change"),
+        undone="No change" if before == after else plural(before - after, "change"),
         were="was" if before - after <= 1 else "were",
         seconds=time.perf_counter() - t0,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -20,7 +21,19 @@ PAGE_TITLES = {
     "portfolio": "Portfolio",
     "map": "Go-to-market map",
     "compare": "Compare",
+    "workspace": "Workspace",
 }
+
+
+@pytest.fixture(autouse=True)
+def _own_workspace(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """Each test saves what-ifs in a workspace of its own, never the user's."""
+    from selector.app.workspace_shared import close_stores
+
+    close_stores()
+    monkeypatch.setenv("SELECTOR_DB", str(tmp_path / "workspace.db"))
+    yield
+    close_stores()
 
 
 def start(monkeypatch: pytest.MonkeyPatch, scenario: str = "scenarios/teaching.toml") -> AppTest:
@@ -73,7 +86,7 @@ def test_scenario_page_describes_what_was_loaded(monkeypatch) -> None:
     assert at.title[0].value == "Scenario"
     assert metric(at, "Partners") == "12"
     assert metric(at, "Segments") == "30"
-    assert metric(at, "Budget") == "600 k"
+    assert metric(at, "Budget") == "600,000"  # exact: a compact figure only beside it
     # The validation problem is shown in words, not as an error.
     assert "covered by no partner" in texts(at.warning)
     assert not at.error
@@ -140,7 +153,9 @@ def test_partners_page_filters(monkeypatch) -> None:
     at = go(start(monkeypatch), "partners")
     assert metric(at, "Partners shown") == "12"
     table = at.dataframe[0].value
-    assert {"score", "tier", "quadrant"} <= set(table.columns)
+    assert {"score", "score_band", "quadrant"} <= set(table.columns)
+    # No status column where the scenario does not say who is a partner today.
+    assert "status" not in table.columns and "programme_tier" not in table.columns
     at.multiselect(key=next(w.key for w in at.multiselect if w.label == "Type")).set_value(
         ["distributor"]
     ).run()
@@ -150,14 +165,36 @@ def test_partners_page_filters(monkeypatch) -> None:
     assert any("importance_to_partner" in f.columns for f in chart_frames(at))
 
 
+def test_partners_page_shows_status_programme_tier_and_score_band(monkeypatch) -> None:
+    at = go(start(monkeypatch, "scenarios/teaching-plan.toml"), "partners")
+    table = at.dataframe[0].value
+    assert {"status", "programme_tier", "score_band"} <= set(table.columns)
+    assert set(table["status"]) == {"current", "prospect"}
+    # Today's programme tier for partners today; none for prospects.
+    assert set(table.loc[table["status"] == "prospect", "programme_tier"]) == {"—"}
+    assert set(table.loc[table["status"] == "current", "programme_tier"]) <= {
+        "registered", "silver", "gold"
+    }
+    assert metric(at, "Partners today") == "9" and metric(at, "Prospects") == "3"
+    words = texts(at.markdown)
+    assert "**Programme tier today:** gold 2 · silver 2 · registered 5" in words
+    assert "**Score band**" in words
+    # No card or filter calls a score band a programme tier.
+    assert not [m for m in at.metric if m.label in ("Gold", "Silver", "Standard", "Exit")]
+    assert "Programme tier" not in [w.label for w in at.multiselect]
+    band = at.multiselect(key=next(w.key for w in at.multiselect if w.label == "Score band"))
+    band.set_value(["gold"]).run()
+    assert set(at.dataframe[0].value["score_band"]) == {"gold"}
+
+
 def test_portfolio_solves_and_shows_the_proof(monkeypatch) -> None:
     at = go(start(monkeypatch), "portfolio")
     assert "Proven optimal" in texts(at.success)
     assert metric(at, "Optimality gap") == "0.00%"
     assert metric(at, "Partners selected") == "5"
-    assert metric(at, "Cost") == "600 k"
+    assert metric(at, "Cost") == "600,000"
     selected = tables(at)[0].value
-    assert list(selected.columns) == ["name", "type", "tier", "cost", "score", "reason"]
+    assert list(selected.columns) == ["name", "type", "score_band", "cost", "score", "reason"]
     assert len(selected) == 5
     assert not at.exception
 
@@ -169,7 +206,7 @@ def test_budget_change_changes_the_portfolio_cost(monkeypatch) -> None:
     assert not at.exception
     cost_after = metric(at, "Cost")
     assert cost_after != cost_before
-    assert cost_after == "500 k"
+    assert cost_after == "500,000"
     assert "Proven optimal" in texts(at.success)
 
 
@@ -236,28 +273,101 @@ def test_map_page(monkeypatch) -> None:
     assert any(t.get("name") == "Partner found" for t in focused["data"])
 
 
+def save_whatif(at: AppTest, name: str) -> AppTest:
+    """Save the Portfolio page's settings as a what-if (the one "Save what-if" button)."""
+    next(t for t in at.text_input if t.label == "What-if name").set_value(name)
+    next(b for b in at.button if b.label == "Save what-if").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert f"Saved what-if **{name}**" in texts(at.success)
+    return at
+
+
 def test_compare_saved_what_if(monkeypatch) -> None:
     at = go(start(monkeypatch), "portfolio")
     budget_input(at).set_value(520_000).run()
-    at.text_input[0].set_value("Lean 520k")
-    next(b for b in at.button if b.label == "Save what-if").click().run()
-    assert not at.exception
+    save_whatif(at, "Lean 520k")
     budget_input(at).set_value(600_000).run()
     go(at, "compare")
     table = at.dataframe[0].value
-    assert list(table.index) == ["Current scenario and settings", "What-if: Lean 520k"]
-    assert table.loc["What-if: Lean 520k", "budget"] == 520_000
-    assert (
-        table.loc["Current scenario and settings", "cost"] > table.loc["What-if: Lean 520k", "cost"]
-    )
+    assert list(table.index) == ["Current scenario and settings", "What-if: Lean 520k v1"]
+    assert table.loc["What-if: Lean 520k v1", "budget"] == "520,000"
+    money = table["cost"].str.replace(",", "").astype(float)
+    assert money.iloc[0] > money.iloc[1]
     assert (table["status"] == "Proven optimal").all()
     moves = at.dataframe[1].value  # partners added / dropped, one column per what-if
-    assert list(moves.columns) == ["name", "What-if: Lean 520k"]
-    assert set(moves["What-if: Lean 520k"]) <= {"added", "dropped", ""}
-    frontier = [f for f in chart_frames(at) if "measure" in f.columns]
-    assert frontier
-    weighted = frontier[0][frontier[0]["measure"] == "Score-weighted value"].sort_values("budget")
+    assert list(moves.columns) == ["name", "What-if: Lean 520k v1"]
+    assert set(moves["What-if: Lean 520k v1"]) <= {"added", "dropped", ""}
+    import pandas as pd
+
+    frames = [f for f in chart_frames(at) if "measure" in f.columns]
+    assert frames
+    points = pd.concat(frames, ignore_index=True)
+    quick = points[points["answer"] == "quick answer (heuristic)"]
+    weighted = quick[quick["measure"] == "Score-weighted value"].sort_values("budget")
     assert len(weighted) >= 3 and weighted["share"].is_monotonic_increasing
+    # The table's own answer is drawn at its budget, apart from the quick line, and
+    # reads the table's figure.
+    own = points[points["answer"].str.startswith("the table's answer (exact")]
+    assert len(own) == 2
+    share = own.loc[own["measure"] == "Score-weighted value", "share"].iloc[0]
+    assert f"{share:.1%}" == table.iloc[0]["weighted"]
+
+
+def test_a_what_if_saved_after_compare_was_opened_joins_the_comparison(monkeypatch) -> None:
+    at = go(go(start(monkeypatch), "compare"), "portfolio")
+    budget_input(at).set_value(450_000).run()
+    save_whatif(at, "Cut")
+    # Workspace lists it at once.
+    go(at, "workspace")
+    assert "Cut" in list(at.dataframe[0].value["what-if"])
+    go(at, "compare")
+    picked = at.multiselect(key="w:compare_pick").value
+    assert "What-if: Cut v1" in picked
+    assert "What-if: Cut v1" in list(at.dataframe[0].value.index)
+
+
+def test_compare_an_infeasible_what_if_says_so(monkeypatch) -> None:
+    at = go(start(monkeypatch), "portfolio")
+    budget_input(at).set_value(50_000).run()
+    assert "No portfolio keeps every rule" in texts(at.warning)
+    save_whatif(at, "Too lean")
+    budget_input(at).set_value(600_000).run()
+    go(at, "compare")
+    pick = at.multiselect(key="w:compare_pick")
+    pick.set_value(["What-if: Too lean v1", "Current scenario and settings"]).run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    lean = table.loc["What-if: Too lean v1"]
+    assert lean["status"] == "Infeasible"
+    assert lean["partners"] == "—" and lean["cost"] == "—" and lean["coverage"] == "—"
+    assert "None" not in table.to_string()
+    # An infeasible baseline counts nothing as added or dropped.
+    current = table.loc["Current scenario and settings"]
+    assert current["added"] == "—" and current["dropped"] == "—"
+    assert "no portfolio keeps every rule" in texts(at.markdown)
+    assert "has no portfolio" in texts(at.caption)
+    assert "Every scenario selects the same partners" not in texts(at.caption)
+
+
+def test_compare_table_and_display_of_an_infeasible_baseline() -> None:
+    import pandas as pd
+
+    from selector import load_scenario, solve
+    from selector.app.compare import compare_display, compare_table, with_new_whatifs
+
+    s = load_scenario(ROOT / "scenarios" / "teaching.toml")
+    cut = s.with_changes({"budget": {"total": 50_000}})
+    rows = [("cut", cut, solve(cut)), ("as is", s, solve(s))]
+    table = compare_table(rows)
+    assert table.loc[["cut"], ["partners", "cost", "coverage"]].isna().all(axis=None)
+    assert pd.isna(table.loc["as is", "added"])  # not "5 added" against no portfolio
+    shown = compare_display(table)
+    assert list(shown.loc["cut", ["partners", "cost", "added"]]) == ["—", "—", "—"]
+    assert shown.loc["as is", "cost"] == "600,000" and shown.loc["cut", "budget"] == "50,000"
+    # Saved what-ifs: new ones join the selection once, in the order listed.
+    assert with_new_whatifs(None, ["W: a"], None, ["cur"]) == ["cur"]
+    assert with_new_whatifs(["cur"], ["W: b", "W: a"], {"W: a"}, ["cur"]) == ["cur", "W: b"]
+    assert with_new_whatifs(["cur"], ["W: b", "W: a"], {"W: a", "W: b"}, ["cur"]) == ["cur"]
 
 
 PLAN_SCENARIO = "scenarios/teaching-plan.toml"
@@ -274,14 +384,15 @@ def test_portfolio_shows_the_plan_from_todays_channel(monkeypatch) -> None:
     counts = expected.plan_summary["actions"]
     for action in ("exit", "demote", "promote", "recruit", "keep", "stay out"):
         assert metric(at, action.capitalize()) == str(counts.get(action, 0))
-    assert metric(at, "Value before → after").count("→") == 1
+    after = expected.plan_summary["value_after"]
+    assert metric(at, "Value after the plan") == f"{after:,.0f}"  # exact, not "1.2 M"
     assert metric(at, "Active partners") == (
         f"{expected.plan_summary['active_before']} → {expected.plan_summary['active_after']}"
     )
     flow = at.get("graphviz_chart")
     assert flow and "digraph plan" in flow[0].proto.spec
     # The plan by action: changes first and open, keep and stay out closed.
-    labels = [e.label for e in at.expander if not e.label.startswith("Rules (")]
+    labels = [e.label for e in at.expander if not e.label.startswith(("Rules (", "Programme:"))]
     shown = [
         a for a in ("exit", "demote", "promote", "recruit", "keep", "stay out") if counts.get(a)
     ]
@@ -302,7 +413,7 @@ def test_compare_shows_plan_actions_and_differences(monkeypatch) -> None:
     assert list(actions.index) == scenarios
     assert {"exit", "demote", "promote", "recruit", "keep", "stay out"} <= set(actions.columns)
     # Every partner has exactly one action in each plan.
-    counts = actions[["exit", "demote", "promote", "recruit", "keep", "stay out"]]
+    counts = actions[["exit", "demote", "promote", "recruit", "keep", "stay out"]].astype(int)
     assert (counts.sum(axis=1) == 12).all()
     diff = at.dataframe[2].value
     assert list(diff.columns) == ["name", *scenarios]
@@ -312,8 +423,7 @@ def test_compare_shows_plan_actions_and_differences(monkeypatch) -> None:
 def test_saved_what_ifs_differ_only_by_real_changes(monkeypatch) -> None:
     at = go(start(monkeypatch), "portfolio")
     chosen = set(at.dataframe[0].value.index)
-    at.text_input[0].set_value("As loaded")
-    next(b for b in at.button if b.label == "Save what-if").click().run()
+    save_whatif(at, "As loaded")
     unused = next(p for p in ("R01", "R02", "R04", "R05", "R07", "R08") if p not in chosen)
     exclude = next(w for w in at.multiselect if w.label == "Must exclude")
     exclude.set_value([unused]).run()
@@ -325,13 +435,12 @@ def test_saved_what_ifs_differ_only_by_real_changes(monkeypatch) -> None:
     include = next(w for w in at.multiselect if w.label == "Must include")
     offered = [str(o).split(" · ")[0] for o in include.options]
     assert unused not in offered and len(offered) == 11, include.options
-    at.text_input[0].set_value("Without " + unused)
-    next(b for b in at.button if b.label == "Save what-if").click().run()
+    save_whatif(at, "Without " + unused)
     go(at, "compare")
     pick = at.multiselect(key="w:compare_pick")
-    pick.set_value(["What-if: As loaded", f"What-if: Without {unused}"]).run()
+    pick.set_value(["What-if: As loaded v1", f"What-if: Without {unused} v1"]).run()
     table = at.dataframe[0].value
-    assert list(table["added"]) == [0, 0] and list(table["dropped"]) == [0, 0]
+    assert list(table["added"]) == ["0", "0"] and list(table["dropped"]) == ["0", "0"]
     assert "weighted" in table.columns
     assert "same partners" in texts(at.caption)
 
@@ -412,3 +521,17 @@ def test_rule_editor_names_bad_rules_and_infeasible_ones(monkeypatch) -> None:
     assert "Rule 'bad' is left out" in errors and "where.colour" in errors
     assert "No portfolio keeps every rule" in texts(at.warning)
     assert "'all-fin' (All finance value at full score)" in "\n".join(m.value for m in at.markdown)
+
+
+def test_plan_actions_of_a_scenario_without_a_plan_read_as_dashes() -> None:
+    import pandas as pd
+
+    from selector.app.compare import plan_actions_display
+
+    actions = pd.DataFrame(
+        {"exit": [3, None], "one_off_cost": [63_000.0, None], "value_change": [1.23, None]},
+        index=["plan", "infeasible"],
+    )
+    shown = plan_actions_display(actions)
+    assert list(shown.loc["plan"]) == ["3", "63,000", "+1.2 %"]
+    assert list(shown.loc["infeasible"]) == ["—", "—", "—"]

@@ -70,7 +70,9 @@ def serve(scenario: str, tmp_path: Path) -> Iterator[str]:
         "--scenario",
         scenario,
     ]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    # What-ifs are saved in a workspace of the test's own, never the user's.
+    env = {**os.environ, "SELECTOR_DB": str(tmp_path / "workspace.db")}
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
     try:
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + START_TIMEOUT
@@ -288,7 +290,10 @@ def test_vendor_scenario_as_a_strategy_team_meets_it(
     budget.fill("43210000")
     budget.press("Enter")
     wait_idle(page)
-    expect(page.get_by_test_id("stMetric").filter(has_text="left of")).to_contain_text("of 43.21 M")
+    # Exact money: the slack is never rounded away.
+    expect(page.get_by_test_id("stMetric").filter(has_text="left of")).to_contain_text(
+        "of 43,210,000"
+    )
     # Prove: the exact solve runs with its clock, then says what it proved.
     page.get_by_role("button", name="Solve exactly").click()
     expect(page.get_by_text("Exact solve:")).to_be_visible(timeout=180_000)
@@ -317,10 +322,9 @@ def test_vendor_scenario_as_a_strategy_team_meets_it(
     assert len(chosen) > 100
 
     def save_what_if(name: str) -> None:
-        box = page.get_by_label("Save these settings as a what-if for Compare")
-        box.fill(name)
+        page.get_by_role("textbox", name="What-if name").fill(name)
         page.get_by_role("button", name="Save what-if").click()
-        expect(page.get_by_text(f"Saved '{name}' for Compare.")).to_be_visible()
+        expect(page.get_by_text(f"Saved what-if {name} (version 1)")).to_be_visible()
         wait_idle(page)
 
     save_what_if("Budget 43.21 M")
@@ -342,7 +346,9 @@ def test_vendor_scenario_as_a_strategy_team_meets_it(
     expect(page.get_by_text("Every scenario selects the same partners as the baseline.")).to_be_visible(
         timeout=180_000
     )
-    expect(page.get_by_text("Every plan proposes the same level for every partner.")).to_be_visible()
+    expect(
+        page.get_by_text("Every plan proposes the same programme tier for every partner.")
+    ).to_be_visible()
     expect(page.get_by_text("Coverage against budget")).to_be_visible(timeout=180_000)
     wait_idle(page)
     assert_no_overlaps(page)

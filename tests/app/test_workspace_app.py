@@ -54,13 +54,18 @@ def test_a_saved_what_if_survives_a_restart(monkeypatch: pytest.MonkeyPatch, tmp
     db = tmp_path / "team.db"
     at = go(start(monkeypatch, db), "portfolio", "Portfolio")
     budget_input(at).set_value(520_000).run()
-    at = go(at, "workspace", "Workspace")
-    at.text_input(key="workspace:user").set_value("ana").run()
+    # One "Save what-if", on the Portfolio page: it saves to the workspace.
     next(t for t in at.text_input if t.label == "What-if name").set_value("lean year")
     next(t for t in at.text_input if t.label == "Note").set_value("20 % less")
+    next(t for t in at.text_input if t.label == "Saved by").set_value("ana")
     next(b for b in at.button if b.label == "Save what-if").click().run()
     assert not at.exception
-    assert "Saved what-if **lean year** (version 1) with run" in at.success[0].value
+    assert "Saved what-if **lean year** (version 1)" in "\n".join(s.value for s in at.success)
+    # The Workspace page shows it at once, and has no second save button.
+    at = go(at, "workspace", "Workspace")
+    assert list(at.dataframe[0].value["what-if"]) == ["lean year"]
+    assert list(at.dataframe[0].value["changes"]) == ["budget 520,000"]
+    assert not [b for b in at.button if b.label == "Save what-if"]
 
     # The app restarts: a new session, nothing cached; the what-if is in the database.
     at = go(start(monkeypatch, db), "workspace", "Workspace")
@@ -81,15 +86,14 @@ def test_a_saved_what_if_survives_a_restart(monkeypatch: pytest.MonkeyPatch, tmp
 
 def test_compare_two_saved_runs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     db = tmp_path / "team.db"
-    at = go(start(monkeypatch, db), "workspace", "Workspace")
+    at = go(start(monkeypatch, db), "portfolio", "Portfolio")
     for name in ("as is", "cut"):
         if name == "cut":
-            at = go(at, "portfolio", "Portfolio")
             budget_input(at).set_value(450_000).run()
-            at = go(at, "workspace", "Workspace")
         next(t for t in at.text_input if t.label == "What-if name").set_value(name)
         next(b for b in at.button if b.label == "Save what-if").click().run()
         assert not at.exception
+    at = go(at, "workspace", "Workspace")
     assert len(at.dataframe[1].value) == 2  # the runs table
     numbers = at.dataframe[2].value
     assert "cost" in list(numbers.iloc[:, 0])

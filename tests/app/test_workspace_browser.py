@@ -160,11 +160,17 @@ def test_a_saved_what_if_survives_a_restart_in_a_browser(browser: Any, tmp_path:
 
     db = tmp_path / "team.db"
     with streamlit_app(db, tmp_path / "first.log") as url:
-        page = new_page(browser, url, "Workspace")
-        set_name(page, "Ana")
+        # The one "Save what-if" is on the Portfolio page; it saves to the workspace.
+        page = new_page(browser, url, "Portfolio")
         page.get_by_role("textbox", name="What-if name").fill("keep it lean")
+        page.get_by_role("textbox", name="Saved by").fill("Ana")
         page.get_by_role("button", name="Save what-if").click()
         expect(page.get_by_text("Saved what-if keep it lean (version 1)")).to_be_visible()
+        # Workspace lists it at once.
+        page.get_by_test_id("stSidebar").get_by_text("Workspace", exact=True).click()
+        expect(page.get_by_role("heading", name="Workspace", exact=True)).to_be_visible()
+        expect(page.get_by_test_id("stDataFrame").first).to_contain_text("keep it lean")
+        assert page.get_by_role("button", name="Save what-if").count() == 0
         no_traceback(page)
     # A new app process on the same workspace.
     with streamlit_app(db, tmp_path / "second.log") as url:

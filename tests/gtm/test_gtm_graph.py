@@ -191,3 +191,18 @@ def test_supply_rows_with_unknown_partners_are_refused(scenario: Scenario) -> No
     )
     with pytest.raises(ScenarioError, match="the supply table names 1 partner id"):
         build_graph(broken)
+
+
+def test_a_plan_gives_the_map_its_proposed_programme_tiers(scenario: Scenario) -> None:
+    # The map names the programme tier the plan shown proposes, not a score band.
+    ids = list(scenario.partners.index)
+    plan = pd.DataFrame(
+        {"proposed": ["gold"] + ["out"] * (len(ids) - 1)}, index=pd.Index(ids, name="partner_id")
+    )
+    result = SimpleNamespace(selected=(ids[0],), plan=plan)
+    G = build_graph(scenario, result)
+    assert G.nodes[ids[0]]["programme_tier"] == "gold"
+    assert all(G.nodes[p]["programme_tier"] is None for p in ids[1:])
+    # Given tiers win over the plan's.
+    given = build_graph(scenario, result, programme_tiers={ids[0]: "silver"})
+    assert given.nodes[ids[0]]["programme_tier"] == "silver"

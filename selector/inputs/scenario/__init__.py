@@ -3,6 +3,7 @@
 A scenario is a TOML file that points at its data tables (paths relative to itself)::
 
     name = "FY27 baseline"
+    currency = "EUR"                            # optional: ISO 4217 code of every amount
     model = "../models/partner-selection.toml"  # criteria model (optional, see below)
     partners = "vendor/partners.csv"            # .csv or .xlsx
     segments = "vendor/segments.csv"

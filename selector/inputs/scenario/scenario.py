@@ -28,6 +28,7 @@ import scipy.sparse as sp
 
 from selector.errors import ScenarioError
 from selector.inputs.criteria import CriteriaModel, load_model
+from selector.inputs.currency import read_currency
 from selector.inputs.programme import (
     CHANNEL_COLUMNS,
     Programme,
@@ -97,6 +98,7 @@ class Scenario:
     coverage_given: bool = field(default=False)
     programme: Programme | None = None
     rules: tuple[Rule, ...] = ()
+    currency: str | None = None  # ISO 4217 code of every amount, when the file names one
 
     # --- pickling (worker processes) ---------------------------------------------------
     def __getstate__(self) -> dict[str, Any]:
@@ -423,6 +425,7 @@ def assemble(
         coverage_given=coverage_given,
         programme=programme,
         rules=rules,
+        currency=read_currency(config, file),
     )
 
 

@@ -65,7 +65,7 @@ class Constraints:
 
 @dataclass(frozen=True)
 class TierRule:
-    """Programme tiers by score rank: gold = top ``gold`` share, silver up to ``silver``,
+    """Score bands by rank: gold = top ``gold`` share, silver up to ``silver``,
     exit = bottom ``exit`` share, standard the rest."""
 
     gold: float = 0.10
