@@ -219,8 +219,8 @@ def programme_editor(base: Scenario) -> None:
                         help="Scales the partner's quality in the weighted coverage (capped at 1).",
                     ),
                     "max_share": st.column_config.NumberColumn(
-                        "Quota (% of active)", min_value=0.0, max_value=100.0, format="%.1f",
-                        help="At most this share of the partners active in the plan (empty: none).",
+                        "Quota (% of today's partners)", min_value=0.0, max_value=100.0, format="%.1f",
+                        help="At most this share of today's partners, as a count for the year (empty: none).",
                     ),
                     "max_count": st.column_config.NumberColumn(
                         "Quota (count)", min_value=0, step=1, format="%d",

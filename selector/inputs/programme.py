@@ -32,7 +32,7 @@ The ``[programme]`` table::
     [programme.silver]
     cost = { fixed = 20_000, share = 1.0 }      # fixed fund + share of the partner's cost
     multiplier = 1.15
-    max_share = 0.20                            # at most 20 % of active partners
+    max_share = 0.20                            # at most 20 % of today's partners (a count)
     [programme.gold]
     cost = { column = "gold_cost" }             # or a partner column per tier
     multiplier = 1.3
