@@ -24,7 +24,6 @@ from __future__ import annotations
 import getpass
 import gzip
 import os
-import tempfile
 import tomllib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -52,11 +51,15 @@ from selector.store.schema import (
     WhatIfRow,
 )
 from selector.store.serialize import (
+    FILE_KEYS,
     ScenarioFiles,
+    check_table_file,
     model_toml,
+    private_temp_folder,
     scenario_files,
     sha256,
     slug,
+    without_file_keys,
     write_scenario_files,
 )
 
@@ -216,7 +219,9 @@ def _run_record(r: RunRow) -> RunRecord:
 
 
 def _whatif_record(r: WhatIfRow) -> WhatIfRecord:
-    return WhatIfRecord(r.id, r.name, r.version, r.scenario_version_id, dict(r.changes),
+    # A stored what-if never names a file: such keys are dropped as they are read.
+    changes = without_file_keys(r.changes) if isinstance(r.changes, dict) else {}
+    return WhatIfRecord(r.id, r.name, r.version, r.scenario_version_id, changes,
                         dict(r.judgments), r.run_id, r.author, r.note, _aware(r.created_at))
 
 
@@ -417,8 +422,10 @@ class Store:
             row = s.get(ScenarioVersion, scenario_version)
             if row is None:
                 raise StoreError(f"no saved scenario version {scenario_version}")
+            where = f"saved scenario version {scenario_version}"
             tables = {
-                t.role: (t.filename, self._blob_bytes(s, t.sha256))
+                t.role: (check_table_file(t.role, t.filename, where=where),
+                         self._blob_bytes(s, t.sha256))
                 for t in s.scalars(
                     select(ScenarioTable).where(ScenarioTable.scenario_version_id == row.id)
                 )
@@ -426,9 +433,13 @@ class Store:
             model = None
             if row.model_version_id is not None:
                 mv = s.get(ModelVersion, row.model_version_id)
-                assert mv is not None
+                if mv is None:
+                    raise StoreError(f"{where}: its model version {row.model_version_id} is missing")
                 model = self._blob_bytes(s, mv.sha256)
-            return ScenarioFiles(row.name, dict(row.settings), tables, model)
+            if not isinstance(row.settings, dict):
+                raise StoreError(f"{where}: its settings are not a table of settings")
+            # Settings from the database never name a file (a table, the model, extends).
+            return ScenarioFiles(row.name, without_file_keys(row.settings), tables, model)
 
     def export_scenario(
         self, scenario_version: int, folder: str | Path, *, stem: str | None = None
@@ -439,11 +450,12 @@ class Store:
 
     def load_scenario(self, scenario_version: int, folder: str | Path | None = None) -> Scenario:
         """A saved scenario, loaded (its files are written to ``folder`` first, by default
-        a folder of the system's temporary directory named after the version)."""
+        a folder named after the version in this user's own folder of the system's
+        temporary directory, :func:`~selector.store.serialize.private_temp_folder`)."""
         record = self.scenario_record(scenario_version)
         if folder is None:
-            folder = Path(tempfile.gettempdir()) / "selector-workspace" / (
-                f"{record.fingerprint}-{scenario_version}"
+            folder = private_temp_folder() / (
+                f"scenario-{int(scenario_version)}-{slug(record.fingerprint)}"
             )
         path = self.export_scenario(scenario_version, folder, stem=slug(record.name))
         return load_scenario(path)
@@ -506,6 +518,12 @@ class Store:
         the setting changes (scenario-file shape) and any edited judgments."""
         if not name.strip():
             raise StoreError("a what-if needs a name")
+        named = sorted(set(changes or {}) & set(FILE_KEYS))
+        if named:
+            raise StoreError(
+                f"what-if {name.strip()!r}: changes may not name files ({', '.join(named)}); "
+                "save the scenario with its tables first and make the what-if on that version"
+            )
         who = author or default_author()
 
         def work(s: Session) -> WhatIfRecord:
