@@ -1,7 +1,7 @@
 """What the workspace pages share: the store, who is working, opening a saved what-if.
 
 The database is the one ``$SELECTOR_DB`` names (else the SQLite file in the user's data
-folder, created on first use); it is opened once per app process.
+folder, created by the first save); it is opened once per app process.
 """
 
 from __future__ import annotations

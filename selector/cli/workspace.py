@@ -1,7 +1,8 @@
 """``selector runs | scenarios | models | whatifs | round``: the team workspace.
 
 Every command takes ``--db`` (a file path or a database URL; default ``$SELECTOR_DB``,
-else the SQLite file in the user's data folder, created on first use) and ``--json``.
+else the SQLite file in the user's data folder, created by the first save) and
+``--json``. Commands that only read never create or change the database.
 """
 
 from __future__ import annotations
@@ -37,6 +38,12 @@ def _num(value: float | None, fmt: str = ",.0f") -> str:
     return "-" if value is None else format(value, fmt)
 
 
+def _nothing(store: Store, what: str) -> None:
+    """Say that there is nothing to list, and why when the workspace is not there yet."""
+    where = "" if store.exists else f" (no workspace at {store.url} yet; the first save makes it)"
+    print(f"No {what}{where}.")
+
+
 # --- runs -------------------------------------------------------------------------------
 
 
@@ -46,7 +53,7 @@ def _runs_list(args: argparse.Namespace, store: Store) -> int:
         emit_json([{k: v for k, v in _record(r).items() if k != "result"} for r in runs])
         return 0
     if not runs:
-        print("No saved runs.")
+        _nothing(store, "saved runs")
         return 0
     print(f"{'id':>5}  {'when':16}  {'who':12}  {'status':10}  {'objective':>14}  {'gap':>8}  label")
     for r in runs:
@@ -126,7 +133,7 @@ def _scenarios_list(args: argparse.Namespace, store: Store) -> int:
         emit_json([_record(r) for r in rows])
         return 0
     if not rows:
-        print("No saved scenarios.")
+        _nothing(store, "saved scenarios")
     for r in rows:
         print(f"{r.id:>5}  {_when(r.created_at):16}  {r.author[:12]:12}  v{r.version:<3} "
               f"{r.fingerprint}  {r.name}" + (f"  ({r.note})" if r.note else ""))
@@ -164,7 +171,7 @@ def _models_list(args: argparse.Namespace, store: Store) -> int:
         emit_json([_record(r) for r in rows])
         return 0
     if not rows:
-        print("No saved models.")
+        _nothing(store, "saved models")
     for r in rows:
         print(f"{r.id:>5}  {_when(r.created_at):16}  {r.author[:12]:12}  v{r.version:<3} {r.name}"
               + (f"  ({r.note})" if r.note else ""))
@@ -188,7 +195,7 @@ def _whatifs_list(args: argparse.Namespace, store: Store) -> int:
         emit_json([_record(r) for r in rows])
         return 0
     if not rows:
-        print("No saved what-ifs.")
+        _nothing(store, "saved what-ifs")
     for r in rows:
         print(f"{r.id:>5}  {_when(r.created_at):16}  {r.author[:12]:12}  v{r.version:<3} "
               f"{r.name}: scenario version {r.scenario_version_id}, changes {r.changes}")
@@ -222,7 +229,7 @@ def _round_list(args: argparse.Namespace, store: Store) -> int:
         emit_json([_record(r) for r in rows])
         return 0
     if not rows:
-        print("No judgment rounds.")
+        _nothing(store, "judgment rounds")
     for r in rows:
         people = ", ".join(j.participant for j in store.judgments(r.id)) or "no judgments yet"
         print(f"{r.id:>5}  {_when(r.created_at):16}  {r.status:8}  {r.title}  ({people})")

@@ -24,6 +24,7 @@ from __future__ import annotations
 import getpass
 import gzip
 import os
+import threading
 import tomllib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -33,13 +34,23 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, func, select
-from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from selector.inputs.criteria import CriteriaModel, model_from_dict
 from selector.inputs.scenario import Scenario, load_scenario
 from selector.portfolio import PortfolioResult
-from selector.store.engine import StoreError, open_engine
+from selector.store.engine import (
+    StoreError,
+    Workspace,
+    empty_reader,
+    head_revision,
+    locate,
+    probe,
+    reader,
+    sqlite_file_exists,
+    writer,
+)
 from selector.store.schema import (
     Blob,
     JudgmentRow,
@@ -79,6 +90,7 @@ __all__ = [
 USER_ENV = "SELECTOR_USER"
 _RETRIES = 8
 T = TypeVar("T")
+M = TypeVar("M")
 
 
 def default_author() -> str:
@@ -236,6 +248,33 @@ def _judgment_record(r: JudgmentRow) -> JudgmentRecord:
                           _aware(r.created_at))
 
 
+#: Largest row id a database holds (a signed 64-bit integer).
+MAX_ID = 2**63 - 1
+#: Longest name, author, title or label the workspace keeps.
+MAX_NAME = 200
+
+
+def _get(session: Session, table: type[M], key: int) -> M | None:
+    """The row ``key`` of ``table``; None for any id no database could hold."""
+    if isinstance(key, bool) or not isinstance(key, int) or not 0 < key <= MAX_ID:
+        return None
+    return session.get(table, key)
+
+
+def _text(value: str, what: str, *, limit: int | None = MAX_NAME) -> str:
+    """``value`` when the workspace can keep it: text, no NUL, at most ``limit`` long."""
+    if not isinstance(value, str):
+        raise StoreError(f"the {what} must be text, found {value!r}")
+    if "\x00" in value:
+        raise StoreError(f"the {what} holds a NUL character (\\u0000); remove it")
+    if limit is not None and len(value) > limit:
+        raise StoreError(
+            f"the {what} {value[:40]!r}... has {len(value):,} characters; the workspace "
+            f"keeps at most {limit}"
+        )
+    return value
+
+
 def _num(value: float | None) -> float | None:
     import math
 
@@ -246,38 +285,124 @@ def _num(value: float | None) -> float | None:
 
 
 class Store:
-    """The workspace database. Make one with :func:`open_store`."""
+    """The workspace database. Make one with :func:`open_store`.
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
+    Opening only checks that the database is a selector workspace, or nothing yet;
+    reading never changes it (a workspace that does not exist yet reads as empty); the
+    first save creates it, and upgrades a workspace an older selector made.
+    """
+
+    def __init__(self, where: Workspace) -> None:
+        self.where = where
+        self._lock = threading.RLock()
+        self._reader: Engine | None = None
+        self._reader_empty = False
+        self._writer: Engine | None = None
 
     @property
     def url(self) -> str:
-        return self.engine.url.render_as_string(hide_password=True)
+        """The database URL, without its password."""
+        return self.where.shown
+
+    @property
+    def exists(self) -> bool:
+        """Whether the workspace has been created (by a first save)."""
+        self._read_engine()
+        return not self._reader_empty
+
+    @property
+    def engine(self) -> Engine:
+        """The engine saves go through; asking for it creates or upgrades the workspace."""
+        return self._write_engine()
+
+    def upgrade(self) -> None:
+        """Create the workspace now, or bring its schema up to this selector's."""
+        self._write_engine()
 
     def close(self) -> None:
-        self.engine.dispose()
+        with self._lock:
+            for engine in {id(e): e for e in (self._reader, self._writer) if e is not None}.values():
+                engine.dispose()
+            self._reader = self._writer = None
+            self._reader_empty = False
 
     # -- plumbing --------------------------------------------------------------------------
 
+    def _probe(self) -> tuple[Engine, str | None]:
+        """Point the reader at the workspace (or at an empty stand-in while there is none);
+        return it and the workspace's schema revision (None: not created yet)."""
+        with self._lock:
+            if self._reader is not None and not self._reader_empty:
+                return self._reader, head_revision()
+            where = self.where
+            engine: Engine | None = None
+            revision: str | None = None
+            if where.path is None or sqlite_file_exists(where.path):
+                # SQLite is read through its own read-only connections, never the writer's.
+                server_writer = self._writer if where.path is None else None
+                engine = server_writer if server_writer is not None else reader(where)
+                try:
+                    revision = probe(where, engine)
+                except BaseException:
+                    if engine is not self._writer:
+                        engine.dispose()
+                    raise
+            if engine is None or revision is None:
+                if engine is not None and engine is not self._writer:
+                    engine.dispose()
+                if self._reader is None or not self._reader_empty:
+                    self._reader, self._reader_empty = empty_reader(), True
+                return self._reader, None
+            if self._reader is not None:
+                self._reader.dispose()
+            self._reader, self._reader_empty = engine, False
+            return engine, revision
+
+    def _read_engine(self) -> Engine:
+        with self._lock:
+            engine, revision = self._probe()
+            if revision is not None and revision != head_revision():
+                raise StoreError(
+                    f"{self.url}: the workspace was made by an older selector (schema "
+                    f"revision {revision}, this one reads {head_revision()}); the next save "
+                    "into it upgrades it"
+                )
+            return engine
+
+    def _write_engine(self) -> Engine:
+        with self._lock:
+            if self._writer is None:
+                self._writer = writer(self.where)
+                if self._reader is not None:
+                    self._reader.dispose()
+                if self.where.path is None:  # one engine serves both on a server
+                    self._reader, self._reader_empty = self._writer, False
+                else:
+                    self._reader, self._reader_empty = None, False
+            return self._writer
+
     @contextmanager
     def _read(self) -> Iterator[Session]:
-        with self._sessions() as session:
-            yield session
+        engine = self._read_engine()
+        try:
+            with Session(engine, expire_on_commit=False) as session:
+                yield session
+        except SQLAlchemyError as exc:
+            raise self.where.error(f"cannot read the workspace {self.url}", exc) from None
 
     def _write(self, work: Callable[[Session], T]) -> T:
         """Run ``work`` in one transaction; retry when another writer took the same
         version number (or blob) first."""
+        engine = self._write_engine()
         for attempt in range(_RETRIES):
             try:
-                with self._sessions() as session, session.begin():
+                with Session(engine, expire_on_commit=False) as session, session.begin():
                     return work(session)
-            except IntegrityError:
+            except IntegrityError as exc:
                 if attempt == _RETRIES - 1:
-                    raise
-            except OperationalError as exc:
-                raise StoreError(f"the workspace database refused the save: {exc.orig}") from None
+                    raise self.where.error("the workspace database refused the save", exc) from None
+            except SQLAlchemyError as exc:
+                raise self.where.error("the workspace database refused the save", exc) from None
         raise AssertionError("unreachable")  # pragma: no cover
 
     @staticmethod
@@ -305,9 +430,9 @@ class Store:
         self, session: Session, model: CriteriaModel, author: str, note: str,
         parent_id: int | None, name: str | None = None,
     ) -> ModelVersion:
+        name_ = _text(name or model.name, "model name")
         data = model_toml(model)
         digest = self._blob(session, data)
-        name_ = name or model.name
         latest = session.scalars(
             select(ModelVersion).where(ModelVersion.name == name_)
             .order_by(ModelVersion.version.desc()).limit(1)
@@ -327,7 +452,8 @@ class Store:
         name: str | None = None,
     ) -> ModelRecord:
         """Save a criteria model as a new version (the newest is returned when unchanged)."""
-        who = author or default_author()
+        who = _text(author or default_author(), "author")
+        _text(note, "note", limit=None)
         return self._write(lambda s: _model_record(self._save_model(s, model, who, note, None, name)))
 
     def models(self, name: str | None = None) -> list[ModelRecord]:
@@ -340,7 +466,7 @@ class Store:
 
     def model_record(self, model_version: int) -> ModelRecord:
         with self._read() as s:
-            row = s.get(ModelVersion, model_version)
+            row = _get(s, ModelVersion, model_version)
             if row is None:
                 raise StoreError(f"no saved model version {model_version}")
             return _model_record(row)
@@ -348,7 +474,7 @@ class Store:
     def load_model(self, model_version: int) -> CriteriaModel:
         """The criteria model of a saved version."""
         with self._read() as s:
-            row = s.get(ModelVersion, model_version)
+            row = _get(s, ModelVersion, model_version)
             if row is None:
                 raise StoreError(f"no saved model version {model_version}")
             text = self._blob_bytes(s, row.sha256).decode("utf-8")
@@ -361,9 +487,10 @@ class Store:
         name: str | None = None,
     ) -> ScenarioRecord:
         """Save a scenario (settings, model and tables) as a new version of its name."""
-        who = author or default_author()
+        who = _text(author or default_author(), "author")
+        _text(note, "note", limit=None)
+        name_ = _text(name or scenario.name, "scenario name")
         files = scenario_files(scenario)
-        name_ = name or scenario.name
         fingerprint = scenario.fingerprint
 
         def work(s: Session) -> ScenarioRecord:
@@ -412,14 +539,14 @@ class Store:
 
     def scenario_record(self, scenario_version: int) -> ScenarioRecord:
         with self._read() as s:
-            row = s.get(ScenarioVersion, scenario_version)
+            row = _get(s, ScenarioVersion, scenario_version)
             if row is None:
                 raise StoreError(f"no saved scenario version {scenario_version}")
             return self._scenario_record(s, row)
 
     def scenario_files(self, scenario_version: int) -> ScenarioFiles:
         with self._read() as s:
-            row = s.get(ScenarioVersion, scenario_version)
+            row = _get(s, ScenarioVersion, scenario_version)
             if row is None:
                 raise StoreError(f"no saved scenario version {scenario_version}")
             where = f"saved scenario version {scenario_version}"
@@ -432,7 +559,7 @@ class Store:
             }
             model = None
             if row.model_version_id is not None:
-                mv = s.get(ModelVersion, row.model_version_id)
+                mv = _get(s, ModelVersion, row.model_version_id)
                 if mv is None:
                     raise StoreError(f"{where}: its model version {row.model_version_id} is missing")
                 model = self._blob_bytes(s, mv.sha256)
@@ -468,18 +595,19 @@ class Store:
         label: str = "", author: str | None = None,
     ) -> RunRecord:
         """Save a solve: its input fingerprint, options, status, numbers and plan."""
-        who = author or default_author()
+        who = _text(author or default_author(), "author")
+        label_ = _text(label or result.scenario, "run label")
         data = result.to_dict()
 
         def work(s: Session) -> RunRecord:
             fp = fingerprint
             if scenario_version is not None:
-                sv = s.get(ScenarioVersion, scenario_version)
+                sv = _get(s, ScenarioVersion, scenario_version)
                 if sv is None:
                     raise StoreError(f"no saved scenario version {scenario_version}")
                 fp = fp or sv.fingerprint
             row = RunRow(
-                label=label or result.scenario, scenario_version_id=scenario_version,
+                label=label_, scenario_version_id=scenario_version,
                 fingerprint=fp or "", options=dict(options or {"solver": result.solver}),
                 status=result.status, objective=_num(result.objective), bound=_num(result.bound),
                 gap=_num(result.gap), result=data, wall_seconds=float(result.wall_seconds),
@@ -502,7 +630,7 @@ class Store:
 
     def run(self, run_id: int) -> RunRecord:
         with self._read() as s:
-            row = s.get(RunRow, run_id)
+            row = _get(s, RunRow, run_id)
             if row is None:
                 raise StoreError(f"no saved run {run_id}")
             return _run_record(row)
@@ -516,18 +644,19 @@ class Store:
     ) -> WhatIfRecord:
         """Save a named what-if (a new version of ``name``): a saved scenario version,
         the setting changes (scenario-file shape) and any edited judgments."""
-        if not name.strip():
+        if not _text(name, "what-if name").strip():
             raise StoreError("a what-if needs a name")
+        _text(note, "note", limit=None)
         named = sorted(set(changes or {}) & set(FILE_KEYS))
         if named:
             raise StoreError(
                 f"what-if {name.strip()!r}: changes may not name files ({', '.join(named)}); "
                 "save the scenario with its tables first and make the what-if on that version"
             )
-        who = author or default_author()
+        who = _text(author or default_author(), "author")
 
         def work(s: Session) -> WhatIfRecord:
-            if s.get(ScenarioVersion, scenario_version) is None:
+            if _get(s, ScenarioVersion, scenario_version) is None:
                 raise StoreError(f"no saved scenario version {scenario_version}")
             row = WhatIfRow(
                 name=name.strip(), version=self._next_version(s, WhatIfRow, name.strip()),
@@ -551,7 +680,7 @@ class Store:
 
     def whatif(self, whatif_id: int) -> WhatIfRecord:
         with self._read() as s:
-            row = s.get(WhatIfRow, whatif_id)
+            row = _get(s, WhatIfRow, whatif_id)
             if row is None:
                 raise StoreError(f"no saved what-if {whatif_id}")
             return _whatif_record(row)
@@ -568,13 +697,15 @@ class Store:
         self, model_version: int, *, title: str = "", facilitator: str | None = None
     ) -> RoundRecord:
         """Open a judgment round on a saved model version."""
-        who = facilitator or default_author()
+        who = _text(facilitator or default_author(), "facilitator")
+        _text(title, "round title")
 
         def work(s: Session) -> RoundRecord:
-            mv = s.get(ModelVersion, model_version)
+            mv = _get(s, ModelVersion, model_version)
             if mv is None:
                 raise StoreError(f"no saved model version {model_version}")
-            row = RoundRow(title=title or f"{mv.name} v{mv.version}", model_version_id=mv.id,
+            row = RoundRow(title=title or f"{mv.name} v{mv.version}"[:MAX_NAME],
+                           model_version_id=mv.id,
                            facilitator=who, status="open", created_at=_now())
             s.add(row)
             s.flush()
@@ -589,7 +720,7 @@ class Store:
 
     def round(self, round_id: int) -> RoundRecord:
         with self._read() as s:
-            row = s.get(RoundRow, round_id)
+            row = _get(s, RoundRow, round_id)
             if row is None:
                 raise StoreError(f"no judgment round {round_id}")
             return _round_record(row)
@@ -603,14 +734,15 @@ class Store:
         A later submission by the same participant supersedes the earlier one for the
         group result; both are kept.
         """
-        who = participant.strip()
+        who = _text(participant, "participant").strip()
         if not who:
             raise StoreError("a participant needs a name")
+        _text(source, "source", limit=40)
         model = self.load_model(self.round(round_id).model_version_id)
         clean_pairs = _check_pairs(model, pairs)
 
         def work(s: Session) -> JudgmentRecord:
-            rnd = s.get(RoundRow, round_id)
+            rnd = _get(s, RoundRow, round_id)
             if rnd is None:
                 raise StoreError(f"no judgment round {round_id}")
             if rnd.status != "open":
@@ -645,7 +777,7 @@ class Store:
     ) -> ModelRecord:
         """Make the group result the model's judgments: a new model version whose
         judgments are each participant's (merged by AIJ when weighed), and close the round."""
-        who = author or default_author()
+        who = _text(author or default_author(), "author")
         rnd = self.round(round_id)
         model = self.load_model(rnd.model_version_id)
         subs = self.judgments(round_id)
@@ -658,7 +790,7 @@ class Store:
         new_model = adopted_model(model, subs)
 
         def work(s: Session) -> ModelRecord:
-            row = s.get(RoundRow, round_id)
+            row = _get(s, RoundRow, round_id)
             assert row is not None
             if row.status != "open":
                 raise StoreError(f"judgment round {round_id} is {row.status}, not open")
@@ -701,6 +833,19 @@ def _check_pairs(
 
 
 def open_store(db: str | os.PathLike[str] | None = None) -> Store:
-    """Open (and on first use create) the workspace database; see
-    :mod:`selector.store.engine` for how ``db`` is resolved."""
-    return Store(open_engine(db))
+    """Open the workspace database (created by the first save); see
+    :mod:`selector.store.engine` for how ``db`` is resolved and what is refused.
+
+    Raises
+    ------
+    StoreError
+        ``db`` is not an SQLite file or a PostgreSQL database, is in memory, cannot be
+        reached, or holds something other than a selector workspace.
+    """
+    store = Store(locate(db))
+    try:
+        store._probe()
+    except BaseException:
+        store.close()
+        raise
+    return store
