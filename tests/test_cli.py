@@ -204,3 +204,33 @@ def test_python_dash_m_selector_help() -> None:
     bad = subprocess.run([sys.executable, "-m", "selector", "no-such-command"], cwd=root,
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "invalid choice" in bad.stderr
+
+
+UNSAFE = "\x1b]0;owned\x07\x1b[2J\x9b31m\u202eevil\r"
+
+
+def _shown_not_obeyed(text: str) -> None:
+    for char in ("\x1b", "\x07", "\x9b", "\u202e", "\r"):
+        assert char not in text, repr(text)
+
+
+def test_text_from_a_file_is_printed_escaped(make_scenario, capsys):
+    """A scenario name and a table cell holding terminal escapes are shown as ``\\uXXXX``
+    on stdout, and in the one-line error on stderr; JSON still reads back the same."""
+    path = make_scenario(settings={"name": f"Plan {UNSAFE}"})
+    assert main(["validate", str(path)]) == 0
+    out = capsys.readouterr().out
+    _shown_not_obeyed(out)
+    assert "Plan \\u001b]0;owned\\u0007\\u001b[2J\\u009b31m\\u202eevil\\u000d" in out
+    assert main(["validate", str(path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["name"] == f"Plan {UNSAFE}"
+
+    def bad_cost(frame):
+        frame.loc[0, "cost"] = f"12{UNSAFE.rstrip()}"
+        return frame
+
+    bad = make_scenario(partners=bad_cost)
+    assert main(["validate", str(bad)]) == 2
+    err = capsys.readouterr().err
+    _shown_not_obeyed(err)
+    assert err.count("\n") == 1 and "\\u001b]0;owned" in err

@@ -15,7 +15,14 @@ from typing import Any
 
 from selector.cli.output import emit_json
 from selector.errors import ScenarioError
-from selector.store import Store, StoreError, open_store, round_result
+from selector.store import (
+    ModelRecord,
+    ScenarioRecord,
+    Store,
+    StoreError,
+    open_store,
+    round_result,
+)
 from selector.store.compare import diff_runs
 from selector.store.questionnaire import questionnaire_bytes, read_questionnaire
 
@@ -36,6 +43,16 @@ def _record(value: Any) -> dict[str, Any]:
 
 def _num(value: float | None, fmt: str = ",.0f") -> str:
     return "-" if value is None else format(value, fmt)
+
+
+def _saved(kind: str, r: ScenarioRecord | ModelRecord, what: str) -> str:
+    """What a save did: a new version, a new version repeating the newest one's content,
+    or nothing (the same author saved the same content with no new note)."""
+    if r.unchanged:
+        return (f"Unchanged: {kind} version {r.id} ({what}, saved by {r.author} on "
+                f"{_when(r.created_at)}) has this content; nothing new saved")
+    same = f"; the same content as v{r.same_as}" if r.same_as is not None else ""
+    return f"Saved {kind} version {r.id}: {what}{same}"
 
 
 def _nothing(store: Store, what: str) -> None:
@@ -144,11 +161,11 @@ def _scenarios_save(args: argparse.Namespace, store: Store) -> int:
     from selector.inputs.scenario import load_scenario
 
     r = store.save_scenario(load_scenario(args.scenario), author=args.author,
-                                   note=args.note, name=args.name)
+                            note=args.note, name=args.name)
     if args.json:
         emit_json(_record(r))
     else:
-        print(f"Saved scenario version {r.id}: {r.name} v{r.version} ({r.fingerprint})")
+        print(_saved("scenario", r, f"{r.name} v{r.version} ({r.fingerprint})"))
     return 0
 
 
@@ -185,7 +202,7 @@ def _models_save(args: argparse.Namespace, store: Store) -> int:
     if args.json:
         emit_json(_record(r))
     else:
-        print(f"Saved model version {r.id}: {r.name} v{r.version}")
+        print(_saved("model", r, f"{r.name} v{r.version}"))
     return 0
 
 

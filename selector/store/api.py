@@ -14,13 +14,17 @@
 >>> store.close()
 
 Every ``save_*`` adds a version, never overwrites: saving a scenario under a name that
-exists gives the next version number (saving one whose content equals the newest
-version returns that version). Each save is one transaction: a writer that dies
-half-way leaves nothing behind.
+exists gives the next version number. Saving content equal to the newest version of its
+name adds nothing when the same author saves it again with no new note: the newest
+version comes back with ``unchanged=True``. Anyone else, or a new note, adds a version
+that shares the content (``same_as`` gives the version number it repeats), so who saved
+it and why is kept. Each save is one transaction: a writer that dies half-way leaves
+nothing behind.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import getpass
 import gzip
 import os
@@ -134,6 +138,10 @@ class ModelRecord:
     created_at: datetime
     sha256: str
     parent_id: int | None
+    #: Returned by a save that added nothing: this version already had the content.
+    unchanged: bool = False
+    #: Returned by a save that repeated the newest version's content: its version number.
+    same_as: int | None = None
 
 
 @dataclass(frozen=True)
@@ -147,6 +155,10 @@ class ScenarioRecord:
     created_at: datetime
     model_version_id: int | None
     tables: dict[str, str]  # role -> file name
+    #: Returned by a save that added nothing: this version already had the content.
+    unchanged: bool = False
+    #: Returned by a save that repeated the newest version's content: its version number.
+    same_as: int | None = None
 
 
 @dataclass(frozen=True)
@@ -213,6 +225,12 @@ class JudgmentRecord:
     source: str
     pairs: tuple[tuple[str, str, str, float], ...]
     created_at: datetime
+
+
+def _repeats(latest_author: str, latest_note: str, author: str, note: str) -> bool:
+    """Whether saving the newest version's content again adds nothing: the same author,
+    and no note or the same one."""
+    return latest_author == author and note in ("", latest_note)
 
 
 def _model_record(r: ModelVersion) -> ModelRecord:
@@ -426,18 +444,24 @@ class Store:
 
     # -- criteria models -------------------------------------------------------------------
 
+    @staticmethod
+    def _latest_model(session: Session, name: str) -> ModelVersion | None:
+        return session.scalars(
+            select(ModelVersion).where(ModelVersion.name == name)
+            .order_by(ModelVersion.version.desc()).limit(1)
+        ).first()
+
     def _save_model(
         self, session: Session, model: CriteriaModel, author: str, note: str,
-        parent_id: int | None, name: str | None = None,
+        parent_id: int | None, name: str | None = None, *, reuse: bool = True,
     ) -> ModelVersion:
+        """A new version of the model; with ``reuse``, the newest version when it has the
+        same content (a scenario's model saved along with it)."""
         name_ = _text(name or model.name, "model name")
         data = model_toml(model)
         digest = self._blob(session, data)
-        latest = session.scalars(
-            select(ModelVersion).where(ModelVersion.name == name_)
-            .order_by(ModelVersion.version.desc()).limit(1)
-        ).first()
-        if latest is not None and latest.sha256 == digest and parent_id is None:
+        latest = self._latest_model(session, name_)
+        if reuse and latest is not None and latest.sha256 == digest and parent_id is None:
             return latest
         row = ModelVersion(
             name=name_, version=self._next_version(session, ModelVersion, name_), sha256=digest,
@@ -451,10 +475,22 @@ class Store:
         self, model: CriteriaModel, *, author: str | None = None, note: str = "",
         name: str | None = None,
     ) -> ModelRecord:
-        """Save a criteria model as a new version (the newest is returned when unchanged)."""
+        """Save a criteria model as a new version of its name (see the module notes for
+        content equal to the newest version)."""
         who = _text(author or default_author(), "author")
         _text(note, "note", limit=None)
-        return self._write(lambda s: _model_record(self._save_model(s, model, who, note, None, name)))
+        name_ = _text(name or model.name, "model name")
+        digest = sha256(model_toml(model))
+
+        def work(s: Session) -> ModelRecord:
+            latest = self._latest_model(s, name_)
+            same = latest is not None and latest.sha256 == digest
+            if latest is not None and same and _repeats(latest.author, latest.note, who, note):
+                return dataclasses.replace(_model_record(latest), unchanged=True)
+            record = _model_record(self._save_model(s, model, who, note, None, name_, reuse=False))
+            return dataclasses.replace(record, same_as=latest.version) if latest and same else record
+
+        return self._write(work)
 
     def models(self, name: str | None = None) -> list[ModelRecord]:
         """Saved model versions, newest first."""
@@ -498,8 +534,9 @@ class Store:
                 select(ScenarioVersion).where(ScenarioVersion.name == name_)
                 .order_by(ScenarioVersion.version.desc()).limit(1)
             ).first()
-            if latest is not None and latest.fingerprint == fingerprint:
-                return self._scenario_record(s, latest)
+            same = latest is not None and latest.fingerprint == fingerprint
+            if latest is not None and same and _repeats(latest.author, latest.note, who, note):
+                return dataclasses.replace(self._scenario_record(s, latest), unchanged=True)
             model_id = None
             if scenario.model is not None:
                 model_id = self._save_model(s, scenario.model, who, note, None).id
@@ -514,7 +551,8 @@ class Store:
                 s.add(ScenarioTable(scenario_version_id=row.id, role=role, filename=filename,
                                     sha256=self._blob(s, data)))
             s.flush()
-            return self._scenario_record(s, row)
+            record = self._scenario_record(s, row)
+            return dataclasses.replace(record, same_as=latest.version) if latest and same else record
 
         return self._write(work)
 

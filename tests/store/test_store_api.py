@@ -88,14 +88,19 @@ def test_a_save_makes_a_new_version_and_exports_back_to_files(
     assert (v1.name, v1.version, v1.author) == ("Teaching: East-North-South", 1, "ana")
     assert v1.fingerprint == scenario.fingerprint
     assert set(v1.tables) == {"partners", "segments", "supply"}
-    assert store.save_scenario(scenario, author="bo").id == v1.id  # unchanged content
+    again = store.save_scenario(scenario, author="ana")  # same content, author, no note
+    assert again.id == v1.id and again.unchanged
     cut = scenario.with_changes({"budget": {"total": 450_000}})
     v2 = store.save_scenario(cut, author="bo")
-    assert v2.version == 2 and v2.fingerprint != v1.fingerprint
+    assert v2.version == 2 and v2.fingerprint != v1.fingerprint and not v2.unchanged
     assert [r.version for r in store.scenarios(v1.name)] == [2, 1]
+    # Another author saving the same content adds a version that records it.
+    v3 = store.save_scenario(cut, author="cy", note="checked")
+    assert (v3.version, v3.author, v3.note, v3.same_as) == (3, "cy", "checked", 2)
+    assert v3.model_version_id == v2.model_version_id  # the unchanged model is not repeated
     # Both versions are there, each with its own settings; tables are stored once.
     back1 = load_scenario(store.export_scenario(v1.id, tmp_path / "v1"))
-    back2 = store.load_scenario(v2.id, tmp_path / "v2")
+    back2 = store.load_scenario(v3.id, tmp_path / "v2")
     assert back1.fingerprint == scenario.fingerprint
     assert back2.fingerprint == cut.fingerprint
     assert back2.budget.total == 450_000
