@@ -234,3 +234,25 @@ def test_text_from_a_file_is_printed_escaped(make_scenario, capsys):
     err = capsys.readouterr().err
     _shown_not_obeyed(err)
     assert err.count("\n") == 1 and "\\u001b]0;owned" in err
+
+
+def test_a_huge_exit_cost_is_a_clear_error_not_a_crash(tmp_path):
+    """An exit cost of 1e15 once crashed HiGHS (segmentation fault): it is refused, with
+    the file, row and column, before anything is solved."""
+    import subprocess
+    import sys
+
+    data = REPO / "scenarios" / "teaching"
+    lines = (data / "partners-plan.csv").read_text().splitlines()
+    assert lines[1].startswith("D01,") and lines[1].endswith(",45000")
+    lines[1] = lines[1][: -len("45000")] + "1e15"
+    (tmp_path / "partners.csv").write_text("\n".join(lines) + "\n")
+    plan = tmp_path / "plan.toml"
+    plan.write_text(f'extends = "{(REPO / "scenarios" / "teaching-plan.toml").as_posix()}"\n'
+                    'partners = "partners.csv"\n')
+    env = {**__import__("os").environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run([sys.executable, "-m", "selector", "solve", str(plan)],
+                          capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
+    assert done.returncode == 2, (done.returncode, done.stderr[-2000:])
+    assert "partners.csv, row 2, column 'exit_cost'" in done.stderr
+    assert "is above 1e+12" in done.stderr and done.stderr.count("\n") == 1

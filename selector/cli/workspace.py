@@ -223,7 +223,7 @@ def _whatifs_list(args: argparse.Namespace, store: Store) -> int:
 
 
 def _model_version(store: Store, ref: str, author: str | None) -> int:
-    if ref.isdigit():
+    if ref.isascii() and ref.isdigit():
         return store.model_record(int(ref)).id
     from selector.inputs.criteria import load_model
 

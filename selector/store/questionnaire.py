@@ -218,7 +218,7 @@ def _intensity(raw: Any, where: str) -> int:
         text = _cell_text(raw).lower()
         if text in _BY_WORD:
             return _BY_WORD[text]
-        if text.isdigit() and 1 <= int(text) <= 9:
+        if text in {str(k) for k in VERBAL}:  # not str.isdigit: it takes '²' too
             return int(text)
     raise QuestionnaireError(
         f"{where}: {raw!r} is not on the scale; accepted: "
@@ -226,7 +226,11 @@ def _intensity(raw: Any, where: str) -> int:
     )
 
 
-def _read_sheet(ws: Worksheet, model: CriteriaModel) -> list[tuple[str, str, str, float]]:
+def _read_sheet(
+    ws: Worksheet, model: CriteriaModel, answered: dict[tuple[str, frozenset[str]], str],
+) -> list[tuple[str, str, str, float]]:
+    """The sheet's judgments; ``answered`` maps each pair (with its parent) already read,
+    on this sheet or an earlier one, to where it was."""
     sheet = ws.title
     parent = _cell_text(ws["B2"].value)
     if parent not in model.parents or len(model.children(parent)) < 2:
@@ -237,7 +241,6 @@ def _read_sheet(ws: Worksheet, model: CriteriaModel) -> list[tuple[str, str, str
         )
     children = model.children(parent)
     out: list[tuple[str, str, str, float]] = []
-    seen: set[frozenset[str]] = set()
     for row in range(FIRST_ROW, ws.max_row + 1):
         a = _cell_text(ws.cell(row, 5).value)
         b = _cell_text(ws.cell(row, 6).value)
@@ -256,11 +259,15 @@ def _read_sheet(ws: Worksheet, model: CriteriaModel) -> list[tuple[str, str, str
                     f"{_where(sheet, row, col)}: {item!r} is not a sub-criterion of "
                     f"{parent!r} (accepted: {', '.join(children)})"
                 )
-        if a == b or frozenset((a, b)) in seen:
+        if a == b:
+            raise QuestionnaireError(f"{_where(sheet, row, 'E')}: {a} / {b} is one criterion")
+        key = (parent, frozenset((a, b)))
+        if key in answered:
             raise QuestionnaireError(
-                f"{_where(sheet, row, 'E')}: the pair {a} / {b} is asked twice or is one criterion"
+                f"{_where(sheet, row, 'E')}: the pair {a} / {b} (under {parent}) is asked "
+                f"again; it is already at {answered[key]} (keep one)"
             )
-        seen.add(frozenset((a, b)))
+        answered[key] = f"sheet '{sheet}', row {row}"
         if not choice and not _cell_text(amount):
             continue  # skipped pair
         lowered = choice.lower()
@@ -306,7 +313,7 @@ def read_questionnaire(
         model_name = _cell_text(about["B2"].value) or model.name
         raw_round = _cell_text(about["B4"].value)
         if raw_round:
-            if not raw_round.isdigit():
+            if not (raw_round.isascii() and raw_round.isdigit()) or len(raw_round) > 18:
                 raise QuestionnaireError(
                     f"{_where(_ABOUT, 4, 'B')}: round {raw_round!r} is not a round number"
                 )
@@ -316,10 +323,11 @@ def read_questionnaire(
             f"{_where(_ABOUT, 3, 'B')}: no participant name; type your name next to Participant"
         )
     pairs: list[tuple[str, str, str, float]] = []
+    answered: dict[tuple[str, frozenset[str]], str] = {}
     for ws in wb.worksheets:
         if ws.title == _ABOUT:
             continue
-        pairs.extend(_read_sheet(ws, model))
+        pairs.extend(_read_sheet(ws, model, answered))
     if not pairs:
         raise QuestionnaireError("the questionnaire has no answers: every row is empty")
     return Questionnaire(participant=name, model=model_name, round_id=round_id,

@@ -34,6 +34,9 @@ from selector.inputs.scenario import Scenario
 
 __all__ = ["Progress", "run_tasks"]
 
+#: How long a scheduler address gets to answer.
+SCHEDULER_TIMEOUT = "30s"
+
 Progress = Callable[[int, int], None]
 """A progress callback ``(done, total) -> None``."""
 
@@ -149,7 +152,14 @@ def _run_dask(
     as_completed: Any = distributed.as_completed
     make_client: Any = distributed.Client
     own = isinstance(engine, str)
-    client = make_client(engine, timeout="30s", set_as_default=False) if own else engine
+    try:
+        client = (make_client(engine, timeout=SCHEDULER_TIMEOUT, set_as_default=False)
+                  if own else engine)
+    except (OSError, ValueError, TypeError) as exc:
+        raise SelectorError(
+            f"cannot reach the Dask scheduler {engine!r}: {' '.join(str(exc).split())}; "
+            "accepted: the address of a running scheduler, such as 'tcp://host:8786'"
+        ) from None
     try:
         shared = client.scatter(scenario, broadcast=True, hash=False)
         tag = uuid.uuid4().hex[:8]

@@ -22,6 +22,7 @@ import pandas as pd
 from selector.errors import ScenarioError
 from selector.inputs.criteria import CriteriaModel, JudgmentSet
 from selector.inputs.scenario import Scenario
+from selector.inputs.tables import MAX_AMOUNT
 from selector.portfolio import DEFAULT_SEED, heuristic_solve
 from selector.whatif._shared import (
     _check_count,
@@ -95,9 +96,10 @@ def perturb_scenario(
             partners = partners.copy()
             partners[columns] = partners[columns].to_numpy(dtype=float) * noise
     segments = scenario.segments.copy()
-    segments["value"] = segments["value"].to_numpy(dtype=float) * np.exp(
+    # A segment value stays within what a scenario may hold, however large the draw.
+    segments["value"] = np.minimum(segments["value"].to_numpy(dtype=float) * np.exp(
         rng.normal(0.0, value_noise, size=len(segments))
-    )
+    ), MAX_AMOUNT)
     return dataclasses.replace(scenario, model=model, partners=partners, segments=segments)
 
 
@@ -242,6 +244,8 @@ class RobustnessResult:
 
 
 MAX_RUNS = 1_000_000
+#: The largest lognormal sigma: exp(2 sigma) already multiplies a value by 55.
+MAX_NOISE = 2.0
 
 
 class _RunSpecs(Sequence[_RunSpec]):
@@ -331,6 +335,12 @@ def robustness(
     t = _check_number(time_limit, "time_limit", above=True)
     g = _check_number(gap, "gap")
     ht = _check_number(heuristic_time, "heuristic_time")
+    for name, value in (("data_noise", dn), ("value_noise", vn)):
+        if value > MAX_NOISE:
+            raise ScenarioError(
+                f"{name} is {value:g}; accepted: a lognormal sigma from 0 to {MAX_NOISE:g} "
+                "(0.1 is a 10 % spread)"
+            )
     if n > MAX_RUNS:
         raise ScenarioError(
             f"runs is {n:,}; accepted: at most {MAX_RUNS:,} (the frequencies settle long before)"

@@ -47,3 +47,40 @@ def test_cli_sweep_frontier_robust(tmp_path: Path, capsys: pytest.CaptureFixture
     write_csv(robustness(load_scenario(TEACHING), runs=1, engine="serial").to_frame(),
               tmp_path / "r.csv")
     assert (tmp_path / "r.csv").read_text().startswith("partner_id,")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["frontier", str(TEACHING), "--high", "1e308"],
+         "selector: error: high is 1e+308: 1e+308 times the budget (600,000) is above 1e+12"),
+        (["frontier", str(TEACHING), "--points", "100000000"],
+         "selector: error: points is 100,000,000; accepted: 2 to 1,000 budgets"),
+        (["robust", str(TEACHING), "--runs", "2", "--noise", "1e308"],
+         "selector: error: data_noise is 1e+308; accepted: a lognormal sigma from 0 to 2"),
+    ],
+)
+def test_what_if_options_out_of_range_name_the_option(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from selector.cli import main
+
+    assert main([*argv, "--workers", "0"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(message) and err.count("\n") == 1, err
+
+
+def test_an_unreachable_scheduler_is_one_clear_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("distributed")
+    from selector.cli import main
+    from selector.whatif import engines
+
+    monkeypatch.setattr(engines, "SCHEDULER_TIMEOUT", "2s")
+    assert main(["robust", str(TEACHING), "--runs", "2", "--heuristic",
+                 "--scheduler", "tcp://127.0.0.1:1"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == "robust: 0/2"  # the progress counter
+    assert err[1].startswith("selector: error: cannot reach the Dask scheduler 'tcp://127.0.0.1:1'")
+    assert len(err) == 2 and "Traceback" not in "".join(err)
