@@ -5,8 +5,9 @@ Each what-if study (:mod:`~selector.whatif.budget_frontier`,
 independent solves that :func:`run_tasks` runs in this process, on a local process pool
 or on a Dask cluster, with the same numbers whichever runs them.
 
-Engines (``engine=``): ``None`` -- a local process pool with one worker per CPU; an int
-``N`` -- a local process pool with ``N`` workers; ``"serial"`` -- this process; a
+Engines (``engine=``): ``None`` -- a local process pool with one worker per CPU this
+process may use; an int ``N`` -- a local process pool with ``N`` workers, at most those
+CPUs (or ``$SELECTOR_MAX_WORKERS``, to allow more); ``"serial"`` -- this process; a
 ``dask.distributed.Client`` or a scheduler address such as ``"tcp://host:8786"``. With
 Dask the scenario is scattered once to every worker, tasks carry only a run index or
 an override table, results are kept as each task completes, and a task lost with its
@@ -17,22 +18,31 @@ draws from its own stream ``SeedSequence(seed).spawn(runs)[i]``, and the solver 
 with a fixed seed on one thread. Exact solves that stop at their time limit, and the
 heuristic's time-bounded local search on large scenarios, can still depend on machine
 speed; results are identical between engines when the solves finish by their gap.
+
+Ctrl-C or SIGTERM (a ``KeyboardInterrupt`` in this process) ends a study at once: the
+pool's worker processes are terminated (they ignore Ctrl-C themselves, so they never
+print half a traceback), queued tasks are dropped, and Dask futures are cancelled.
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import signal
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import as_completed as futures_completed
+from contextlib import contextmanager
 from typing import Any, TypeVar, cast
 
 from selector.errors import ScenarioError, SelectorError
 from selector.inputs.scenario import Scenario
 
-__all__ = ["Progress", "run_tasks"]
+__all__ = ["WORKERS_ENV", "Progress", "max_workers", "run_tasks"]
+
+#: Environment variable: the most local worker processes a study may start.
+WORKERS_ENV = "SELECTOR_MAX_WORKERS"
 
 #: How long a scheduler address gets to answer.
 SCHEDULER_TIMEOUT = "30s"
@@ -42,6 +52,20 @@ Progress = Callable[[int, int], None]
 
 T = TypeVar("T")
 P = TypeVar("P")
+
+
+def max_workers() -> int:
+    """The most local worker processes: ``$SELECTOR_MAX_WORKERS``, else the CPUs this
+    process may use (its CPU affinity, which a container limits, not the host's count)."""
+    raw = os.environ.get(WORKERS_ENV, "").strip()
+    if raw:
+        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 4096:
+            raise ScenarioError(f"{WORKERS_ENV} is {raw!r}; accepted: a whole number from 1 to 4096")
+        return int(raw)
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
 
 
 def _check_engine(engine: Any) -> None:
@@ -55,6 +79,12 @@ def _check_engine(engine: Any) -> None:
         raise ScenarioError(f"engine is {engine!r}; {accepted}")
     if not isinstance(engine, int) and not hasattr(engine, "submit"):
         raise ScenarioError(f"engine is {engine!r}; {accepted}")
+    if isinstance(engine, int) and engine > (limit := max_workers()):
+        raise ScenarioError(
+            f"{engine:,} local worker processes asked for; accepted: at most {limit}, the "
+            f"CPUs this process may use (each worker is a whole solver; set {WORKERS_ENV} "
+            "to allow more)"
+        )
 
 
 def run_tasks(
@@ -115,23 +145,62 @@ def run_tasks(
         for i, payload in enumerate(payloads):
             keep(i, task(scenario, payload))
     elif engine is None or isinstance(engine, int):
-        workers = min(int(engine or os.cpu_count() or 1), total)
+        workers = min(int(engine or max_workers()), total)
         # spawn: never fork a parent that may run threads (a Dask client, HiGHS)
-        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
-            futures = {pool.submit(task, scenario, p): i for i, p in enumerate(payloads)}
-            try:
-                for fut in futures_completed(futures):
-                    keep(futures[fut], fut.result())
-            except BaseException as exc:
-                pool.shutdown(wait=False, cancel_futures=True)
-                if isinstance(exc, Exception) and not isinstance(exc, SelectorError):
-                    raise SelectorError(
-                        f"a task failed after {done} of {total} completed: {exc}"
-                    ) from exc
-                raise
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
+                                   initializer=_ignore_interrupts)
+        try:
+            with _interrupts_held():  # workers start with Ctrl-C blocked, not mid-import
+                futures = {pool.submit(task, scenario, p): i for i, p in enumerate(payloads)}
+            for fut in futures_completed(futures):
+                keep(futures[fut], fut.result())
+        except BaseException as exc:
+            _stop(pool)
+            if isinstance(exc, Exception) and not isinstance(exc, SelectorError):
+                raise SelectorError(
+                    f"a task failed after {done} of {total} completed: {exc}"
+                ) from exc
+            raise
+        pool.shutdown(wait=True)
     else:
         _run_dask(task, scenario, payloads, engine, keep, lambda: done)
     return cast("list[T]", results)
+
+
+@contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """Hold Ctrl-C back while worker processes are started: they inherit the blocked
+    signal (so one pressed while they import is not a traceback in each), and this
+    process receives it as soon as they are started."""
+    held = hasattr(signal, "pthread_sigmask")
+    if held:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        if held:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def _ignore_interrupts() -> None:
+    """In a pool worker: leave Ctrl-C to the parent, which ends the workers itself."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """End a pool at once: drop queued tasks and terminate the workers mid-solve (a
+    worker's solve has nothing to keep once the study is abandoned)."""
+    # The executor has no public way to end running tasks before Python 3.14.
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    for proc in procs:
+        if proc.is_alive():
+            proc.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in procs:
+        proc.join(timeout=5)
+        if proc.is_alive():  # pragma: no cover - a worker stuck in a system call
+            proc.kill()
+            proc.join(timeout=5)
 
 
 def _run_dask(
@@ -195,9 +264,9 @@ def _run_dask(
                 # Drop the future once its result is here: the cluster forgets the task,
                 # so a worker lost later does not make it compute this one again.
                 del fut, value
-        except Exception as exc:
+        except BaseException as exc:  # Ctrl-C too: nothing may run on for a study abandoned
             client.cancel([f for _, f in pending.values()])
-            if isinstance(exc, SelectorError):
+            if isinstance(exc, SelectorError) or not isinstance(exc, Exception):
                 raise
             raise SelectorError(
                 f"a task failed after {done()} of {len(payloads)} completed: {exc}"

@@ -141,3 +141,21 @@ def test_a_pair_answered_on_two_sheets_is_refused() -> None:
     a, b = goal["E5"].value, goal["F5"].value
     assert (f"sheet 'Goal again', row 5, column E (A id): the pair {b} / {a} (under goal) is "
             "asked again; it is already at sheet 'Goal', row 5") in str(info.value)
+
+
+@pytest.mark.parametrize("row", [6000, 1_048_576])
+def test_a_sheet_reaching_far_down_is_refused_without_reading_every_row(row: int) -> None:
+    """A 12 kB workbook with a cell at Z1048576 on every sheet once took minutes and
+    gigabytes (every row up to max_row was built); now the rows the file holds are
+    streamed and a sheet holding one below MAX_ROWS is refused."""
+    from selector.store.questionnaire import MAX_ROWS
+
+    wb = workbook(participant="hal")
+    wb["Goal"]["C5"], wb["Goal"]["D5"] = "A", "strongly"
+    for ws in wb.worksheets:
+        ws[f"Z{row}"] = "x"
+    data = save(wb)
+    assert len(data) < 20_000
+    with pytest.raises(QuestionnaireError) as info:
+        read_questionnaire(data, MODEL)
+    assert f"has cells below row {MAX_ROWS:,}" in str(info.value)

@@ -144,3 +144,125 @@ def test_worker_loss_keeps_results_and_finishes(teaching: Scenario, tmp_path: Pa
         assert kills[0] not in client.scheduler_info()["workers"]  # it was lost
         assert seen2 == list(range(runs + 1))  # results before the loss were kept
         assert result.runs == serial.runs
+
+
+# --- interrupts and limits ----------------------------------------------------------------
+
+
+SLOW_STUDY = """
+import signal, sys, time
+from selector import load_scenario
+from selector.cli.main import _on_sigterm
+from selector.whatif.engines import run_tasks
+
+def slow(scenario, payload):
+    time.sleep(600)  # a solve that would run on for minutes
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        run_tasks(slow, load_scenario(sys.argv[1]), list(range(8)), engine=2,
+                  progress=lambda done, total: print("started", flush=True))
+    except KeyboardInterrupt:
+        print("ended", flush=True)
+        sys.exit(130)
+"""
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "sigint"])
+def test_an_interrupt_terminates_the_pool_workers_mid_task(tmp_path: Path, sig: int) -> None:
+    """Tasks that would run for ten minutes: a signal to the study's process ends it
+    and its workers at once, instead of waiting for the running and queued tasks."""
+    import subprocess
+    import sys
+    import time
+
+    psutil = pytest.importorskip("psutil")
+    script = tmp_path / "study.py"
+    script.write_text(SLOW_STUDY)
+    env = {**os.environ, "PYTHONPATH": str(REPO), "SELECTOR_MAX_WORKERS": "2"}
+    proc = subprocess.Popen([sys.executable, str(script), str(TEACHING)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env, start_new_session=True)
+    try:
+        parent = psutil.Process(proc.pid)
+        deadline = time.monotonic() + 120
+        workers: list[Any] = []
+        while len(workers) < 2:
+            assert proc.poll() is None, proc.communicate()[1][-2000:]
+            assert time.monotonic() < deadline, "the workers never started"
+            time.sleep(0.2)
+            workers = [c for c in parent.children() if "resource_tracker" not in " ".join(c.cmdline())]
+        time.sleep(3)  # the workers are inside their tasks
+        os.kill(proc.pid, sig)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:  # pragma: no cover - only when the test fails
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+    assert proc.returncode == 130 and out.splitlines()[-1] == "ended", err[-2000:]
+    _gone, alive = psutil.wait_procs(workers, timeout=10)
+    assert not alive, [p.pid for p in alive]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
+def test_an_interrupt_ends_a_study_and_its_workers_at_once(how: str) -> None:
+    """Ctrl-C (SIGINT to the whole process group, as a terminal sends it) or SIGTERM to
+    the command alone: the command ends, and so do its worker processes, long before the
+    400 runs (minutes of solving) would have."""
+    import subprocess
+    import sys
+    import time
+
+    psutil = pytest.importorskip("psutil")
+    env = {**os.environ, "PYTHONPATH": str(REPO), "SELECTOR_MAX_WORKERS": "2"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "selector", "robust", str(REPO / "scenarios" / "vendor.toml"),
+         "--runs", "400", "--workers", "2", "--time-limit", "30"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        start_new_session=True,  # its own process group, like a terminal's job
+    )
+    try:
+        parent = psutil.Process(proc.pid)
+        deadline = time.monotonic() + 120
+        workers: list[Any] = []
+        while len(workers) < 2:
+            assert proc.poll() is None, proc.communicate()[1][-2000:]
+            assert time.monotonic() < deadline, "the workers never started"
+            time.sleep(0.2)
+            workers = [c for c in parent.children() if "resource_tracker" not in " ".join(c.cmdline())]
+        time.sleep(2)  # the workers are solving
+        if how == "ctrl-c":
+            os.killpg(proc.pid, signal.SIGINT)
+        else:
+            os.kill(proc.pid, signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:  # pragma: no cover - only when the test fails
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+    assert proc.returncode == (130 if how == "ctrl-c" else 143), err[-2000:]
+    assert err.splitlines()[-1] == ("selector: interrupted" if how == "ctrl-c" else "selector: terminated")
+    assert "Traceback" not in err, err[-2000:]
+    _gone, alive = psutil.wait_procs(workers, timeout=10)
+    assert not alive, [p.pid for p in alive]
+
+
+def test_local_workers_are_at_most_the_cpus_unless_asked(
+    teaching: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from selector.errors import ScenarioError
+    from selector.whatif import engines
+
+    monkeypatch.delenv(engines.WORKERS_ENV, raising=False)
+    cpus = engines.max_workers()
+    assert cpus == len(os.sched_getaffinity(0))
+    with pytest.raises(ScenarioError, match=rf"{cpus + 10} local worker processes asked for; "
+                       rf"accepted: at most {cpus}, the CPUs this process may use"):
+        robustness(teaching, runs=2, heuristic=True, engine=cpus + 10)
+    monkeypatch.setenv(engines.WORKERS_ENV, str(cpus + 1))
+    assert engines.max_workers() == cpus + 1
+    assert len(robustness(teaching, runs=2, heuristic=True, engine=cpus + 1).runs) == 2
+    monkeypatch.setenv(engines.WORKERS_ENV, "many")
+    with pytest.raises(ScenarioError, match="SELECTOR_MAX_WORKERS is 'many'"):
+        engines.max_workers()
