@@ -405,7 +405,7 @@ class Store:
         try:
             with Session(engine, expire_on_commit=False) as session:
                 yield session
-        except SQLAlchemyError as exc:
+        except (SQLAlchemyError, OverflowError) as exc:  # Overflow: a number SQL cannot hold
             raise self.where.error(f"cannot read the workspace {self.url}", exc) from None
 
     def _write(self, work: Callable[[Session], T]) -> T:
@@ -659,11 +659,13 @@ class Store:
         return self._write(work)
 
     def runs(self, *, limit: int | None = None) -> list[RunRecord]:
-        """Saved runs, newest first."""
+        """Saved runs, newest first (at most ``limit``)."""
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
+            raise StoreError(f"limit is {limit!r}; accepted: a whole number >= 0")
         with self._read() as s:
             q = select(RunRow).order_by(RunRow.created_at.desc(), RunRow.id.desc())
             if limit is not None:
-                q = q.limit(limit)
+                q = q.limit(min(limit, MAX_ID))
             return [_run_record(r) for r in s.scalars(q)]
 
     def run(self, run_id: int) -> RunRecord:

@@ -183,11 +183,14 @@ def test_ids_and_names_the_database_cannot_hold_are_clear_errors(
     store = open_store(db_url)
     scenario = load_scenario(TEACHING)
     store.save_scenario(scenario)
+    assert main(["runs", "list", "--limit", "99999999999999999999", "--db", db_url]) == 0
+    capsys.readouterr()
     for argv in (["runs", "show", "99999999999999999999"], ["round", "show", "-5"],
-                 ["scenarios", "export", "99999999999999999999", "out"]):
+                 ["scenarios", "export", "99999999999999999999", "out"],
+                 ["runs", "list", "--limit", "-1"]):
         assert main([*argv, "--db", db_url]) == 2
         err = one_line_error(capsys)
-        assert "no saved" in err or "no judgment round" in err, err
+        assert "no saved" in err or "no judgment round" in err or "limit is -1" in err, err
     for kwargs, field in (({"name": "x" * 250}, "scenario name"),
                           ({"author": "a" * 201}, "author")):
         with pytest.raises(StoreError, match=f"the {field} .* has 2[05][01] characters; the "
