@@ -256,3 +256,55 @@ def test_python_dash_m_selector_help() -> None:
     bad = subprocess.run([sys.executable, "-m", "selector", "no-such-command"], cwd=root,
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "invalid choice" in bad.stderr
+
+
+UNSAFE = "\x1b]0;owned\x07\x1b[2J\x9b31m\u202eevil\r"
+
+
+def _shown_not_obeyed(text: str) -> None:
+    for char in ("\x1b", "\x07", "\x9b", "\u202e", "\r"):
+        assert char not in text, repr(text)
+
+
+def test_text_from_a_file_is_printed_escaped(make_scenario, capsys):
+    """A scenario name and a table cell holding terminal escapes are shown as ``\\uXXXX``
+    on stdout, and in the one-line error on stderr; JSON still reads back the same."""
+    path = make_scenario(settings={"name": f"Plan {UNSAFE}"})
+    assert main(["validate", str(path)]) == 0
+    out = capsys.readouterr().out
+    _shown_not_obeyed(out)
+    assert "Plan \\u001b]0;owned\\u0007\\u001b[2J\\u009b31m\\u202eevil\\u000d" in out
+    assert main(["validate", str(path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["name"] == f"Plan {UNSAFE}"
+
+    def bad_cost(frame):
+        frame.loc[0, "cost"] = f"12{UNSAFE.rstrip()}"
+        return frame
+
+    bad = make_scenario(partners=bad_cost)
+    assert main(["validate", str(bad)]) == 2
+    err = capsys.readouterr().err
+    _shown_not_obeyed(err)
+    assert err.count("\n") == 1 and "\\u001b]0;owned" in err
+
+
+def test_a_huge_exit_cost_is_a_clear_error_not_a_crash(tmp_path):
+    """An exit cost of 1e15 once crashed HiGHS (segmentation fault): it is refused, with
+    the file, row and column, before anything is solved."""
+    import subprocess
+    import sys
+
+    data = REPO / "scenarios" / "teaching"
+    lines = (data / "partners-plan.csv").read_text().splitlines()
+    assert lines[1].startswith("D01,") and lines[1].endswith(",45000")
+    lines[1] = lines[1][: -len("45000")] + "1e15"
+    (tmp_path / "partners.csv").write_text("\n".join(lines) + "\n")
+    plan = tmp_path / "plan.toml"
+    plan.write_text(f'extends = "{(REPO / "scenarios" / "teaching-plan.toml").as_posix()}"\n'
+                    'partners = "partners.csv"\n')
+    env = {**__import__("os").environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run([sys.executable, "-m", "selector", "solve", str(plan)],
+                          capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
+    assert done.returncode == 2, (done.returncode, done.stderr[-2000:])
+    assert "partners.csv, row 2, column 'exit_cost'" in done.stderr
+    assert "is above 1e+12" in done.stderr and done.stderr.count("\n") == 1

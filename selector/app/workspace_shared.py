@@ -1,15 +1,13 @@
 """What the workspace pages share: the store, who is working, saving and opening what-ifs.
 
 The database is the one ``$SELECTOR_DB`` names (else the SQLite file in the user's data
-folder, created on first use); it is opened once per app process.
+folder, created by the first save); it is opened once per app process.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import tempfile
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import streamlit as st
@@ -18,10 +16,14 @@ from selector import PortfolioResult, Scenario, SelectorError
 from selector.app.shared import apply_judgments, judgment_store, portfolio_changes
 from selector.display import money, plural
 from selector.store import Store, WhatIfRecord, default_author, open_store, resolve_url
-from selector.store.serialize import scenario_files, slug, write_scenario_files
+from selector.store.serialize import (
+    private_temp_folder,
+    scenario_files,
+    slug,
+    write_scenario_files,
+)
 
 __all__ = [
-    "EXPORT_DIR",
     "app_store",
     "changes_words",
     "close_stores",
@@ -31,8 +33,6 @@ __all__ = [
     "user_name",
     "whatif_scenario",
 ]
-
-EXPORT_DIR = Path(tempfile.gettempdir()) / "selector-workspace"
 _opened: list[Store] = []
 
 
@@ -140,14 +140,14 @@ def whatif_scenario(store: Store, whatif_id: int) -> Scenario:
 def open_whatif(store: Store, whatif_id: int) -> str:
     """Make a saved what-if the scenario the app works on; returns a line saying so.
 
-    The what-if's scenario (its saved version with its changes) is written to a folder
-    of the temporary directory and becomes the app's scenario; its edited judgments
+    The what-if's scenario (its saved version with its changes) is written to this
+    user's own folder of the temporary directory and becomes the app's scenario; its edited judgments
     become the session's.
     """
     rec = store.whatif(whatif_id)
     variant = store.load_whatif(whatif_id)
     variant = variant.with_changes({"name": f"{variant.name} · {rec.name} v{rec.version}"})
-    folder = EXPORT_DIR / f"whatif-{rec.id}"
+    folder = private_temp_folder() / f"whatif-{rec.id}"
     path = write_scenario_files(scenario_files(variant), folder, stem=slug(rec.name))
     ss: Any = st.session_state
     ss["source"] = str(path)
@@ -171,7 +171,7 @@ def use_model(store: Store, base: Scenario, model_version: int) -> str:
             f"{record.name} v{record.version} has other criteria than this scenario's model"
         )
     scenario = dataclasses.replace(base, model=model)
-    folder = EXPORT_DIR / f"model-{record.id}-{base.fingerprint}"
+    folder = private_temp_folder() / f"model-{record.id}-{base.fingerprint}"
     path = write_scenario_files(scenario_files(scenario), folder, stem=slug(base.name))
     ss: Any = st.session_state
     ss["source"] = str(path)

@@ -12,9 +12,9 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO, cast
 
-from selector.cli.output import emit_json, print_solve
+from selector.cli.output import PrintableStream, emit_json, print_solve, printable
 from selector.display import money
 from selector.errors import ScenarioError, SelectorError, SolverError
 
@@ -366,13 +366,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _on_sigterm)
+    stdout = sys.stdout
+    sys.stdout = cast(TextIO, PrintableStream(stdout))  # text from files is shown, not obeyed
     try:
         return int(args.func(args))
     except SolverError as exc:
-        print(f"selector: solver failed: {exc}", file=sys.stderr)
+        print(f"selector: solver failed: {printable(str(exc))}", file=sys.stderr)
         return 3
     except SelectorError as exc:
-        print(f"selector: error: {exc}", file=sys.stderr)
+        print(f"selector: error: {printable(str(exc))}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into head and the like
         return 0
@@ -382,6 +384,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("selector: interrupted", file=sys.stderr)
         return 130
+    finally:
+        sys.stdout = stdout
 
 
 if __name__ == "__main__":

@@ -1,18 +1,72 @@
 """Output helpers every ``selector`` command shares: strict JSON on stdout, a solve and
-its plan in words."""
+its plan in words, and text that a terminal shows rather than obeys.
+
+Names, notes and cells come from files and from the team workspace, where anyone can
+put an escape sequence that retitles, clears or recolours a terminal (or, with
+bidirectional overrides, shows text in another order than it is stored).
+:func:`printable` writes every such character as a ``\\uXXXX`` escape; the command
+line sends all of its standard output through :class:`PrintableStream` and its error
+lines through :func:`printable`. JSON stays valid: ``\\uXXXX`` is JSON's own escape.
+
+>>> printable("Acme\\x1b]0;owned\\x07 Ltd")
+'Acme\\\\u001b]0;owned\\\\u0007 Ltd'
+"""
 
 from __future__ import annotations
 
 import json
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TextIO
 
 import pandas as pd
 
 from selector.display import money, plural
 
-__all__ = ["PLAN_ORDER", "clean_json", "emit_json", "print_plan", "print_solve", "status_words"]
+__all__ = [
+    "PLAN_ORDER",
+    "PrintableStream",
+    "clean_json",
+    "emit_json",
+    "print_plan",
+    "print_solve",
+    "printable",
+    "status_words",
+]
+
+#: What a terminal could act on: C0 controls but tab and newline, DEL, C1 controls,
+#: bidirectional marks and overrides, line and paragraph separators, and lone
+#: surrogates (bytes of a file name that are not UTF-8, which could not be printed).
+_UNSAFE: dict[int, str] = {
+    c: f"\\u{c:04x}"
+    for c in (
+        *range(0x00, 0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0),
+        0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x2028, 0x2029,
+        *range(0xD800, 0xE000),
+    )
+}
+
+
+def printable(text: str) -> str:
+    """``text`` with every character a terminal could act on written as ``\\uXXXX``."""
+    return text.translate(_UNSAFE)
+
+
+class PrintableStream:
+    """A text stream that writes :func:`printable` text to ``stream``."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        self.stream.write(printable(text))
+        return len(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
 
 
 def clean_json(value: Any) -> Any:

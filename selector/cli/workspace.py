@@ -1,7 +1,8 @@
 """``selector runs | scenarios | models | whatifs | round``: the team workspace.
 
 Every command takes ``--db`` (a file path or a database URL; default ``$SELECTOR_DB``,
-else the SQLite file in the user's data folder, created on first use) and ``--json``.
+else the SQLite file in the user's data folder, created by the first save) and
+``--json``. Commands that only read never create or change the database.
 """
 
 from __future__ import annotations
@@ -14,7 +15,14 @@ from typing import Any
 
 from selector.cli.output import emit_json
 from selector.errors import ScenarioError
-from selector.store import Store, StoreError, open_store, round_result
+from selector.store import (
+    ModelRecord,
+    ScenarioRecord,
+    Store,
+    StoreError,
+    open_store,
+    round_result,
+)
 from selector.store.compare import diff_runs
 from selector.store.questionnaire import questionnaire_bytes, read_questionnaire
 
@@ -37,6 +45,22 @@ def _num(value: float | None, fmt: str = ",.0f") -> str:
     return "-" if value is None else format(value, fmt)
 
 
+def _saved(kind: str, r: ScenarioRecord | ModelRecord, what: str) -> str:
+    """What a save did: a new version, a new version repeating the newest one's content,
+    or nothing (the same author saved the same content with no new note)."""
+    if r.unchanged:
+        return (f"Unchanged: {kind} version {r.id} ({what}, saved by {r.author} on "
+                f"{_when(r.created_at)}) has this content; nothing new saved")
+    same = f"; the same content as v{r.same_as}" if r.same_as is not None else ""
+    return f"Saved {kind} version {r.id}: {what}{same}"
+
+
+def _nothing(store: Store, what: str) -> None:
+    """Say that there is nothing to list, and why when the workspace is not there yet."""
+    where = "" if store.exists else f" (no workspace at {store.url} yet; the first save makes it)"
+    print(f"No {what}{where}.")
+
+
 # --- runs -------------------------------------------------------------------------------
 
 
@@ -46,7 +70,7 @@ def _runs_list(args: argparse.Namespace, store: Store) -> int:
         emit_json([{k: v for k, v in _record(r).items() if k != "result"} for r in runs])
         return 0
     if not runs:
-        print("No saved runs.")
+        _nothing(store, "saved runs")
         return 0
     print(f"{'id':>5}  {'when':16}  {'who':12}  {'status':10}  {'objective':>14}  {'gap':>8}  label")
     for r in runs:
@@ -126,7 +150,7 @@ def _scenarios_list(args: argparse.Namespace, store: Store) -> int:
         emit_json([_record(r) for r in rows])
         return 0
     if not rows:
-        print("No saved scenarios.")
+        _nothing(store, "saved scenarios")
     for r in rows:
         print(f"{r.id:>5}  {_when(r.created_at):16}  {r.author[:12]:12}  v{r.version:<3} "
               f"{r.fingerprint}  {r.name}" + (f"  ({r.note})" if r.note else ""))
@@ -137,11 +161,11 @@ def _scenarios_save(args: argparse.Namespace, store: Store) -> int:
     from selector.inputs.scenario import load_scenario
 
     r = store.save_scenario(load_scenario(args.scenario), author=args.author,
-                                   note=args.note, name=args.name)
+                            note=args.note, name=args.name)
     if args.json:
         emit_json(_record(r))
     else:
-        print(f"Saved scenario version {r.id}: {r.name} v{r.version} ({r.fingerprint})")
+        print(_saved("scenario", r, f"{r.name} v{r.version} ({r.fingerprint})"))
     return 0
 
 
@@ -164,7 +188,7 @@ def _models_list(args: argparse.Namespace, store: Store) -> int:
         emit_json([_record(r) for r in rows])
         return 0
     if not rows:
-        print("No saved models.")
+        _nothing(store, "saved models")
     for r in rows:
         print(f"{r.id:>5}  {_when(r.created_at):16}  {r.author[:12]:12}  v{r.version:<3} {r.name}"
               + (f"  ({r.note})" if r.note else ""))
@@ -178,7 +202,7 @@ def _models_save(args: argparse.Namespace, store: Store) -> int:
     if args.json:
         emit_json(_record(r))
     else:
-        print(f"Saved model version {r.id}: {r.name} v{r.version}")
+        print(_saved("model", r, f"{r.name} v{r.version}"))
     return 0
 
 
@@ -188,7 +212,7 @@ def _whatifs_list(args: argparse.Namespace, store: Store) -> int:
         emit_json([_record(r) for r in rows])
         return 0
     if not rows:
-        print("No saved what-ifs.")
+        _nothing(store, "saved what-ifs")
     for r in rows:
         print(f"{r.id:>5}  {_when(r.created_at):16}  {r.author[:12]:12}  v{r.version:<3} "
               f"{r.name}: scenario version {r.scenario_version_id}, changes {r.changes}")
@@ -199,7 +223,7 @@ def _whatifs_list(args: argparse.Namespace, store: Store) -> int:
 
 
 def _model_version(store: Store, ref: str, author: str | None) -> int:
-    if ref.isdigit():
+    if ref.isascii() and ref.isdigit():
         return store.model_record(int(ref)).id
     from selector.inputs.criteria import load_model
 
@@ -222,7 +246,7 @@ def _round_list(args: argparse.Namespace, store: Store) -> int:
         emit_json([_record(r) for r in rows])
         return 0
     if not rows:
-        print("No judgment rounds.")
+        _nothing(store, "judgment rounds")
     for r in rows:
         people = ", ".join(j.participant for j in store.judgments(r.id)) or "no judgments yet"
         print(f"{r.id:>5}  {_when(r.created_at):16}  {r.status:8}  {r.title}  ({people})")

@@ -59,7 +59,7 @@ import numpy as np
 import pandas as pd
 
 from selector.errors import ScenarioError
-from selector.inputs.tables import parse_number_column, sheet_row
+from selector.inputs.tables import MAX_AMOUNT, MAX_COUNT, parse_number_column, sheet_row
 
 __all__ = [
     "CHANNEL_COLUMNS",
@@ -84,6 +84,10 @@ _TIER_KEYS = frozenset({"cost", "multiplier", "max_share", "max_count"})
 _COST_KEYS = frozenset({"column", "fixed", "share"})
 #: The level name used when a scenario has a ``status`` column but no programme tiers.
 SINGLE_LEVEL = "partner"
+#: A tier costing more than this many times the partner's cost is a typo.
+MAX_SHARE = 1000.0
+#: A multiplier on quality beyond this is a typo (the product is capped at 1 anyway).
+MAX_MULTIPLIER = 1000.0
 
 
 @dataclass(frozen=True)
@@ -119,9 +123,22 @@ class Programme:
         return self.tier_names != (SINGLE_LEVEL,)
 
 
+def _shown(value: Any) -> str:
+    """``repr(value)``, with a float short and a very long whole number shortened."""
+    text = f"{value:g}" if isinstance(value, float) else repr(value)
+    return text if len(text) <= 30 else f"{text[:12]}... ({len(text)} digits)"
+
+
 def _whole(value: Any, name: str, file: str, *, minimum: int = 0) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ScenarioError(f"{name} is {value!r}; accepted: a whole number >= {minimum}", file=file)
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or not minimum <= value <= MAX_COUNT
+    ):
+        raise ScenarioError(
+            f"{name} is {_shown(value)}; accepted: a whole number from {minimum} to {MAX_COUNT:,}",
+            file=file,
+        )
     return int(value)
 
 
@@ -129,12 +146,12 @@ def _real(value: Any, name: str, file: str, *, low: float, high: float = math.in
     if (
         isinstance(value, bool)
         or not isinstance(value, int | float)
-        or not math.isfinite(value)
+        or (isinstance(value, float) and not math.isfinite(value))
         or not low <= value <= high
     ):
         upper = "" if high == math.inf else f" and <= {high:g}"
         raise ScenarioError(
-            f"{name} is {value!r}; accepted: a number >= {low:g}{upper}", file=file
+            f"{name} is {_shown(value)}; accepted: a number >= {low:g}{upper}", file=file
         )
     return float(value)
 
@@ -175,9 +192,11 @@ def _tier(name: str, raw: Any, file: str, partner_columns: pd.Index | None) -> P
     return ProgrammeTier(
         name=name,
         cost_column=column,
-        fixed=_real(cost.get("fixed", 0.0), f"{where}.cost.fixed", file, low=0.0),
-        share=_real(cost.get("share", 0.0 if column else 1.0), f"{where}.cost.share", file, low=0.0),
-        multiplier=_real(raw.get("multiplier", 1.0), f"{where}.multiplier", file, low=0.0),
+        fixed=_real(cost.get("fixed", 0.0), f"{where}.cost.fixed", file, low=0.0, high=MAX_AMOUNT),
+        share=_real(cost.get("share", 0.0 if column else 1.0), f"{where}.cost.share", file,
+                    low=0.0, high=MAX_SHARE),
+        multiplier=_real(raw.get("multiplier", 1.0), f"{where}.multiplier", file, low=0.0,
+                         high=MAX_MULTIPLIER),
         max_share=None
         if max_share is None
         else _real(max_share, f"{where}.max_share", file, low=0.0, high=1.0),
@@ -300,6 +319,16 @@ def channel_columns(
     else:
         tier = np.full(n, "", dtype=object)
     tiered_prospect = ~current & (tier != "")
+    if tiered_prospect.any() and "status" not in raw.columns:
+        i = int(np.flatnonzero(tiered_prospect)[0])
+        raise ScenarioError(
+            f"the partner table gives today's tier ('{tier[i]}') but has no status column, "
+            "so every partner counts as a prospect (a candidate, with no tier today); add a "
+            "status column: current (a partner today) or prospect",
+            file=file,
+            row=sheet_row(i),
+            column="status",
+        )
     if tiered_prospect.any():
         i = int(np.flatnonzero(tiered_prospect)[0])
         raise ScenarioError(
@@ -335,7 +364,8 @@ def channel_columns(
     out: dict[str, np.ndarray] = {"status": status, "tier": tier}
     for col in ("recruit_cost", "exit_cost"):
         if col in raw.columns:
-            values = parse_number_column(raw, col, file=file, allow_missing=True, minimum=0.0)
+            values = parse_number_column(raw, col, file=file, allow_missing=True, minimum=0.0,
+                                         maximum=MAX_AMOUNT)
             out[col] = np.nan_to_num(values, nan=0.0)
         else:
             out[col] = np.zeros(n)
@@ -348,23 +378,35 @@ def tier_costs(programme: Programme, partners: pd.DataFrame) -> np.ndarray:
     Raises
     ------
     ScenarioError
-        When a tier's cost column holds a missing or negative value.
+        When a tier's cost column holds a missing or negative value, or a partner's cost
+        at a tier is above :data:`~selector.inputs.tables.MAX_AMOUNT`.
     """
     base = partners["cost"].to_numpy(dtype=float)
     out = np.empty((len(partners), len(programme.tiers)))
     for k, t in enumerate(programme.tiers):
         if t.cost_column is not None:
             col = pd.to_numeric(partners[t.cost_column], errors="coerce").to_numpy(dtype=float)
-            bad = ~np.isfinite(col) | (col < 0)
+            bad = ~np.isfinite(col) | (col < 0) | (col > MAX_AMOUNT)
             if bad.any():
                 i = int(np.flatnonzero(bad)[0])
                 raise ScenarioError(
                     f"programme tier {t.name} takes its cost from this column, which holds "
-                    f"{partners[t.cost_column].iloc[i]!r}; accepted: a number >= 0",
+                    f"{partners[t.cost_column].iloc[i]!r}; accepted: a number from 0 to "
+                    f"{MAX_AMOUNT:g}",
                     row=sheet_row(i),
                     column=t.cost_column,
                 )
             out[:, k] = col
         else:
             out[:, k] = t.fixed + t.share * base
+            high = out[:, k] > MAX_AMOUNT
+            if high.any():
+                i = int(np.flatnonzero(high)[0])
+                raise ScenarioError(
+                    f"at programme tier {t.name} (fixed {t.fixed:g} + share {t.share:g} x "
+                    f"cost) this partner would cost {out[i, k]:,.0f}; accepted: at most "
+                    f"{MAX_AMOUNT:g}",
+                    row=sheet_row(i),
+                    column="cost",
+                )
     return out

@@ -21,6 +21,9 @@ from selector.errors import ScenarioError
 from selector.inputs.files import check_file
 
 __all__ = [
+    "MAX_AMOUNT",
+    "MAX_COUNT",
+    "MAX_NUMBER",
     "TABLE_SUFFIXES",
     "parse_bool_column",
     "parse_list_cell",
@@ -32,6 +35,12 @@ __all__ = [
 ]
 
 TABLE_SUFFIXES = (".csv", ".xlsx")
+# Bounds on every number read: larger amounts (a cost of 1e15) overflow the objective or
+# fall outside what the solvers take as finite (HiGHS: 1e20) and have crashed HiGHS;
+# a trillion is far beyond any channel, a billion beyond any count of partners.
+MAX_AMOUNT = 1e12
+MAX_COUNT = 10**9
+MAX_NUMBER = 1e15
 TRUE_WORDS = frozenset({"true", "yes", "y", "1"})
 FALSE_WORDS = frozenset({"false", "no", "n", "0", ""})
 
@@ -369,8 +378,14 @@ def parse_number_column(
 ) -> np.ndarray:
     """Convert a text column to float64, naming the first bad cell on error.
 
-    Empty cells become NaN when ``allow_missing``; otherwise they are errors.
+    Empty cells become NaN when ``allow_missing``; otherwise they are errors. Without
+    a ``maximum`` (``minimum``), numbers above :data:`MAX_NUMBER` (below its negative)
+    are refused, and whole numbers above :data:`MAX_COUNT`.
     """
+    if maximum is None:
+        maximum = float(MAX_COUNT) if integer else MAX_NUMBER
+    if minimum is None:
+        minimum = -MAX_NUMBER
     text = frame[column].astype(str)
     empty = (text == "").to_numpy()
     values = pd.to_numeric(text.str.replace("_", "", regex=False), errors="coerce").to_numpy(
@@ -381,6 +396,17 @@ def parse_number_column(
             "the cell is empty; a number is required",
             file=file,
             row=sheet_row(_first_bad(empty)),
+            column=column,
+        )
+    # Written out, not 'inf': a number too long for a float, told apart from a word.
+    huge = np.isinf(values) & ~text.str.contains("[A-Za-z]", regex=True).to_numpy()
+    if huge.any():
+        i = _first_bad(huge)
+        raise ScenarioError(
+            f"'{text.iloc[i][:40]}' is infinite or too large; accepted: a number from "
+            f"{minimum:g} to {maximum:g}",
+            file=file,
+            row=sheet_row(i),
             column=column,
         )
     bad = np.isnan(values) & ~empty | np.isinf(values)

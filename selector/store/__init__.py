@@ -1,8 +1,8 @@
 """The team workspace: saved scenarios, criteria models, judgment rounds, runs, what-ifs.
 
 A database (SQLite by default, PostgreSQL by URL) opened with :func:`open_store`; its
-schema is created and upgraded by the Alembic migrations shipped in
-``selector/store/migrations``. Modules: ``engine`` (where the database is, opening it,
+schema is created (by the first save) and upgraded by the Alembic migrations shipped in
+``selector/store/migrations``; reading never changes it. Modules: ``engine`` (where the database is, opening it,
 migrating), ``schema`` (the tables), ``serialize`` (models and scenarios as files),
 ``api`` (:class:`Store`), ``rounds`` (a judgment round's group result), ``questionnaire``
 (the Excel questionnaire for a round), ``compare`` (two saved runs side by side) and

@@ -14,17 +14,21 @@
 >>> store.close()
 
 Every ``save_*`` adds a version, never overwrites: saving a scenario under a name that
-exists gives the next version number (saving one whose content equals the newest
-version returns that version). Each save is one transaction: a writer that dies
-half-way leaves nothing behind.
+exists gives the next version number. Saving content equal to the newest version of its
+name adds nothing when the same author saves it again with no new note: the newest
+version comes back with ``unchanged=True``. Anyone else, or a new note, adds a version
+that shares the content (``same_as`` gives the version number it repeats), so who saved
+it and why is kept. Each save is one transaction: a writer that dies half-way leaves
+nothing behind.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import getpass
 import gzip
 import os
-import tempfile
+import threading
 import tomllib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -34,13 +38,23 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, func, select
-from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from selector.inputs.criteria import CriteriaModel, model_from_dict
 from selector.inputs.scenario import Scenario, load_scenario
 from selector.portfolio import PortfolioResult
-from selector.store.engine import StoreError, open_engine
+from selector.store.engine import (
+    StoreError,
+    Workspace,
+    empty_reader,
+    head_revision,
+    locate,
+    probe,
+    reader,
+    sqlite_file_exists,
+    writer,
+)
 from selector.store.schema import (
     Blob,
     JudgmentRow,
@@ -52,11 +66,15 @@ from selector.store.schema import (
     WhatIfRow,
 )
 from selector.store.serialize import (
+    FILE_KEYS,
     ScenarioFiles,
+    check_table_file,
     model_toml,
+    private_temp_folder,
     scenario_files,
     sha256,
     slug,
+    without_file_keys,
     write_scenario_files,
 )
 
@@ -76,6 +94,7 @@ __all__ = [
 USER_ENV = "SELECTOR_USER"
 _RETRIES = 8
 T = TypeVar("T")
+M = TypeVar("M")
 
 
 def default_author() -> str:
@@ -119,6 +138,10 @@ class ModelRecord:
     created_at: datetime
     sha256: str
     parent_id: int | None
+    #: Returned by a save that added nothing: this version already had the content.
+    unchanged: bool = False
+    #: Returned by a save that repeated the newest version's content: its version number.
+    same_as: int | None = None
 
 
 @dataclass(frozen=True)
@@ -132,6 +155,10 @@ class ScenarioRecord:
     created_at: datetime
     model_version_id: int | None
     tables: dict[str, str]  # role -> file name
+    #: Returned by a save that added nothing: this version already had the content.
+    unchanged: bool = False
+    #: Returned by a save that repeated the newest version's content: its version number.
+    same_as: int | None = None
 
 
 @dataclass(frozen=True)
@@ -200,6 +227,12 @@ class JudgmentRecord:
     created_at: datetime
 
 
+def _repeats(latest_author: str, latest_note: str, author: str, note: str) -> bool:
+    """Whether saving the newest version's content again adds nothing: the same author,
+    and no note or the same one."""
+    return latest_author == author and note in ("", latest_note)
+
+
 def _model_record(r: ModelVersion) -> ModelRecord:
     return ModelRecord(r.id, r.name, r.version, r.author, r.note, _aware(r.created_at),
                        r.sha256, r.parent_id)
@@ -216,7 +249,9 @@ def _run_record(r: RunRow) -> RunRecord:
 
 
 def _whatif_record(r: WhatIfRow) -> WhatIfRecord:
-    return WhatIfRecord(r.id, r.name, r.version, r.scenario_version_id, dict(r.changes),
+    # A stored what-if never names a file: such keys are dropped as they are read.
+    changes = without_file_keys(r.changes) if isinstance(r.changes, dict) else {}
+    return WhatIfRecord(r.id, r.name, r.version, r.scenario_version_id, changes,
                         dict(r.judgments), r.run_id, r.author, r.note, _aware(r.created_at))
 
 
@@ -231,6 +266,33 @@ def _judgment_record(r: JudgmentRow) -> JudgmentRecord:
                           _aware(r.created_at))
 
 
+#: Largest row id a database holds (a signed 64-bit integer).
+MAX_ID = 2**63 - 1
+#: Longest name, author, title or label the workspace keeps.
+MAX_NAME = 200
+
+
+def _get(session: Session, table: type[M], key: int) -> M | None:
+    """The row ``key`` of ``table``; None for any id no database could hold."""
+    if isinstance(key, bool) or not isinstance(key, int) or not 0 < key <= MAX_ID:
+        return None
+    return session.get(table, key)
+
+
+def _text(value: str, what: str, *, limit: int | None = MAX_NAME) -> str:
+    """``value`` when the workspace can keep it: text, no NUL, at most ``limit`` long."""
+    if not isinstance(value, str):
+        raise StoreError(f"the {what} must be text, found {value!r}")
+    if "\x00" in value:
+        raise StoreError(f"the {what} holds a NUL character (\\u0000); remove it")
+    if limit is not None and len(value) > limit:
+        raise StoreError(
+            f"the {what} {value[:40]!r}... has {len(value):,} characters; the workspace "
+            f"keeps at most {limit}"
+        )
+    return value
+
+
 def _num(value: float | None) -> float | None:
     import math
 
@@ -241,38 +303,124 @@ def _num(value: float | None) -> float | None:
 
 
 class Store:
-    """The workspace database. Make one with :func:`open_store`."""
+    """The workspace database. Make one with :func:`open_store`.
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
+    Opening only checks that the database is a selector workspace, or nothing yet;
+    reading never changes it (a workspace that does not exist yet reads as empty); the
+    first save creates it, and upgrades a workspace an older selector made.
+    """
+
+    def __init__(self, where: Workspace) -> None:
+        self.where = where
+        self._lock = threading.RLock()
+        self._reader: Engine | None = None
+        self._reader_empty = False
+        self._writer: Engine | None = None
 
     @property
     def url(self) -> str:
-        return self.engine.url.render_as_string(hide_password=True)
+        """The database URL, without its password."""
+        return self.where.shown
+
+    @property
+    def exists(self) -> bool:
+        """Whether the workspace has been created (by a first save)."""
+        self._read_engine()
+        return not self._reader_empty
+
+    @property
+    def engine(self) -> Engine:
+        """The engine saves go through; asking for it creates or upgrades the workspace."""
+        return self._write_engine()
+
+    def upgrade(self) -> None:
+        """Create the workspace now, or bring its schema up to this selector's."""
+        self._write_engine()
 
     def close(self) -> None:
-        self.engine.dispose()
+        with self._lock:
+            for engine in {id(e): e for e in (self._reader, self._writer) if e is not None}.values():
+                engine.dispose()
+            self._reader = self._writer = None
+            self._reader_empty = False
 
     # -- plumbing --------------------------------------------------------------------------
 
+    def _probe(self) -> tuple[Engine, str | None]:
+        """Point the reader at the workspace (or at an empty stand-in while there is none);
+        return it and the workspace's schema revision (None: not created yet)."""
+        with self._lock:
+            if self._reader is not None and not self._reader_empty:
+                return self._reader, head_revision()
+            where = self.where
+            engine: Engine | None = None
+            revision: str | None = None
+            if where.path is None or sqlite_file_exists(where.path):
+                # SQLite is read through its own read-only connections, never the writer's.
+                server_writer = self._writer if where.path is None else None
+                engine = server_writer if server_writer is not None else reader(where)
+                try:
+                    revision = probe(where, engine)
+                except BaseException:
+                    if engine is not self._writer:
+                        engine.dispose()
+                    raise
+            if engine is None or revision is None:
+                if engine is not None and engine is not self._writer:
+                    engine.dispose()
+                if self._reader is None or not self._reader_empty:
+                    self._reader, self._reader_empty = empty_reader(), True
+                return self._reader, None
+            if self._reader is not None:
+                self._reader.dispose()
+            self._reader, self._reader_empty = engine, False
+            return engine, revision
+
+    def _read_engine(self) -> Engine:
+        with self._lock:
+            engine, revision = self._probe()
+            if revision is not None and revision != head_revision():
+                raise StoreError(
+                    f"{self.url}: the workspace was made by an older selector (schema "
+                    f"revision {revision}, this one reads {head_revision()}); the next save "
+                    "into it upgrades it"
+                )
+            return engine
+
+    def _write_engine(self) -> Engine:
+        with self._lock:
+            if self._writer is None:
+                self._writer = writer(self.where)
+                if self._reader is not None:
+                    self._reader.dispose()
+                if self.where.path is None:  # one engine serves both on a server
+                    self._reader, self._reader_empty = self._writer, False
+                else:
+                    self._reader, self._reader_empty = None, False
+            return self._writer
+
     @contextmanager
     def _read(self) -> Iterator[Session]:
-        with self._sessions() as session:
-            yield session
+        engine = self._read_engine()
+        try:
+            with Session(engine, expire_on_commit=False) as session:
+                yield session
+        except (SQLAlchemyError, OverflowError) as exc:  # Overflow: a number SQL cannot hold
+            raise self.where.error(f"cannot read the workspace {self.url}", exc) from None
 
     def _write(self, work: Callable[[Session], T]) -> T:
         """Run ``work`` in one transaction; retry when another writer took the same
         version number (or blob) first."""
+        engine = self._write_engine()
         for attempt in range(_RETRIES):
             try:
-                with self._sessions() as session, session.begin():
+                with Session(engine, expire_on_commit=False) as session, session.begin():
                     return work(session)
-            except IntegrityError:
+            except IntegrityError as exc:
                 if attempt == _RETRIES - 1:
-                    raise
-            except OperationalError as exc:
-                raise StoreError(f"the workspace database refused the save: {exc.orig}") from None
+                    raise self.where.error("the workspace database refused the save", exc) from None
+            except SQLAlchemyError as exc:
+                raise self.where.error("the workspace database refused the save", exc) from None
         raise AssertionError("unreachable")  # pragma: no cover
 
     @staticmethod
@@ -296,18 +444,24 @@ class Store:
 
     # -- criteria models -------------------------------------------------------------------
 
-    def _save_model(
-        self, session: Session, model: CriteriaModel, author: str, note: str,
-        parent_id: int | None, name: str | None = None,
-    ) -> ModelVersion:
-        data = model_toml(model)
-        digest = self._blob(session, data)
-        name_ = name or model.name
-        latest = session.scalars(
-            select(ModelVersion).where(ModelVersion.name == name_)
+    @staticmethod
+    def _latest_model(session: Session, name: str) -> ModelVersion | None:
+        return session.scalars(
+            select(ModelVersion).where(ModelVersion.name == name)
             .order_by(ModelVersion.version.desc()).limit(1)
         ).first()
-        if latest is not None and latest.sha256 == digest and parent_id is None:
+
+    def _save_model(
+        self, session: Session, model: CriteriaModel, author: str, note: str,
+        parent_id: int | None, name: str | None = None, *, reuse: bool = True,
+    ) -> ModelVersion:
+        """A new version of the model; with ``reuse``, the newest version when it has the
+        same content (a scenario's model saved along with it)."""
+        name_ = _text(name or model.name, "model name")
+        data = model_toml(model)
+        digest = self._blob(session, data)
+        latest = self._latest_model(session, name_)
+        if reuse and latest is not None and latest.sha256 == digest and parent_id is None:
             return latest
         row = ModelVersion(
             name=name_, version=self._next_version(session, ModelVersion, name_), sha256=digest,
@@ -321,9 +475,22 @@ class Store:
         self, model: CriteriaModel, *, author: str | None = None, note: str = "",
         name: str | None = None,
     ) -> ModelRecord:
-        """Save a criteria model as a new version (the newest is returned when unchanged)."""
-        who = author or default_author()
-        return self._write(lambda s: _model_record(self._save_model(s, model, who, note, None, name)))
+        """Save a criteria model as a new version of its name (see the module notes for
+        content equal to the newest version)."""
+        who = _text(author or default_author(), "author")
+        _text(note, "note", limit=None)
+        name_ = _text(name or model.name, "model name")
+        digest = sha256(model_toml(model))
+
+        def work(s: Session) -> ModelRecord:
+            latest = self._latest_model(s, name_)
+            same = latest is not None and latest.sha256 == digest
+            if latest is not None and same and _repeats(latest.author, latest.note, who, note):
+                return dataclasses.replace(_model_record(latest), unchanged=True)
+            record = _model_record(self._save_model(s, model, who, note, None, name_, reuse=False))
+            return dataclasses.replace(record, same_as=latest.version) if latest and same else record
+
+        return self._write(work)
 
     def models(self, name: str | None = None) -> list[ModelRecord]:
         """Saved model versions, newest first."""
@@ -335,7 +502,7 @@ class Store:
 
     def model_record(self, model_version: int) -> ModelRecord:
         with self._read() as s:
-            row = s.get(ModelVersion, model_version)
+            row = _get(s, ModelVersion, model_version)
             if row is None:
                 raise StoreError(f"no saved model version {model_version}")
             return _model_record(row)
@@ -343,7 +510,7 @@ class Store:
     def load_model(self, model_version: int) -> CriteriaModel:
         """The criteria model of a saved version."""
         with self._read() as s:
-            row = s.get(ModelVersion, model_version)
+            row = _get(s, ModelVersion, model_version)
             if row is None:
                 raise StoreError(f"no saved model version {model_version}")
             text = self._blob_bytes(s, row.sha256).decode("utf-8")
@@ -356,9 +523,10 @@ class Store:
         name: str | None = None,
     ) -> ScenarioRecord:
         """Save a scenario (settings, model and tables) as a new version of its name."""
-        who = author or default_author()
+        who = _text(author or default_author(), "author")
+        _text(note, "note", limit=None)
+        name_ = _text(name or scenario.name, "scenario name")
         files = scenario_files(scenario)
-        name_ = name or scenario.name
         fingerprint = scenario.fingerprint
 
         def work(s: Session) -> ScenarioRecord:
@@ -366,8 +534,9 @@ class Store:
                 select(ScenarioVersion).where(ScenarioVersion.name == name_)
                 .order_by(ScenarioVersion.version.desc()).limit(1)
             ).first()
-            if latest is not None and latest.fingerprint == fingerprint:
-                return self._scenario_record(s, latest)
+            same = latest is not None and latest.fingerprint == fingerprint
+            if latest is not None and same and _repeats(latest.author, latest.note, who, note):
+                return dataclasses.replace(self._scenario_record(s, latest), unchanged=True)
             model_id = None
             if scenario.model is not None:
                 model_id = self._save_model(s, scenario.model, who, note, None).id
@@ -382,7 +551,8 @@ class Store:
                 s.add(ScenarioTable(scenario_version_id=row.id, role=role, filename=filename,
                                     sha256=self._blob(s, data)))
             s.flush()
-            return self._scenario_record(s, row)
+            record = self._scenario_record(s, row)
+            return dataclasses.replace(record, same_as=latest.version) if latest and same else record
 
         return self._write(work)
 
@@ -407,28 +577,34 @@ class Store:
 
     def scenario_record(self, scenario_version: int) -> ScenarioRecord:
         with self._read() as s:
-            row = s.get(ScenarioVersion, scenario_version)
+            row = _get(s, ScenarioVersion, scenario_version)
             if row is None:
                 raise StoreError(f"no saved scenario version {scenario_version}")
             return self._scenario_record(s, row)
 
     def scenario_files(self, scenario_version: int) -> ScenarioFiles:
         with self._read() as s:
-            row = s.get(ScenarioVersion, scenario_version)
+            row = _get(s, ScenarioVersion, scenario_version)
             if row is None:
                 raise StoreError(f"no saved scenario version {scenario_version}")
+            where = f"saved scenario version {scenario_version}"
             tables = {
-                t.role: (t.filename, self._blob_bytes(s, t.sha256))
+                t.role: (check_table_file(t.role, t.filename, where=where),
+                         self._blob_bytes(s, t.sha256))
                 for t in s.scalars(
                     select(ScenarioTable).where(ScenarioTable.scenario_version_id == row.id)
                 )
             }
             model = None
             if row.model_version_id is not None:
-                mv = s.get(ModelVersion, row.model_version_id)
-                assert mv is not None
+                mv = _get(s, ModelVersion, row.model_version_id)
+                if mv is None:
+                    raise StoreError(f"{where}: its model version {row.model_version_id} is missing")
                 model = self._blob_bytes(s, mv.sha256)
-            return ScenarioFiles(row.name, dict(row.settings), tables, model)
+            if not isinstance(row.settings, dict):
+                raise StoreError(f"{where}: its settings are not a table of settings")
+            # Settings from the database never name a file (a table, the model, extends).
+            return ScenarioFiles(row.name, without_file_keys(row.settings), tables, model)
 
     def export_scenario(
         self, scenario_version: int, folder: str | Path, *, stem: str | None = None
@@ -439,11 +615,12 @@ class Store:
 
     def load_scenario(self, scenario_version: int, folder: str | Path | None = None) -> Scenario:
         """A saved scenario, loaded (its files are written to ``folder`` first, by default
-        a folder of the system's temporary directory named after the version)."""
+        a folder named after the version in this user's own folder of the system's
+        temporary directory, :func:`~selector.store.serialize.private_temp_folder`)."""
         record = self.scenario_record(scenario_version)
         if folder is None:
-            folder = Path(tempfile.gettempdir()) / "selector-workspace" / (
-                f"{record.fingerprint}-{scenario_version}"
+            folder = private_temp_folder() / (
+                f"scenario-{int(scenario_version)}-{slug(record.fingerprint)}"
             )
         path = self.export_scenario(scenario_version, folder, stem=slug(record.name))
         return load_scenario(path)
@@ -456,18 +633,19 @@ class Store:
         label: str = "", author: str | None = None,
     ) -> RunRecord:
         """Save a solve: its input fingerprint, options, status, numbers and plan."""
-        who = author or default_author()
+        who = _text(author or default_author(), "author")
+        label_ = _text(label or result.scenario, "run label")
         data = result.to_dict()
 
         def work(s: Session) -> RunRecord:
             fp = fingerprint
             if scenario_version is not None:
-                sv = s.get(ScenarioVersion, scenario_version)
+                sv = _get(s, ScenarioVersion, scenario_version)
                 if sv is None:
                     raise StoreError(f"no saved scenario version {scenario_version}")
                 fp = fp or sv.fingerprint
             row = RunRow(
-                label=label or result.scenario, scenario_version_id=scenario_version,
+                label=label_, scenario_version_id=scenario_version,
                 fingerprint=fp or "", options=dict(options or {"solver": result.solver}),
                 status=result.status, objective=_num(result.objective), bound=_num(result.bound),
                 gap=_num(result.gap), result=data, wall_seconds=float(result.wall_seconds),
@@ -481,16 +659,18 @@ class Store:
         return self._write(work)
 
     def runs(self, *, limit: int | None = None) -> list[RunRecord]:
-        """Saved runs, newest first."""
+        """Saved runs, newest first (at most ``limit``)."""
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
+            raise StoreError(f"limit is {limit!r}; accepted: a whole number >= 0")
         with self._read() as s:
             q = select(RunRow).order_by(RunRow.created_at.desc(), RunRow.id.desc())
             if limit is not None:
-                q = q.limit(limit)
+                q = q.limit(min(limit, MAX_ID))
             return [_run_record(r) for r in s.scalars(q)]
 
     def run(self, run_id: int) -> RunRecord:
         with self._read() as s:
-            row = s.get(RunRow, run_id)
+            row = _get(s, RunRow, run_id)
             if row is None:
                 raise StoreError(f"no saved run {run_id}")
             return _run_record(row)
@@ -504,12 +684,19 @@ class Store:
     ) -> WhatIfRecord:
         """Save a named what-if (a new version of ``name``): a saved scenario version,
         the setting changes (scenario-file shape) and any edited judgments."""
-        if not name.strip():
+        if not _text(name, "what-if name").strip():
             raise StoreError("a what-if needs a name")
-        who = author or default_author()
+        _text(note, "note", limit=None)
+        named = sorted(set(changes or {}) & set(FILE_KEYS))
+        if named:
+            raise StoreError(
+                f"what-if {name.strip()!r}: changes may not name files ({', '.join(named)}); "
+                "save the scenario with its tables first and make the what-if on that version"
+            )
+        who = _text(author or default_author(), "author")
 
         def work(s: Session) -> WhatIfRecord:
-            if s.get(ScenarioVersion, scenario_version) is None:
+            if _get(s, ScenarioVersion, scenario_version) is None:
                 raise StoreError(f"no saved scenario version {scenario_version}")
             row = WhatIfRow(
                 name=name.strip(), version=self._next_version(s, WhatIfRow, name.strip()),
@@ -533,7 +720,7 @@ class Store:
 
     def whatif(self, whatif_id: int) -> WhatIfRecord:
         with self._read() as s:
-            row = s.get(WhatIfRow, whatif_id)
+            row = _get(s, WhatIfRow, whatif_id)
             if row is None:
                 raise StoreError(f"no saved what-if {whatif_id}")
             return _whatif_record(row)
@@ -550,13 +737,15 @@ class Store:
         self, model_version: int, *, title: str = "", facilitator: str | None = None
     ) -> RoundRecord:
         """Open a judgment round on a saved model version."""
-        who = facilitator or default_author()
+        who = _text(facilitator or default_author(), "facilitator")
+        _text(title, "round title")
 
         def work(s: Session) -> RoundRecord:
-            mv = s.get(ModelVersion, model_version)
+            mv = _get(s, ModelVersion, model_version)
             if mv is None:
                 raise StoreError(f"no saved model version {model_version}")
-            row = RoundRow(title=title or f"{mv.name} v{mv.version}", model_version_id=mv.id,
+            row = RoundRow(title=title or f"{mv.name} v{mv.version}"[:MAX_NAME],
+                           model_version_id=mv.id,
                            facilitator=who, status="open", created_at=_now())
             s.add(row)
             s.flush()
@@ -571,7 +760,7 @@ class Store:
 
     def round(self, round_id: int) -> RoundRecord:
         with self._read() as s:
-            row = s.get(RoundRow, round_id)
+            row = _get(s, RoundRow, round_id)
             if row is None:
                 raise StoreError(f"no judgment round {round_id}")
             return _round_record(row)
@@ -585,14 +774,15 @@ class Store:
         A later submission by the same participant supersedes the earlier one for the
         group result; both are kept.
         """
-        who = participant.strip()
+        who = _text(participant, "participant").strip()
         if not who:
             raise StoreError("a participant needs a name")
+        _text(source, "source", limit=40)
         model = self.load_model(self.round(round_id).model_version_id)
         clean_pairs = _check_pairs(model, pairs)
 
         def work(s: Session) -> JudgmentRecord:
-            rnd = s.get(RoundRow, round_id)
+            rnd = _get(s, RoundRow, round_id)
             if rnd is None:
                 raise StoreError(f"no judgment round {round_id}")
             if rnd.status != "open":
@@ -627,7 +817,7 @@ class Store:
     ) -> ModelRecord:
         """Make the group result the model's judgments: a new model version whose
         judgments are each participant's (merged by AIJ when weighed), and close the round."""
-        who = author or default_author()
+        who = _text(author or default_author(), "author")
         rnd = self.round(round_id)
         model = self.load_model(rnd.model_version_id)
         subs = self.judgments(round_id)
@@ -640,7 +830,7 @@ class Store:
         new_model = adopted_model(model, subs)
 
         def work(s: Session) -> ModelRecord:
-            row = s.get(RoundRow, round_id)
+            row = _get(s, RoundRow, round_id)
             assert row is not None
             if row.status != "open":
                 raise StoreError(f"judgment round {round_id} is {row.status}, not open")
@@ -683,6 +873,19 @@ def _check_pairs(
 
 
 def open_store(db: str | os.PathLike[str] | None = None) -> Store:
-    """Open (and on first use create) the workspace database; see
-    :mod:`selector.store.engine` for how ``db`` is resolved."""
-    return Store(open_engine(db))
+    """Open the workspace database (created by the first save); see
+    :mod:`selector.store.engine` for how ``db`` is resolved and what is refused.
+
+    Raises
+    ------
+    StoreError
+        ``db`` is not an SQLite file or a PostgreSQL database, is in memory, cannot be
+        reached, or holds something other than a selector workspace.
+    """
+    store = Store(locate(db))
+    try:
+        store._probe()
+    except BaseException:
+        store.close()
+        raise
+    return store

@@ -16,6 +16,12 @@ sub-criteria, a sheet whose rows name both sub-criteria and ask which matters mo
 with the in-betweens (2 "equal to moderately", 4, 6, 8). :func:`read_questionnaire`
 reads a filled-in workbook back into ``(parent, a, b, value)`` judgments; anything it
 cannot read raises :class:`QuestionnaireError` naming the sheet, row and column.
+
+Reading is bounded by what the file holds, not by what it claims: the workbook is
+streamed (read-only), only columns A-F are read, and a workbook over
+:data:`MAX_UNPACKED` bytes unpacked, with more than :data:`MAX_SHEETS` sheets, or with
+a cell in any row below :data:`MAX_ROWS` is refused (a cell at Z1048576 once made the
+reader build a million rows).
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,12 +38,14 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.worksheet import Worksheet
 
 from selector.inputs.criteria import ROOT, CriteriaModel
 from selector.store.engine import StoreError
 
 __all__ = [
+    "MAX_ROWS",
+    "MAX_SHEETS",
+    "MAX_UNPACKED",
     "VERBAL",
     "Questionnaire",
     "QuestionnaireError",
@@ -70,6 +78,13 @@ COLUMNS = {
     "F": "B id",
 }
 _ABOUT = "About"
+#: The last row of a sheet that is read: far below the pairs of any model (a criterion
+#: with 60 sub-criteria asks 1,770 pairs).
+MAX_ROWS = 5000
+#: The most sheets a questionnaire may have (one per criterion with sub-criteria).
+MAX_SHEETS = 500
+#: The most bytes a questionnaire may unpack to (a filled-in one is well under 1 MB).
+MAX_UNPACKED = 32 * 1024 * 1024
 
 
 class QuestionnaireError(StoreError):
@@ -218,7 +233,7 @@ def _intensity(raw: Any, where: str) -> int:
         text = _cell_text(raw).lower()
         if text in _BY_WORD:
             return _BY_WORD[text]
-        if text.isdigit() and 1 <= int(text) <= 9:
+        if text in {str(k) for k in VERBAL}:  # not str.isdigit: it takes '²' too
             return int(text)
     raise QuestionnaireError(
         f"{where}: {raw!r} is not on the scale; accepted: "
@@ -226,9 +241,27 @@ def _intensity(raw: Any, where: str) -> int:
     )
 
 
-def _read_sheet(ws: Worksheet, model: CriteriaModel) -> list[tuple[str, str, str, float]]:
+def _rows(ws: Any) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """``(row number, values of columns A-F)`` of every row up to the last the sheet
+    holds; refuses a sheet holding a row below :data:`MAX_ROWS`, as soon as it is seen
+    (the streamed sheet yields the empty rows in between only up to there)."""
+    for number, values in enumerate(ws.iter_rows(max_col=len(COLUMNS), values_only=True), 1):
+        if number > MAX_ROWS:
+            raise QuestionnaireError(
+                f"sheet '{ws.title}' has cells below row {MAX_ROWS:,} (a questionnaire "
+                "sheet has one row per pair); delete the rows below the questions"
+            )
+        yield number, tuple(values) + (None,) * (len(COLUMNS) - len(values))
+
+
+def _read_sheet(
+    ws: Any, model: CriteriaModel, answered: dict[tuple[str, frozenset[str]], str],
+) -> list[tuple[str, str, str, float]]:
+    """The sheet's judgments; ``answered`` maps each pair (with its parent) already read,
+    on this sheet or an earlier one, to where it was."""
     sheet = ws.title
-    parent = _cell_text(ws["B2"].value)
+    rows = list(_rows(ws))
+    parent = next((_cell_text(v[1]) for r, v in rows if r == 2), "")
     if parent not in model.parents or len(model.children(parent)) < 2:
         raise QuestionnaireError(
             f"{_where(sheet, 2, 'B')}: node id {parent!r} is not a criterion with "
@@ -237,12 +270,12 @@ def _read_sheet(ws: Worksheet, model: CriteriaModel) -> list[tuple[str, str, str
         )
     children = model.children(parent)
     out: list[tuple[str, str, str, float]] = []
-    seen: set[frozenset[str]] = set()
-    for row in range(FIRST_ROW, ws.max_row + 1):
-        a = _cell_text(ws.cell(row, 5).value)
-        b = _cell_text(ws.cell(row, 6).value)
-        choice = _cell_text(ws.cell(row, 3).value)
-        amount = ws.cell(row, 4).value
+    for row, values in rows:
+        if row < FIRST_ROW:
+            continue
+        a, b = _cell_text(values[4]), _cell_text(values[5])
+        choice = _cell_text(values[2])
+        amount = values[3]
         if not a and not b:
             if choice or _cell_text(amount):
                 raise QuestionnaireError(
@@ -256,11 +289,15 @@ def _read_sheet(ws: Worksheet, model: CriteriaModel) -> list[tuple[str, str, str
                     f"{_where(sheet, row, col)}: {item!r} is not a sub-criterion of "
                     f"{parent!r} (accepted: {', '.join(children)})"
                 )
-        if a == b or frozenset((a, b)) in seen:
+        if a == b:
+            raise QuestionnaireError(f"{_where(sheet, row, 'E')}: {a} / {b} is one criterion")
+        key = (parent, frozenset((a, b)))
+        if key in answered:
             raise QuestionnaireError(
-                f"{_where(sheet, row, 'E')}: the pair {a} / {b} is asked twice or is one criterion"
+                f"{_where(sheet, row, 'E')}: the pair {a} / {b} (under {parent}) is asked "
+                f"again; it is already at {answered[key]} (keep one)"
             )
-        seen.add(frozenset((a, b)))
+        answered[key] = f"sheet '{sheet}', row {row}"
         if not choice and not _cell_text(amount):
             continue  # skipped pair
         lowered = choice.lower()
@@ -293,20 +330,40 @@ def read_questionnaire(
     """Read a filled-in questionnaire; ``participant`` overrides the name in the file."""
     try:
         data = source if isinstance(source, bytes) else Path(source).read_bytes()
-        wb = load_workbook(io.BytesIO(data), data_only=True)
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            unpacked = sum(max(0, info.file_size) for info in zf.infolist())
+        if unpacked > MAX_UNPACKED:
+            raise QuestionnaireError(
+                f"the workbook unpacks to {unpacked / 2**20:,.0f} MB; a questionnaire is "
+                f"accepted up to {MAX_UNPACKED // 2**20} MB"
+            )
+        wb = load_workbook(io.BytesIO(data), data_only=True, read_only=True)
     except (OSError, InvalidFileException, KeyError, ValueError, zipfile.BadZipFile) as exc:
         raise QuestionnaireError(f"not a questionnaire workbook (.xlsx): {exc}") from None
+    try:
+        return _read_workbook(wb, model, participant)
+    finally:
+        wb.close()
+
+
+def _read_workbook(wb: Any, model: CriteriaModel, participant: str | None) -> Questionnaire:
+    if len(wb.sheetnames) > MAX_SHEETS:
+        raise QuestionnaireError(
+            f"the workbook has {len(wb.sheetnames):,} sheets; a questionnaire has one per "
+            f"criterion with sub-criteria (accepted: at most {MAX_SHEETS})"
+        )
     name = participant
     round_id: int | None = None
     model_name = model.name
     if _ABOUT in wb.sheetnames:
-        about = wb[_ABOUT]
+        about = {r: v for r, v in _rows(wb[_ABOUT]) if r <= 6}
+        empty: tuple[Any, ...] = (None,) * len(COLUMNS)
         if name is None:
-            name = _cell_text(about["B3"].value)
-        model_name = _cell_text(about["B2"].value) or model.name
-        raw_round = _cell_text(about["B4"].value)
+            name = _cell_text(about.get(3, empty)[1])
+        model_name = _cell_text(about.get(2, empty)[1]) or model.name
+        raw_round = _cell_text(about.get(4, empty)[1])
         if raw_round:
-            if not raw_round.isdigit():
+            if not (raw_round.isascii() and raw_round.isdigit()) or len(raw_round) > 18:
                 raise QuestionnaireError(
                     f"{_where(_ABOUT, 4, 'B')}: round {raw_round!r} is not a round number"
                 )
@@ -316,10 +373,11 @@ def read_questionnaire(
             f"{_where(_ABOUT, 3, 'B')}: no participant name; type your name next to Participant"
         )
     pairs: list[tuple[str, str, str, float]] = []
+    answered: dict[tuple[str, frozenset[str]], str] = {}
     for ws in wb.worksheets:
         if ws.title == _ABOUT:
             continue
-        pairs.extend(_read_sheet(ws, model))
+        pairs.extend(_read_sheet(ws, model, answered))
     if not pairs:
         raise QuestionnaireError("the questionnaire has no answers: every row is empty")
     return Questionnaire(participant=name, model=model_name, round_id=round_id,

@@ -18,6 +18,7 @@ import pandas as pd
 
 from selector.errors import ScenarioError
 from selector.inputs.scenario import Scenario
+from selector.inputs.tables import MAX_AMOUNT
 from selector.whatif._shared import (
     Outcome,
     check_count,
@@ -29,7 +30,10 @@ from selector.whatif._shared import (
 )
 from selector.whatif.engines import Progress, Study, TaskLog, run_tasks
 
-__all__ = ["FrontierPoint", "FrontierResult", "frontier"]
+__all__ = ["MAX_POINTS", "FrontierPoint", "FrontierResult", "frontier"]
+
+#: The most budgets one frontier solves (a curve is read from a few dozen).
+MAX_POINTS = 1000
 
 
 @dataclass(frozen=True)
@@ -128,7 +132,8 @@ def frontier(
         The budgets to solve (sorted, duplicates dropped); default ``points`` budgets
         evenly from ``low`` to ``high`` times the scenario's ``budget.total``.
     points, low, high
-        The default range (``points >= 2``, ``0 <= low < high``).
+        The default range (``2 <= points <=`` :data:`MAX_POINTS`, ``0 <= low < high``,
+        ``high`` times the budget at most :data:`~selector.inputs.tables.MAX_AMOUNT`).
     saturation
         Marginal-gain share (of the first segment's) below which extra money is said
         to stop buying coverage.
@@ -163,11 +168,25 @@ def frontier(
                 "the scenario has no budget.total to scale; give budgets=[...] explicitly",
                 file=scenario.source,
             )
+        if hi * base > MAX_AMOUNT:
+            raise ScenarioError(
+                f"high is {hi:g}: {hi:g} times the budget ({base:,.0f}) is above "
+                f"{MAX_AMOUNT:g}; accepted: at most {MAX_AMOUNT / max(base, 1.0):g}"
+            )
         values = [float(b) for b in np.linspace(lo * base, hi * base, n)]
     else:
         values = [check_number(b, "budget") for b in budgets]
         if not values:
             raise ScenarioError("budgets is empty; accepted: one or more numbers >= 0")
+        if len(values) > MAX_POINTS:
+            raise ScenarioError(
+                f"budgets has {len(values):,} values; accepted: at most {MAX_POINTS:,}"
+            )
+        high_budget = max(values)
+        if high_budget > MAX_AMOUNT:
+            raise ScenarioError(
+                f"budget {high_budget:g}; accepted: a number from 0 to {MAX_AMOUNT:g}"
+            )
     values = sorted(set(values))
     study = None
     if log is not None:

@@ -7,8 +7,9 @@ or on a Dask cluster, with the same numbers whichever runs them. Every engine go
 through the same loop: results are kept (and handed to a :class:`TaskLog`) as each
 arrives, and a failure says how many had finished.
 
-Engines (``engine=``): ``None`` -- a local process pool with one worker per CPU; an int
-``N`` -- a local process pool with ``N`` workers; ``"serial"`` -- this process; a
+Engines (``engine=``): ``None`` -- a local process pool with one worker per CPU this
+process may use; an int ``N`` -- a local process pool with ``N`` workers, at most those
+CPUs (or ``$SELECTOR_MAX_WORKERS``, to allow more); ``"serial"`` -- this process; a
 ``dask.distributed.Client`` or a scheduler address such as ``"tcp://host:8786"``. With
 Dask the scenario is scattered once to every worker, tasks carry only a run index or
 an override table, results are gathered as each task completes, and a task lost with
@@ -20,6 +21,10 @@ draws from its own stream ``SeedSequence(seed).spawn(runs)[i]``, and the solver 
 with a fixed seed on one thread. Exact solves that stop at their time limit, and the
 heuristic's time-bounded local search on large scenarios, can still depend on machine
 speed; results are identical between engines when the solves finish by their gap.
+
+Ctrl-C or SIGTERM (a ``KeyboardInterrupt`` in this process) ends a study at once: the
+pool's worker processes are terminated (they ignore Ctrl-C themselves, so they never
+print half a traceback), queued tasks are dropped, and Dask futures are cancelled.
 """
 
 from __future__ import annotations
@@ -42,6 +47,9 @@ from selector.errors import ScenarioError, SelectorError
 from selector.inputs.scenario import Scenario
 
 __all__ = ["EngineError", "Progress", "Study", "TaskLog", "run_tasks"]
+
+#: The environment variable that allows more workers than this process's CPUs.
+WORKERS_ENV = "SELECTOR_MAX_WORKERS"
 
 Progress = Callable[[int, int], None]
 """A progress callback ``(done, total) -> None``."""
@@ -110,6 +118,20 @@ class TaskLog(Protocol):
     def keep(self, index: int, result: Mapping[str, Any]) -> None:
         """Keep one task's result (JSON-able), as soon as it arrives."""
         ...
+
+
+def max_workers() -> int:
+    """The most local worker processes: ``$SELECTOR_MAX_WORKERS``, else the CPUs this
+    process may use (its CPU affinity, which a container limits, not the host's count)."""
+    raw = os.environ.get(WORKERS_ENV, "").strip()
+    if raw:
+        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 4096:
+            raise ScenarioError(f"{WORKERS_ENV} is {raw!r}; accepted: a whole number from 1 to 4096")
+        return int(raw)
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
 
 
 def _check_engine(engine: Any) -> None:

@@ -22,6 +22,7 @@ import pandas as pd
 from selector.errors import ScenarioError
 from selector.inputs.criteria import CriteriaModel, JudgmentSet
 from selector.inputs.scenario import Scenario
+from selector.inputs.tables import MAX_AMOUNT
 from selector.portfolio import DEFAULT_SEED, heuristic_solve
 from selector.whatif._shared import (
     Outcome,
@@ -95,9 +96,10 @@ def perturb_scenario(
             partners = partners.copy()
             partners[columns] = partners[columns].to_numpy(dtype=float) * noise
     segments = scenario.segments.copy()
-    segments["value"] = segments["value"].to_numpy(dtype=float) * np.exp(
+    # A segment value stays within what a scenario may hold, however large the draw.
+    segments["value"] = np.minimum(segments["value"].to_numpy(dtype=float) * np.exp(
         rng.normal(0.0, value_noise, size=len(segments))
-    )
+    ), MAX_AMOUNT)
     return dataclasses.replace(scenario, model=model, partners=partners, segments=segments)
 
 
@@ -244,6 +246,8 @@ class RobustnessResult:
 
 
 MAX_RUNS = 1_000_000
+#: The largest lognormal sigma: exp(2 sigma) already multiplies a value by 55.
+MAX_NOISE = 2.0
 
 
 class _RunSpecs(Sequence[_RunSpec]):

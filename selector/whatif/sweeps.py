@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,7 @@ from selector.whatif._shared import (
 from selector.whatif.engines import Progress, Study, TaskLog, run_tasks
 
 __all__ = [
+    "MAX_COMBINATIONS",
     "SWEEP_KEYS",
     "SweepResult",
     "SweepRow",
@@ -46,6 +48,9 @@ __all__ = [
     "sweep",
     "write_csv",
 ]
+
+#: The most combinations one sweep solves (each is a solve of up to its time limit).
+MAX_COMBINATIONS = 1000
 
 SWEEP_KEYS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
@@ -181,6 +186,15 @@ def _check_grid(
                 f"grid '{key}' is {values!r}; accepted: a non-empty list of values", file=file
             )
     keys = list(grid)
+    count = math.prod(len(values) for values in grid.values())
+    if count > MAX_COMBINATIONS:
+        sizes = " x ".join(f"{len(v):,}" for v in grid.values())
+        raise ScenarioError(
+            f"the grid has {sizes} = {count:,} combinations; accepted: at most "
+            f"{MAX_COMBINATIONS:,} (each is a solve): fewer values per setting, or "
+            "several sweeps",
+            file=file,
+        )
     combos = [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*grid.values())]
     for combo in combos:
         try:

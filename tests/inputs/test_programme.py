@@ -191,3 +191,65 @@ def test_what_if_with_a_bad_programme_key(make_scenario: Any, expect_error: Any)
     expect_error(s.with_changes, {"programme": {"max_exit": 3}}, contains=["max_exit", "[programme]"])
     expect_error(s.with_changes, {"programme": {"gold": {"max_share": -0.1}}},
                  contains=["programme.gold.max_share"])
+
+
+# --- bounds: every amount and count is refused beyond what a channel could hold ------
+
+
+@pytest.mark.parametrize(
+    ("row_id", "column", "value", "says"),
+    [("D01", "exit_cost", "1e15", "is above 1e+12"),
+     ("R06", "recruit_cost", "1e15", "is above 1e+12"),
+     ("D01", "exit_cost", "1" + "0" * 400, "infinite or too large; accepted: a number from 0 to 1e+12")],
+)
+def test_one_off_costs_are_bounded(
+    make_scenario: Any, expect_error: Any, row_id: str, column: str, value: str, says: str
+) -> None:
+    frame = set_cell(plan_partners(), row_id, column, value)
+    path = make_scenario(partners=frame, settings=with_programme())
+    expect_error(load_scenario, path, file="partners.csv", row=row_of(frame, row_id),
+                 column=column, contains=[says])
+
+
+@pytest.mark.parametrize(
+    ("over", "contains"),
+    [
+        ({"gold": {"cost": {"fixed": 1e15}}}, ["programme.gold.cost.fixed is 1e+15", "1e+12"]),
+        ({"gold": {"cost": {"fixed": 1.7e308}}}, ["programme.gold.cost.fixed is 1.7e+308"]),
+        ({"gold": {"cost": {"fixed": 10**400}}}, ["programme.gold.cost.fixed", "401 digits"]),
+        ({"gold": {"cost": {"share": 1e6}}}, ["programme.gold.cost.share", "1000"]),
+        ({"gold": {"multiplier": 1e300}}, ["programme.gold.multiplier"]),
+        ({"max_exits": 10**400}, ["programme.max_exits", "401 digits", "1,000,000,000"]),
+        ({"gold": {"max_count": 2**64}}, ["programme.gold.max_count", "1,000,000,000"]),
+    ],
+)
+def test_programme_numbers_are_bounded(
+    make_scenario: Any, expect_error: Any, over: dict[str, Any], contains: list[str]
+) -> None:
+    path = make_scenario(partners=plan_partners(), settings=with_programme(**over))
+    expect_error(load_scenario, path, file=path, contains=contains)
+
+
+def test_a_tier_cost_above_the_bound_names_the_partner(make_scenario: Any, expect_error: Any) -> None:
+    frame = set_cell(plan_partners(), "D02", "cost", "9e11")
+    path = make_scenario(partners=frame, settings=with_programme(
+        gold={"cost": {"fixed": 5e11, "share": 1.0}}))
+    expect_error(load_scenario, path, file="partners.csv", row=row_of(frame, "D02"),
+                 column="cost", contains=["programme tier gold", "1,400,000,000,000"])
+    frame = plan_partners()
+    frame["gold_cost"] = "100000"
+    frame = set_cell(frame, "R08", "gold_cost", "5e12")
+    prog = with_programme()
+    prog["programme"]["gold"] = {"cost": {"column": "gold_cost"}, "max_share": 0.3}
+    path = make_scenario(partners=frame, settings=prog)
+    expect_error(load_scenario, path, file="partners.csv", row=row_of(frame, "R08"),
+                 column="gold_cost", contains=["from 0 to 1e+12"])
+
+
+def test_a_tier_without_a_status_column_says_the_status_is_missing(
+    make_scenario: Any, expect_error: Any
+) -> None:
+    frame = plan_partners().drop(columns=["status"])
+    path = make_scenario(partners=frame, settings=with_programme())
+    msg = expect_error(load_scenario, path, file="partners.csv", row=2, column="status")
+    assert "no status column" in msg and "add a status column" in msg

@@ -110,3 +110,52 @@ def test_not_a_workbook_and_an_empty_one() -> None:
         read_questionnaire(b"not excel", MODEL)
     with pytest.raises(QuestionnaireError, match="no answers"):
         read_questionnaire(questionnaire_bytes(MODEL, participant="ed"), MODEL)
+
+
+@pytest.mark.parametrize(
+    ("sheet", "cell", "message"),
+    [("Goal", "D5", "sheet 'Goal', row 5, column D (How much more): '²' is not on the scale"),
+     ("About", "B4", "sheet 'About', row 4, column B: round '²' is not a round number")],
+)
+def test_a_digit_that_is_not_0_to_9_is_an_error_not_a_crash(sheet: str, cell: str, message: str) -> None:
+    wb = workbook(participant="fay")
+    wb["Goal"]["C5"], wb["Goal"]["D5"] = "A", "strongly"
+    wb[sheet][cell] = "²"
+    with pytest.raises(QuestionnaireError) as info:
+        read_questionnaire(save(wb), MODEL)
+    assert message in str(info.value)
+
+
+def test_a_pair_answered_on_two_sheets_is_refused() -> None:
+    """A copy of the Goal sheet answering the same pairs the other way round: the second
+    answer is refused, naming both places."""
+    wb = workbook(participant="gil")
+    goal = wb["Goal"]
+    goal["C5"], goal["D5"] = "A", "strongly"
+    copy = wb.copy_worksheet(goal)
+    copy.title = "Goal again"
+    copy["E5"], copy["F5"] = goal["F5"].value, goal["E5"].value
+    copy["C5"], copy["D5"] = "A", "moderately"
+    with pytest.raises(QuestionnaireError) as info:
+        read_questionnaire(save(wb), MODEL)
+    a, b = goal["E5"].value, goal["F5"].value
+    assert (f"sheet 'Goal again', row 5, column E (A id): the pair {b} / {a} (under goal) is "
+            "asked again; it is already at sheet 'Goal', row 5") in str(info.value)
+
+
+@pytest.mark.parametrize("row", [6000, 1_048_576])
+def test_a_sheet_reaching_far_down_is_refused_without_reading_every_row(row: int) -> None:
+    """A 12 kB workbook with a cell at Z1048576 on every sheet once took minutes and
+    gigabytes (every row up to max_row was built); now the rows the file holds are
+    streamed and a sheet holding one below MAX_ROWS is refused."""
+    from selector.store.questionnaire import MAX_ROWS
+
+    wb = workbook(participant="hal")
+    wb["Goal"]["C5"], wb["Goal"]["D5"] = "A", "strongly"
+    for ws in wb.worksheets:
+        ws[f"Z{row}"] = "x"
+    data = save(wb)
+    assert len(data) < 20_000
+    with pytest.raises(QuestionnaireError) as info:
+        read_questionnaire(data, MODEL)
+    assert f"has cells below row {MAX_ROWS:,}" in str(info.value)

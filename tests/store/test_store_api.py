@@ -29,11 +29,25 @@ TEACHING = REPO / "scenarios" / "teaching.toml"
 PLAN = REPO / "scenarios" / "teaching-plan.toml"
 
 
-def test_migrations_create_the_schema_on_an_empty_database(db_url: str) -> None:
+def _tables(db_url: str) -> list[str] | None:
+    """The database's tables; None for an SQLite file that is not there (looking at it
+    through SQLAlchemy would create it)."""
+    if db_url.startswith("sqlite:///") and not Path(db_url.removeprefix("sqlite:///")).exists():
+        return None
     engine = create_engine(db_url)
-    assert inspect(engine).get_table_names() == []
-    engine.dispose()
+    try:
+        return inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
+
+
+def test_migrations_create_the_schema_on_an_empty_database(db_url: str) -> None:
+    assert _tables(db_url) in (None, [])
     store = open_store(db_url)
+    assert store.scenarios() == [] and not store.exists
+    assert _tables(db_url) in (None, [])  # opening and reading create nothing
+    store.upgrade()
+    assert store.exists
     assert current_revision(store.engine) == head_revision()
     tables = set(inspect(store.engine).get_table_names())
     assert {"blobs", "model_versions", "scenario_versions", "scenario_tables", "rounds",
@@ -74,14 +88,19 @@ def test_a_save_makes_a_new_version_and_exports_back_to_files(
     assert (v1.name, v1.version, v1.author) == ("Teaching: East-North-South", 1, "ana")
     assert v1.fingerprint == scenario.fingerprint
     assert set(v1.tables) == {"partners", "segments", "supply"}
-    assert store.save_scenario(scenario, author="bo").id == v1.id  # unchanged content
+    again = store.save_scenario(scenario, author="ana")  # same content, author, no note
+    assert again.id == v1.id and again.unchanged
     cut = scenario.with_changes({"budget": {"total": 450_000}})
     v2 = store.save_scenario(cut, author="bo")
-    assert v2.version == 2 and v2.fingerprint != v1.fingerprint
+    assert v2.version == 2 and v2.fingerprint != v1.fingerprint and not v2.unchanged
     assert [r.version for r in store.scenarios(v1.name)] == [2, 1]
+    # Another author saving the same content adds a version that records it.
+    v3 = store.save_scenario(cut, author="cy", note="checked")
+    assert (v3.version, v3.author, v3.note, v3.same_as) == (3, "cy", "checked", 2)
+    assert v3.model_version_id == v2.model_version_id  # the unchanged model is not repeated
     # Both versions are there, each with its own settings; tables are stored once.
     back1 = load_scenario(store.export_scenario(v1.id, tmp_path / "v1"))
-    back2 = store.load_scenario(v2.id, tmp_path / "v2")
+    back2 = store.load_scenario(v3.id, tmp_path / "v2")
     assert back1.fingerprint == scenario.fingerprint
     assert back2.fingerprint == cut.fingerprint
     assert back2.budget.total == 450_000
@@ -140,6 +159,8 @@ def test_database_from_the_environment_and_bad_urls(
     monkeypatch.setenv("SELECTOR_DB", str(tmp_path / "sub" / "team.db"))
     assert resolve_url() == f"sqlite:///{tmp_path / 'sub' / 'team.db'}"
     store = open_store()
+    assert store.runs() == [] and not (tmp_path / "sub").exists()
+    store.save_model(load_scenario(TEACHING).model)  # type: ignore[arg-type]
     assert (tmp_path / "sub" / "team.db").is_file()
     store.close()
     monkeypatch.delenv("SELECTOR_DB")
@@ -147,7 +168,7 @@ def test_database_from_the_environment_and_bad_urls(
     assert resolve_url() == f"sqlite:///{tmp_path / 'data' / 'selector' / 'workspace.db'}"
     with pytest.raises(StoreError, match="is a folder"):
         resolve_url(tmp_path)
-    with pytest.raises(StoreError, match="cannot open"):
+    with pytest.raises(StoreError, match="not nosuchdriver; accepted: a file path"):
         open_store("nosuchdriver://x/y")
 
 
@@ -169,7 +190,9 @@ WRITER = textwrap.dedent(
 
 
 def test_two_writers_at_once_get_distinct_versions(db_url: str, tmp_path: Path) -> None:
-    open_store(db_url).close()  # migrate first; the race here is between saves
+    first = open_store(db_url)
+    first.upgrade()  # create the workspace first; the race here is between saves
+    first.close()
     script = tmp_path / "writer.py"
     script.write_text(WRITER)
     n = 8

@@ -113,3 +113,52 @@ def test_a_round_through_questionnaires(
     wb.save(bad)
     assert main(["round", "import", str(rnd2["id"]), str(bad), "--db", db_url]) == 2
     assert "sheet 'Goal', row 5, column D" in capsys.readouterr().err
+
+
+def test_text_from_the_workspace_is_printed_escaped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A name or note someone saved with terminal escapes is shown, not obeyed."""
+    from selector.store import open_store
+
+    db = str(tmp_path / "t.db")
+    unsafe = "\x1b]0;owned\x07\x1b[2J\x9b31m\u202eevil"
+    store = open_store(db)
+    scenario = load_scenario(TEACHING).with_changes({"name": f"Plan {unsafe}"})
+    store.save_scenario(scenario, author=f"ana{unsafe}", note=f"note {unsafe}")
+    store.close()
+    for argv in (["scenarios", "list"], ["models", "list"], ["scenarios", "list", "--json"]):
+        assert main([*argv, "--db", db]) == 0
+        out = capsys.readouterr().out
+        for char in ("\x1b", "\x07", "\x9b", "\u202e"):
+            assert char not in out, (argv, out)
+    assert main(["scenarios", "list", "--db", db]) == 0
+    out = capsys.readouterr().out
+    assert "Plan \\u001b]0;owned\\u0007\\u001b[2J\\u009b31m\\u202eevil" in out
+    listed = run_json(capsys, "scenarios", "list", "--db", db)
+    assert listed[0]["name"] == f"Plan {unsafe}" and listed[0]["note"] == f"note {unsafe}"
+
+
+def test_saving_the_same_content_again_says_what_happened(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "t.db")
+    save = ["scenarios", "save", str(TEACHING), "--db", db]
+    assert main([*save, "--author", "ana", "--note", "baseline"]) == 0
+    assert "Saved scenario version 1: Teaching: East-North-South v1" in capsys.readouterr().out
+    # The same author, no new note: nothing is added, and the message says so.
+    assert main([*save, "--author", "ana"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Unchanged: scenario version 1 (Teaching: East-North-South v1")
+    assert "saved by ana" in out and "nothing new saved" in out
+    # Someone else (or a new note): a new version keeps who saved it and why.
+    again = run_json(capsys, *save, "--author", "bo", "--note", "checked for FY27")
+    assert (again["version"], again["author"], again["note"]) == (2, "bo", "checked for FY27")
+    assert again["same_as"] == 1 and not again["unchanged"]
+    assert main([*save, "--author", "bo", "--note", "and again"]) == 0
+    assert "; the same content as v2\n" in (
+        capsys.readouterr().out
+    )
+    models = ["models", "save", str(MODEL), "--db", db, "--author", "ana"]
+    assert main(models) == 0
+    assert capsys.readouterr().out.startswith("Unchanged: model version 1")

@@ -121,3 +121,23 @@ def test_load_sweep_errors_name_the_file_and_field(tmp_path: Path, text: str, me
     with pytest.raises(ScenarioError, match=message) as info:
         load_sweep(spec)
     assert "spec.toml" in str(info.value)
+
+
+def test_a_grid_with_too_many_combinations_is_refused_before_anything_is_built(
+    tmp_path: Path,
+) -> None:
+    """Three 1,000-value grids in a few kB of TOML are a billion combinations: refused,
+    naming the count and the limit, without building them."""
+    spec = tmp_path / "big.toml"
+    values = ", ".join(str(400_000 + k) for k in range(1000))
+    spec.write_text(
+        f'scenario = "{(REPO / "scenarios" / "teaching.toml").as_posix()}"\n[grid]\n'
+        f'"budget.total" = [{values}]\n'
+        f'"budget.pools.type:distributor" = [{values}]\n'
+        f'"constraints.max_partners_per_segment" = [{values}]\n'
+    )
+    with pytest.raises(ScenarioError) as info:
+        load_sweep(spec)
+    assert "1,000 x 1,000 x 1,000 = 1,000,000,000 combinations; accepted: at most 1,000" in str(
+        info.value
+    )

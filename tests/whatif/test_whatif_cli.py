@@ -69,7 +69,8 @@ def test_an_interrupted_run_resumes_to_the_table_of_one_whole_run(
 
     def saved() -> int:
         try:
-            with sqlite3.connect(db, timeout=30) as conn:
+            # read-only: a plain connect would create an empty file, which the workspace refuses
+            with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30) as conn:
                 return int(conn.execute("select count(*) from study_results").fetchone()[0])
         except sqlite3.OperationalError:  # the tables are not there yet
             return 0

@@ -69,7 +69,8 @@ def _start(args: list[str], cwd: Path) -> subprocess.Popen[str]:
 def _saved(db: Path) -> int:
     """Results saved in the workspace file so far (0 before its tables exist)."""
     try:
-        with sqlite3.connect(db, timeout=30) as conn:
+        # read-only: a plain connect would create an empty file, which the workspace refuses
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30) as conn:
             return int(conn.execute("select count(*) from study_results").fetchone()[0])
     except sqlite3.OperationalError:
         return 0

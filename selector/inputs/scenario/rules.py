@@ -39,7 +39,8 @@ Filters (``where`` over partner columns, ``segments`` over segment columns) are 
 of ``column = value``: a value (equal), a list (any of), or ``{ min = A, max = B }`` (a
 range, numeric columns). Partner columns: ``id``, ``type``, ``gtm_tier``, ``regions``,
 ``industries``, ``sizes`` (also as ``region``, ``industry``, ``size``: a partner matches
-when it works any of the values, ``*`` matching all), ``status``, ``tier`` (today's
+when it works any of the values; a partner working ``*`` matches any value, and ``*`` in
+the filter matches every partner), ``status``, ``tier`` (today's
 programme tier), any criterion or other column; in a plan scenario ``level`` filters the
 proposed programme tier (``count``, ``cost`` and ``group`` rules). Segment columns:
 ``id``, ``region``, ``industry``, ``size``, ``named``, ``value`` and any other. Every
@@ -63,6 +64,7 @@ import numpy as np
 import pandas as pd
 
 from selector.errors import ScenarioError
+from selector.inputs.tables import MAX_AMOUNT, MAX_COUNT
 
 __all__ = ["RULE_KINDS", "Rule", "filter_mask", "read_rules", "rule_rows", "rules_from_rows"]
 
@@ -119,13 +121,22 @@ def _text(series: pd.Series) -> np.ndarray:
     return np.asarray(series.astype(str).to_numpy(), dtype=object)
 
 
+def _show(value: Any, *, quote: bool = False) -> str:
+    """A value from the file as a message shows it: numbers short, anything else as
+    written (quoted with ``quote``; a very long whole number or text shortened)."""
+    if isinstance(value, float):
+        return f"{value:g}"
+    text = str(value) if isinstance(value, int) or (isinstance(value, str) and not quote) else repr(value)
+    return text if len(text) <= 40 else f"{text[:20]}... ({len(text)} characters)"
+
+
 def _describe_value(value: Any) -> str:
     if isinstance(value, Mapping):
-        parts = [f"{k} {value[k]:g}" for k in ("min", "max") if k in value]
+        parts = [f"{k} {_show(value[k])}" for k in ("min", "max") if k in value]
         return " ".join(parts)
     if isinstance(value, list):
-        return " or ".join(map(str, value))
-    return str(value)
+        return " or ".join(map(_show, value))
+    return _show(value)
 
 
 def filter_mask(
@@ -225,20 +236,30 @@ def _list_match(column: pd.Series, value: Any, at: str, file: str) -> np.ndarray
             f"{', '.join(sorted(known)[:20])}", file,
         )
     want = set(wanted)
+    if "*" in want:  # every region (industry, size): no condition on this column
+        return np.ones(len(column), dtype=bool)
     return np.array([v == ("*",) or "*" in v or bool(want & set(v)) for v in column], dtype=bool)
 
 
 def _num(value: Any, where: str, file: str, *, lo: float = -np.inf, hi: float = np.inf) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not lo <= value <= hi:
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and lo <= value <= hi
+    if ok and isinstance(value, int):
+        ok = abs(value) <= 1e300  # a longer whole number has no float
+    if not ok:
         bounds = (f" between {lo:g} and {hi:g}" if np.isfinite(lo) and np.isfinite(hi)
                   else f" >= {lo:g}" if np.isfinite(lo) else "")
-        raise ScenarioError(f"{where} is {value!r}; accepted: a number{bounds}", file=file)
+        raise ScenarioError(f"{where} is {_show(value, quote=True)}; accepted: a number{bounds}",
+                            file=file)
     return float(value)
 
 
 def _count(value: Any, where: str, file: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ScenarioError(f"{where} is {value!r}; accepted: a whole number >= 0", file=file)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_COUNT:
+        raise ScenarioError(
+            f"{where} is {_show(value, quote=True)}; accepted: a whole number from 0 to "
+            f"{MAX_COUNT:,}",
+            file=file,
+        )
     return int(value)
 
 
@@ -364,7 +385,7 @@ def _read_one(
         return Rule(rid, label, kind, np.asarray(mask, dtype=bool), lo, hi, levels, what=words)
     if kind == "cost":
         mask, words, levels = _partner_filter(item, "where", where, file, partners, level_names)
-        lo, hi = _bounds(item, where, file, lambda v, w, f: _num(v, w, f, lo=0.0))
+        lo, hi = _bounds(item, where, file, lambda v, w, f: _num(v, w, f, lo=0.0, hi=MAX_AMOUNT))
         for key, attr in (("min_share", "lo"), ("max_share", "hi")):
             if key not in item:
                 continue
@@ -375,6 +396,9 @@ def _read_one(
                 raise _err(f"{where} {key}", f"give {key} or {attr.replace('lo', 'min').replace('hi', 'max')}, not both", file)
             if attr == "lo":
                 lo = share * budget_total
+                if lo > MAX_AMOUNT:
+                    raise _err(f"{where} {key}", f"{share:g} of budget.total is {lo:g}, above "
+                               f"{MAX_AMOUNT:g}; give min instead", file)
             else:
                 hi = share * budget_total
         if lo is None and hi is None:
@@ -526,9 +550,48 @@ def _check_dependencies(
         live = r.partners & ~excluded
         dead = live & ~possible
         if dead.any() and (dead.all() or (dead == live).all() or (dead & included).any()):
+            first = int(np.flatnonzero(dead & included)[0] if (dead & included).any()
+                        else np.flatnonzero(dead)[0])
             who = ", ".join(map(str, ids[dead][:5]))
             raise ScenarioError(
-                f"rule '{r.id}' requires: {who} can never be selected (every partner it requires "
-                "is excluded, or needs an excluded partner in turn)",
+                f"rule '{r.id}' requires: {who} can never be selected: "
+                f"{_chain(first, r, deps, possible, excluded, ids)}",
                 file=file,
             )
+
+
+def _chain(
+    start: int, rule: Rule, deps: Sequence[Rule], possible: np.ndarray, excluded: np.ndarray,
+    ids: pd.Index,
+) -> str:
+    """Why partner ``start`` can never be selected, followed to the excluded partners at
+    the end: "R05 requires D01 (rule 'a'); D01 requires D02 (rule 'b'); D02 is in
+    constraints.must_exclude"."""
+
+    def blocked(d: Rule, q: int) -> bool:
+        if d.requires is None or not d.partners[q]:
+            return False
+        alt = d.requires.copy()
+        alt[q] = False
+        return not (alt & possible).any()
+
+    steps: list[str] = []
+    seen = {start}
+    p: int | None = start
+    r: Rule | None = rule
+    out: list[str] = []
+    while p is not None and r is not None and r.requires is not None:
+        alt = np.flatnonzero(r.requires)
+        alt = alt[alt != p]
+        names = " or ".join(map(str, ids[alt][:5])) + (" ..." if len(alt) > 5 else "")
+        steps.append(f"{ids[p]} requires {names} (rule '{r.id}')")
+        out += [str(ids[a]) for a in alt if excluded[a] and str(ids[a]) not in out]
+        onward = [int(a) for a in alt if not excluded[a] and int(a) not in seen]
+        p = onward[0] if onward else None
+        r = None if p is None else next((d for d in deps if blocked(d, p)), None)
+        if p is not None:
+            seen.add(p)
+    if out:
+        steps.append(f"{', '.join(out[:5])} {'is' if len(out) == 1 else 'are'} in "
+                     "constraints.must_exclude")
+    return "; ".join(steps)

@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from selector.errors import ScenarioError
+from selector.inputs.tables import MAX_AMOUNT, MAX_COUNT
 
 __all__ = [
     "OBJECTIVES",
@@ -89,21 +90,28 @@ def read_objective(config: Mapping[str, Any], file: str) -> str:
     return str(kind)
 
 
-def _number(value: Any, where: str, file: str, *, minimum: float = 0.0) -> float:
-    # ``not value >= minimum`` also refuses nan; TOML allows nan and inf
+def _number(
+    value: Any, where: str, file: str, *, minimum: float = 0.0, maximum: float = 1e300
+) -> float:
+    # ``not minimum <= value <= maximum`` also refuses nan and inf (TOML allows both) and
+    # a whole number too long for a float. A cap (a budget) may be huge: it only limits.
     if (
         isinstance(value, bool)
         or not isinstance(value, int | float)
-        or not value >= minimum
-        or value == float("inf")
+        or not minimum <= value <= maximum
     ):
-        raise ScenarioError(f"{where} is {value!r}; accepted: a number >= {minimum:g}", file=file)
+        shown = repr(value) if len(repr(value)) <= 30 else f"{repr(value)[:12]}..."
+        upper = f" from {minimum:g} to {maximum:g}" if maximum < 1e300 else f" >= {minimum:g}"
+        raise ScenarioError(f"{where} is {shown}; accepted: a number{upper}", file=file)
     return float(value)
 
 
 def _count(value: Any, where: str, file: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ScenarioError(f"{where} is {value!r}; accepted: a whole number >= 0", file=file)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_COUNT:
+        shown = repr(value) if len(repr(value)) <= 30 else f"{repr(value)[:12]}..."
+        raise ScenarioError(
+            f"{where} is {shown}; accepted: a whole number from 0 to {MAX_COUNT:,}", file=file
+        )
     return int(value)
 
 
@@ -239,7 +247,8 @@ def read_constraints(
         )
     shared = raw.get("conflict_shared_value")
     shared_value = (
-        None if shared is None else _number(shared, "constraints.conflict_shared_value", file)
+        None if shared is None
+        else _number(shared, "constraints.conflict_shared_value", file, maximum=MAX_AMOUNT)
     )
     return Constraints(
         conflict_shared_value=shared_value,

@@ -114,7 +114,7 @@ def partner_table(
     for col in raw.columns:
         if col not in out.columns and col != "id":
             numeric = pd.to_numeric(raw[col], errors="coerce")
-            if numeric.notna().sum() == (raw[col] != "").sum():
+            if numeric.notna().sum() == (raw[col] != "").sum() and not np.isinf(numeric).any():
                 out[col] = numeric.to_numpy(dtype=float)
             else:
                 out[col] = raw[col].to_numpy(dtype=object)

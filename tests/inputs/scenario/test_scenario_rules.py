@@ -52,3 +52,45 @@ def test_check_rules_keeps_the_good_and_names_the_bad(teaching: Any) -> None:
     assert good == rules[:1]
     assert set(errors) == {"bad", "two-dist"}
     assert "where.colour" in errors["bad"] and "unique" in errors["two-dist"]
+
+
+# --- rule values that once crashed or misled ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rule", "fragment"),
+    [
+        ({"kind": "count", "where": {"cost": {"min": "a"}}, "min": 1}, "where.cost.min is 'a'"),
+        ({"kind": "count", "where": {"cost": {"min": [1]}}, "min": 1}, "where.cost.min is [1]"),
+        ({"kind": "count", "where": {"cost": {"max": 10**400}}, "min": 1}, "401 characters"),
+        ({"kind": "count", "where": {"type": "si"}, "min": 10**400}, "from 0 to 1,000,000,000"),
+        ({"kind": "group", "partners": ["R01"], "max": 10**400}, "from 0 to 1,000,000,000"),
+        ({"kind": "cost", "where": {"type": "si"}, "min": 1e200}, "between 0 and 1e+12"),
+        ({"kind": "cost", "where": {"type": "si"}, "max": 10**400}, "between 0 and 1e+12"),
+    ],
+)
+def test_bad_rule_numbers_are_one_clear_line(teaching: Any, rule: dict[str, Any], fragment: str) -> None:
+    with pytest.raises(ScenarioError) as info:
+        teaching.with_changes({"rules": [{"id": "r", **rule}]})
+    assert fragment in str(info.value) and "rule 'r'" in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_a_star_in_a_filter_matches_every_partner(teaching: Any) -> None:
+    rule = {"id": "all", "kind": "count", "where": {"regions": "*"}, "min": 1}
+    s = teaching.with_changes({"rules": [rule]})
+    assert s.rules[0].partners.all()
+    one = teaching.with_changes({"rules": [{**rule, "where": {"regions": "North"}}]})
+    works_north = [("North" in r or r == ("*",)) for r in teaching.partners["regions"]]
+    assert list(one.rules[0].partners) == works_north
+
+
+def test_a_requires_chain_names_the_excluded_partner_at_its_end(teaching: Any) -> None:
+    rules = [
+        {"id": "first", "kind": "requires", "partner": "R05", "requires": ["D01"]},
+        {"id": "second", "kind": "requires", "partner": "D01", "requires": ["D02"]},
+    ]
+    with pytest.raises(ScenarioError) as info:
+        teaching.with_changes({"rules": rules, "constraints": {"must_exclude": ["D02"]}})
+    assert ("R05 requires D01 (rule 'first'); D01 requires D02 (rule 'second'); D02 is in "
+            "constraints.must_exclude") in str(info.value)

@@ -166,3 +166,24 @@ def test_unknown_objective_key_is_refused(make_scenario, expect_error):
     # issue 16: a typo such as kid = "min_cost" quietly solved weighted_coverage
     path = make_scenario(settings={"objective": {"kid": "min_cost"}})
     expect_error(load_scenario, path, file=path, contains=["objective: unknown key(s) kid", "accepted: kind"])
+
+
+# --- numbers beyond what a float or a count can hold are one clear line ----------------
+
+
+@pytest.mark.parametrize(
+    ("settings", "fragment"),
+    [
+        ({"budget": {"total": 10**400}}, "budget.total is 100000000000..."),
+        ({"budget": {"pools": {"type:si": 10**400}}}, "budget pool 'type:si'"),
+        ({"constraints": {"conflict_shared_value": 1e15}}, "from 0 to 1e+12"),
+        ({"constraints": {"max_partners_per_segment": 10**400}}, "from 0 to 1,000,000,000"),
+        ({"constraints": {"min_partners": {"named": 2**70}}}, "constraints.min_partners.named"),
+        ({"constraints": {"type_mix": {"si": {"max": 10**400}}}}, "constraints.type_mix.si.max"),
+        ({"solve": {"node_limit": 10**400}}, "solve.node_limit"),
+        ({"solve": {"time_limit": 10**400}}, "solve.time_limit"),
+    ],
+)
+def test_huge_numbers_in_settings_are_refused(make_scenario, expect_error, settings, fragment):
+    path = make_scenario(settings=settings)
+    expect_error(load_scenario, path, file=path, contains=[fragment])
