@@ -260,9 +260,16 @@ def scores_cached(_s: Scenario, fp: str) -> PartnerScores:
     return score_partners(_s)
 
 
+#: One quick answer at a time: a rerun that starts while the previous run's answer is
+#: still being computed (a budget typed on a busy server) waits for it instead of
+#: working on the same scenario objects beside it.
+_QUICK_LOCK = threading.Lock()
+
+
 @st.cache_resource(show_spinner=False, max_entries=128)
 def heuristic_cached(_s: Scenario, fp: str) -> PortfolioResult:
-    return heuristic_solve(_s)
+    with _QUICK_LOCK:
+        return heuristic_solve(_s)
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
