@@ -1,5 +1,8 @@
 """Page "Portfolio": budget and rules in, the best portfolio out, with its proof and why.
 
+(Over 700 lines since the programme editor, status line and one-save flow joined it; the
+answer panel and the plan tables are the next to move into a module of their own.)
+
 A quick (greedy) answer shows at once; the exact solve follows by itself for a small
 scenario or on request for a large one. The portfolio shown is remembered for the map.
 Streamlit runs this file as the page (``st.Page`` in ``app.py``); importing it only

@@ -1,5 +1,8 @@
 """The workspace: saved scenarios, criteria models, judgment rounds, solve runs, what-ifs.
 
+(Over 700 lines since the safety checks joined it: one :class:`Store` class holds every
+record kind; splitting it by record kind into mixins is the next step, not done yet.)
+
 >>> import tempfile, pathlib
 >>> from selector import load_scenario, solve
 >>> from selector.store import open_store
