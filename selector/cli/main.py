@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from selector.cli.output import emit_json, print_plan
+from selector.cli.output import emit_json, print_plan, print_relaxations
 from selector.errors import ScenarioError, SelectorError, SolverError
 
 __all__ = ["main"]
@@ -116,6 +116,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
             print(f"Selected   {len(d['selected'])} partner(s): {', '.join(d['selected'])}")
         for line in d["explanation"]:
             print(f"  - {line}")
+        print_relaxations(result)
         if result.plan is not None and result.plan_summary is not None:
             print_plan(result.plan, result.plan_summary, every=args.why)
         if args.why and result.feasible and result.plan is None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["clean_json", "emit_json", "print_plan"]
+__all__ = ["clean_json", "emit_json", "print_plan", "print_relaxations"]
 
 
 def clean_json(value: Any) -> Any:
@@ -63,3 +63,35 @@ def print_plan(plan: pd.DataFrame, summary: Mapping[str, Any], *, every: bool = 
         for pid, row in rows.iterrows():
             move = row["proposed"] if action in ("keep", "recruit") else f"{row['today']} -> {row['proposed']}"
             print(f"  {pid:<8} {str(row['name'])[:28]:<28} {move:<22} {row['reason']}")
+
+
+def print_relaxations(result: Any) -> None:
+    """Print an infeasible result's way out: a row per limit (setting, today, needed,
+    sentence), the least extra budget and the fewest extra exits first. Rules that no
+    value helps alone, and that are not part of the conflict found, are counted, not
+    listed (``--json`` has every row)."""
+    from selector.portfolio.relax import relaxation_values
+
+    rows = list(result.relaxations)
+    if not rows:
+        return
+    shown = [r for r in rows if not r.setting.startswith("rules.") or r.status != "none"
+             or r.setting in _conflict_settings(result)]
+    hidden = len(rows) - len(shown)
+    table = [(r.setting, *relaxation_values(r), r.sentence) for r in shown]
+    wide = [max(len(row[i]) for row in (("setting", "today", "needed", ""), *table)) for i in range(3)]
+    print()
+    print("Way out    the least change of each limit that, alone, makes the scenario feasible:")
+    print(f"  {'setting':<{wide[0]}}  {'today':>{wide[1]}}  {'needed':>{wide[2]}}  ")
+    for setting, today, needed, sentence in table:
+        print(f"  {setting:<{wide[0]}}  {today:>{wide[1]}}  {needed:>{wide[2]}}  {sentence}")
+    if hidden:
+        print(f"  ... and {hidden} rule bound(s) that, changed alone, do not help (--json lists them)")
+
+
+def _conflict_settings(result: Any) -> set[str]:
+    """Settings whose sentence names them as part of what conflicts (a rule that can
+    never hold is named in the other rows' sentences)."""
+    text = " ".join(r.sentence for r in result.relaxations)
+    return {r.setting for r in result.relaxations
+            if r.setting.startswith("rules.") and f"'{r.path[1]}'" in text}
