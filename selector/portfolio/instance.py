@@ -396,6 +396,8 @@ def without_dominated(inst: PortfolioInstance) -> PortfolioInstance:
     for _ in range(DOMINATION_ROUNDS):
         live = ~out[pair_p]
         p, r = pair_p[live], pair_r[live]
+        if not len(p):  # no segment needs a partner: nobody is dominated
+            break
         order = np.lexsort((p, cost[p], r))  # by row, cheapest first
         p, r = p[order], r[order]
         first = np.r_[True, r[1:] != r[:-1]]
