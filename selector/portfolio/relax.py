@@ -15,9 +15,9 @@ with one *elastic* column per limit, built once::
                                        exits, recruits, quota, cap, a rule's max, ...)
                 a_i x + s_k >= b_i     for each row i of a lower limit k (a rule's min,
                                        partners per segment, a type's minimum)
-                a_i x - s_k <= b_i     for a switch k (tier-2 partners need a distributor,
-                                       named accounts keep a partner, a requires rule):
-                                       s_k in {0, 1}, 1 is the switch turned off
+                a_i x -+ s_k <=> b_i   for each row i of a switch k (tier-2 partners need
+                                       a distributor, named accounts keep a partner, a
+                                       requires rule): s_k in {0, 1}, 1 the switch off
                 0 <= s_k <= u_k        (integer for counts and switches, money continuous)
 
 A share of the budget (a ``cost`` rule's ``min_share``/``max_share``) moves with the
@@ -28,13 +28,17 @@ supplies) are columns of the model, held by the limit's own rows.
 Between solves only the elastic columns' bounds and costs change; HiGHS solves the same
 model in place:
 
-1. *Which limits can help at all* (the elastic filter): every elastic free and costed by
-   its size; the limits a solution moves are held at today's value, and the model is
+1. *Which limits can help at all* (the elastic filter, above ``FILTER_FROM`` limits):
+   every elastic free and costed by its size (1 % of a budget weighs as one exit); the
+   limits the first solution found moves are held at today's value, and the model is
    solved again, until it is infeasible. The held set ``H`` is then a set of limits that
    cannot all hold whatever the other limits are, so a limit outside ``H`` cannot make
    the scenario feasible alone (no solve needed for it).
-2. *The least change of each limit in H*: only its column free, costed 1, every other
-   at 0; solved to optimality. Infeasible proves that no value of it alone works.
+2. *The least change of each limit in H* (of every limit, without the filter): only its
+   column free, costed 1, every other at 0; solved to optimality (HiGHS's relative gap
+   0), the total budget first, then the limit on exits. Infeasible proves that no value
+   of it alone works; a run the time stops gives a value that works and, from its
+   bound, the least any value could be.
    A tier quota's ``max_share`` bounds a ratio (the tier's partners over the active
    ones): its least value ``min k(x) / n(x)`` comes from Dinkelbach's iteration, which
    minimizes ``k(x) - lambda n(x)`` on the same model with costs on the partner columns,
@@ -685,8 +689,11 @@ class ElasticModel:
                 break
             if run.values is None or run.objective is None:
                 break
-            if run.state == "optimal" and run.objective >= -1e-6 and (attained or run.objective <= 1e-6):
-                status = "least"  # no plan has a ratio below lam
+            if run.state == "optimal" and ((attained and run.objective >= -1e-6)
+                                           or (not attained and run.objective <= 1e-6)):
+                # no plan has a ratio below lam; or, the first round, a plan keeps
+                # today's share: nothing to loosen (never a tighter share)
+                status = "least"
                 break
             x = run.values[: self.model.n_x] > 0.5
             n_active = int((x & (live > 0)).sum())
