@@ -66,32 +66,36 @@ def print_plan(plan: pd.DataFrame, summary: Mapping[str, Any], *, every: bool = 
 
 
 def print_relaxations(result: Any) -> None:
-    """Print an infeasible result's way out: a row per limit (setting, today, needed,
-    sentence), the least extra budget and the fewest extra exits first. Rules that no
-    value helps alone, and that are not part of the conflict found, are counted, not
-    listed (``--json`` has every row)."""
+    """Print an infeasible result's way out as a short table (setting, today, needed,
+    sentence), the least extra budget and the fewest extra exits first. When some limit
+    fixes the scenario alone, a limit that does not says only that; rules that no value
+    helps alone, and that no sentence names, are counted, not listed (``--json`` has
+    every row in full)."""
     from selector.portfolio.relax import relaxation_values
 
     rows = list(result.relaxations)
     if not rows:
         return
+    any_fix = any(r.fixes for r in rows)
     shown = [r for r in rows if not r.setting.startswith("rules.") or r.status != "none"
-             or r.setting in _conflict_settings(result)]
+             or r.setting in _named_rules(result)]
     hidden = len(rows) - len(shown)
-    table = [(r.setting, *relaxation_values(r), r.sentence) for r in shown]
+    table = [(r.setting, *relaxation_values(r),
+              "no value of this alone is enough" if any_fix and r.status == "none" else r.sentence)
+             for r in shown]
     wide = [max(len(row[i]) for row in (("setting", "today", "needed", ""), *table)) for i in range(3)]
     print()
     print("Way out    the least change of each limit that, alone, makes the scenario feasible:")
-    print(f"  {'setting':<{wide[0]}}  {'today':>{wide[1]}}  {'needed':>{wide[2]}}  ")
+    print(f"  {'setting':<{wide[0]}}  {'today':>{wide[1]}}  {'needed':>{wide[2]}}")
     for setting, today, needed, sentence in table:
         print(f"  {setting:<{wide[0]}}  {today:>{wide[1]}}  {needed:>{wide[2]}}  {sentence}")
     if hidden:
         print(f"  ... and {hidden} rule bound(s) that, changed alone, do not help (--json lists them)")
 
 
-def _conflict_settings(result: Any) -> set[str]:
-    """Settings whose sentence names them as part of what conflicts (a rule that can
-    never hold is named in the other rows' sentences)."""
-    text = " ".join(r.sentence for r in result.relaxations)
-    return {r.setting for r in result.relaxations
-            if r.setting.startswith("rules.") and f"'{r.path[1]}'" in text}
+def _named_rules(result: Any) -> set[str]:
+    """Rule settings another row's sentence names (a rule that can never hold is named
+    in the other limits' sentences)."""
+    rows = result.relaxations
+    return {r.setting for r in rows if r.setting.startswith("rules.")
+            and any(f"'{r.path[1]}'" in o.sentence for o in rows if o.path[:2] != r.path[:2])}

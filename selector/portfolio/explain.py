@@ -36,6 +36,7 @@ from selector.portfolio.solvers.highs import solve_highs
 __all__ = [
     "GROUP_WORDS",
     "MSG_FIXED_GROUPS",
+    "MSG_NOT_MET",
     "MSG_NO_SINGLE_LIMIT",
     "MSG_NO_SINGLE_LIMIT_OF",
     "MSG_RELAXED",
@@ -46,9 +47,10 @@ __all__ = [
 MSG_RELAXED = "The rules conflict; the scenario becomes feasible when any one of these is relaxed: {changes}."
 MSG_NO_SINGLE_LIMIT = "No limit, changed alone, makes the scenario feasible{unsettled}."
 MSG_NO_SINGLE_LIMIT_OF = (
-    "No limit, changed alone, makes the scenario feasible: {limits} cannot all hold whatever "
-    "the other limits are; change more than one of them."
+    "No limit, changed alone, makes the scenario feasible; {limits} cannot {all}hold "
+    "whatever the other limits are."
 )
+MSG_NOT_MET = "The rules cannot all be met."
 MSG_FIXED_GROUPS = "The scenario becomes feasible without {groups}."
 MSG_COST_RULE = (
     "Rule {title} cannot hold: it asks for at least {lo:,.0f} spent on partners with {what}, "
@@ -166,15 +168,16 @@ def explain_infeasible(scenario: Scenario, inst: PortfolioInstance, way: WayOut 
             out.append(f"Must-include {ids[p]} is tier-2 but every distributor supplying it is excluded.")
     out += _rule_causes(inst)
     if way is None:
-        return out or ["The rules cannot all be met."]
+        return out or [MSG_NOT_MET]
     fixes = [r for r in way.relaxations if r.fixes]
     if fixes:
         out.append(MSG_RELAXED.format(changes="; ".join(_change_words(r) for r in fixes)))
         return out
     if way.conflict:
         words = {r.setting: r.what for r in way.relaxations}
-        out.append(MSG_NO_SINGLE_LIMIT_OF.format(limits=_and(
-            [words.get(s, s) for s in way.conflict])))
+        out.append(MSG_NO_SINGLE_LIMIT_OF.format(
+            limits=_and([words.get(s, s) for s in way.conflict]),
+            all="all " if len(way.conflict) > 1 else ""))
     else:
         unsettled = sum(r.status == "unknown" for r in way.relaxations)
         out.append(MSG_NO_SINGLE_LIMIT.format(
@@ -199,7 +202,8 @@ def _has_group(inst: PortfolioInstance, group: str) -> bool:
 
 
 def _change_words(r: Relaxation) -> str:
-    """A relaxation as a short phrase: ``the total budget to 36,904,800 (from 35,792,000)``."""
+    """A relaxation as a short phrase: ``the total budget (budget.total 35,792,000 ->
+    36,904,800)``."""
     if r.unit == "switch":
         return f"{r.what} ({r.setting} = false)"
     today, needed = relaxation_values(r)

@@ -65,6 +65,7 @@ from selector.portfolio.solvers.highs import STATUS, highs_lp
 
 __all__ = [
     "MSG_NOT_SETTLED",
+    "MSG_NO_SWITCH",
     "MSG_NO_VALUE",
     "MSG_WORKS",
     "RELAXATION_STATUSES",
@@ -87,7 +88,8 @@ RELAXATION_STATUSES = ("least", "works", "none", "unknown")
 Status = Literal["least", "works", "none", "unknown"]
 
 MSG_NO_VALUE = "No {what} makes the scenario feasible while the other limits stay as they are{why}."
-MSG_WORKS = " (found when the time ran out: the least value that works lies between {reach} and {new})"
+MSG_NO_SWITCH = "{what} alone does not make the scenario feasible{why}."
+MSG_WORKS = " (found when the time ran out: the least change that works lies between {low} and {high})"
 MSG_NOT_SETTLED = "Whether {what} alone can make the scenario feasible was not settled within the time."
 MSG_CANNOT_APPLY = "no value of {setting} makes the scenario feasible on its own: nothing to apply"
 
@@ -790,6 +792,9 @@ def _show(limit: _Limit, v: float | int | bool, *, up: bool) -> str:
 def _sentence(limit: _Limit, answer: Answer, why: str) -> str:
     status, needed = answer.status, answer.needed
     if status == "none":
+        if limit.unit == "switch":
+            off = f"Dropping {limit.what}" if limit.path[0] == "rules" else f"Turning off {limit.what}"
+            return MSG_NO_SWITCH.format(what=off, why=f": {why}" if why else "")
         return MSG_NO_VALUE.format(what=_value_of(limit), why=f": {why}" if why else "")
     if status == "unknown" or needed is None:
         return MSG_NOT_SETTLED.format(what=limit.what)
@@ -802,15 +807,13 @@ def _sentence(limit: _Limit, answer: Answer, why: str) -> str:
     text = f"{'Raise' if up else 'Lower'} {limit.what} from {today} to {new} ({limit.setting} = {new})"
     if status == "least":
         return text + "."
-    reach = "" if answer.reach is None else _show(limit, answer.reach, up=up)
-    if not reach:
+    if answer.reach is None:
         return text + " (found when the time ran out: a smaller change may work too)."
-    return text + MSG_WORKS.format(reach=reach, new=new) + "."
+    low, high = sorted([float(answer.reach), float(needed)])
+    return text + MSG_WORKS.format(low=_show(limit, low, up=up), high=_show(limit, high, up=up)) + "."
 
 
 def _value_of(limit: _Limit) -> str:
-    if limit.unit == "switch":
-        return f"turning off {limit.what}"
     return {"the total budget": "total budget"}.get(limit.what, f"value of {limit.what}")
 
 
