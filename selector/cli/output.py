@@ -29,6 +29,7 @@ __all__ = [
     "clean_json",
     "emit_json",
     "print_plan",
+    "print_relaxations",
     "print_solve",
     "printable",
     "status_words",
@@ -123,8 +124,7 @@ def print_solve(
     if not result.feasible:
         for line in d["explanation"]:
             print(f"  - {line}")
-        # >>> Relaxations go here: print_relaxations(result), the least change of each
-        # >>> limit that makes the request feasible (result.relaxations).
+        print_relaxations(result, currency=currency)
         return
     if d["objective"] is not None:
         bound = "-" if d["bound"] is None else f"{d['bound']:,.0f}"
@@ -195,3 +195,40 @@ def print_plan(
         for pid, row in rows.iterrows():
             move = row["proposed"] if action in ("keep", "recruit") else f"{row['today']} -> {row['proposed']}"
             print(f"  {pid:<8} {str(row['name'])[:28]:<28} {move:<22} {row['reason']}")
+
+
+def print_relaxations(result: Any, *, currency: str | None = None) -> None:
+    """Print an infeasible result's way out as a short table (setting, today, needed,
+    sentence), the least extra budget and the fewest extra exits first. When some limit
+    fixes the scenario alone, a limit that does not says only that; rules that no value
+    helps alone, and that no sentence names, are counted, not listed (``--json`` has
+    every row in full)."""
+    from selector.portfolio.relax import relaxation_values
+
+    rows = list(result.relaxations)
+    if not rows:
+        return
+    any_fix = any(r.fixes for r in rows)
+    shown = [r for r in rows if not r.setting.startswith("rules.") or r.status != "none"
+             or r.setting in _named_rules(result)]
+    hidden = len(rows) - len(shown)
+    table = [(r.setting, *relaxation_values(r),
+              "no value of this alone is enough" if any_fix and r.status == "none" else r.sentence)
+             for r in shown]
+    wide = [max(len(row[i]) for row in (("setting", "today", "needed", ""), *table)) for i in range(3)]
+    print()
+    amounts = f" (amounts in {currency})" if currency else ""
+    print(f"Way out    the least change of each limit that, alone, makes the scenario feasible{amounts}:")
+    print(f"  {'setting':<{wide[0]}}  {'today':>{wide[1]}}  {'needed':>{wide[2]}}")
+    for setting, today, needed, sentence in table:
+        print(f"  {setting:<{wide[0]}}  {today:>{wide[1]}}  {needed:>{wide[2]}}  {sentence}")
+    if hidden:
+        print(f"  ... and {plural(hidden, 'rule bound')} that, changed alone, do not help (--json lists them)")
+
+
+def _named_rules(result: Any) -> set[str]:
+    """Rule settings another row's sentence names (a rule that can never hold is named
+    in the other limits' sentences)."""
+    rows = result.relaxations
+    return {r.setting for r in rows if r.setting.startswith("rules.")
+            and any(f"'{r.path[1]}'" in o.sentence for o in rows if o.path[:2] != r.path[:2])}

@@ -1,10 +1,13 @@
 """Explanations: why a scenario is infeasible, and why each partner is in or out.
 
 :func:`explain_infeasible` names obvious causes first (must-include partners over the
-budget, segments fewer partners can cover than they need, ...), then which groups of
-rules conflict, found by dropping one group at a time and re-solving with HiGHS.
-:func:`explain_partners` gives each partner's marginal value, the budget at which it
-would enter, and a reason in words.
+budget, segments fewer partners can cover than they need, a rule its partners cannot
+reach, ...), then the way out: which limits, each changed alone, make the scenario
+feasible and to what value (:func:`selector.portfolio.relax.find_relaxations`, one
+elastic model for every limit). Only the groups no setting moves (conflict pairs, the
+must-include list) are checked by dropping them and re-solving, and only when no limit
+alone helps. :func:`explain_partners` gives each partner's marginal value, the budget at
+which it would enter, and a reason in words.
 """
 
 from __future__ import annotations
@@ -26,10 +29,37 @@ from selector.portfolio.instance import (
 )
 from selector.portfolio.model import build_model
 from selector.portfolio.quality import scenario_instance
+from selector.portfolio.relax import Relaxation, WayOut, relaxation_values, rule_reach
 from selector.portfolio.result import PortfolioResult
 from selector.portfolio.solvers.highs import solve_highs
 
-__all__ = ["GROUP_WORDS", "explain_infeasible", "explain_partners"]
+__all__ = [
+    "GROUP_WORDS",
+    "MSG_FIXED_GROUPS",
+    "MSG_NOT_MET",
+    "MSG_NO_SINGLE_LIMIT",
+    "MSG_NO_SINGLE_LIMIT_OF",
+    "MSG_RELAXED",
+    "explain_infeasible",
+    "explain_partners",
+]
+
+MSG_RELAXED = "The rules conflict; the scenario becomes feasible when any one of these is relaxed: {changes}."
+MSG_NO_SINGLE_LIMIT = "No limit, changed alone, makes the scenario feasible{unsettled}."
+MSG_NO_SINGLE_LIMIT_OF = (
+    "No limit, changed alone, makes the scenario feasible; {limits} cannot {all}hold "
+    "whatever the other limits are."
+)
+MSG_NOT_MET = "The rules cannot all be met."
+MSG_FIXED_GROUPS = "The scenario becomes feasible without {groups}."
+MSG_COST_RULE = (
+    "Rule {title} cannot hold: it asks for at least {lo:,.0f} spent on partners with {what}, "
+    "who can cost at most {most:,.0f} in all."
+)
+#: The groups no setting moves by a number, checked by dropping them when no limit
+#: alone helps (a re-solve each, at most this many seconds).
+FIXED_GROUPS = ("conflicts", "must_include")
+FIXED_GROUP_SECONDS = 5.0
 
 
 GROUP_WORDS = {
@@ -53,8 +83,7 @@ def _rule_causes(inst: PortfolioInstance) -> list[str]:
     """Rules that cannot hold whatever else is chosen (each alone, from the instance)."""
     out: list[str] = []
     live = ~inst.fixed_out
-    budget = "" if not math.isfinite(inst.budget) else f" with a budget of {inst.given_budget:,.0f}"
-    for rule in inst.rules:
+    for k, rule in enumerate(inst.rules):
         if rule.kind == "coverage":
             assert rule.row_value is not None
             if rule.weighted:
@@ -68,6 +97,12 @@ def _rule_causes(inst: PortfolioInstance) -> list[str]:
                     f"{most:,.0f} of the segments with {rule.what}, below the {rule.need:,.0f} it asks for."
                 )
             continue
+        if rule.kind == "cost":
+            lo = float(rule.lo[0]) + dict(inst.rule_offsets).get(rule.id, 0.0)
+            most = rule_reach(inst, k)
+            if math.isfinite(lo) and lo > most + 1e-9 * max(1.0, abs(lo)):
+                out.append(MSG_COST_RULE.format(title=rule.title, lo=lo, what=rule.what, most=most))
+            continue
         if rule.kind not in ("count", "group"):
             continue
         counted = np.asarray(rule.weights.sum(axis=0)).ravel() > 0
@@ -80,7 +115,7 @@ def _rule_causes(inst: PortfolioInstance) -> list[str]:
         lo, hi = float(rule.lo[0]), float(rule.hi[0])
         if math.isfinite(lo) and int(can.sum()) < lo:
             out.append(
-                f"Rule {rule.title} cannot hold{budget}: it asks for at least {lo:g} partners with "
+                f"Rule {rule.title} cannot hold: it asks for at least {lo:g} partners with "
                 f"{rule.what}; only {int(can.sum())} can be selected."
             )
         if math.isfinite(hi) and must_n > hi and not rule.levels:
@@ -91,9 +126,10 @@ def _rule_causes(inst: PortfolioInstance) -> list[str]:
     return out
 
 
-def explain_infeasible(scenario: Scenario, inst: PortfolioInstance) -> list[str]:
-    """Sentences a strategist can act on: obvious causes first, then which groups of
-    rules conflict (found by dropping one group at a time and re-solving)."""
+def explain_infeasible(scenario: Scenario, inst: PortfolioInstance, way: WayOut | None = None) -> list[str]:
+    """Sentences a strategist can act on: obvious causes first (no solve), then the way
+    out ``way`` found (:func:`selector.portfolio.relax.find_relaxations`): the limits
+    that, each changed alone, make the scenario feasible."""
     out: list[str] = []
     ids = inst.partner_ids
     must_cost = float(inst.cost[inst.fixed_in].sum())
@@ -131,36 +167,51 @@ def explain_infeasible(scenario: Scenario, inst: PortfolioInstance) -> list[str]
         for p in stuck[:3]:
             out.append(f"Must-include {ids[p]} is tier-2 but every distributor supplying it is excluded.")
     out += _rule_causes(inst)
-    if out:
+    if way is None:
+        return out or [MSG_NOT_MET]
+    fixes = [r for r in way.relaxations if r.fixes]
+    if fixes:
+        out.append(MSG_RELAXED.format(changes="; ".join(_change_words(r) for r in fixes)))
         return out
-    # No obvious cause: relax one group (or one rule) at a time.
-    relaxing: list[str] = []
-    groups = ["budget", "pools", "requirements", "caps", "conflicts", "type_mix", "supply", "must_include"]
-    if inst.has_levels:
-        groups += ["quotas", "exits", "recruits", "continuity"]
-    budget = "" if not math.isfinite(inst.budget) else f" with a budget of {inst.given_budget:,.0f}"
-    for rule in inst.rules:
-        model = build_model(inst, drop=(f"rule:{rule.id}",))
-        trial = solve_highs(model, time_limit=5.0, gap=1.0, seed=0, start=None, threads=1)
-        if trial.state in ("optimal", "time_limit"):
-            out.append(
-                f"Rule {rule.title} cannot hold{budget} and the other rules: without it the "
-                "scenario is feasible."
-            )
+    if way.conflict:
+        words = {r.setting: r.what for r in way.relaxations}
+        out.append(MSG_NO_SINGLE_LIMIT_OF.format(
+            limits=_and([words.get(s, s) for s in way.conflict]),
+            all="all " if len(way.conflict) > 1 else ""))
+    else:
+        unsettled = sum(r.status == "unknown" for r in way.relaxations)
+        out.append(MSG_NO_SINGLE_LIMIT.format(
+            unsettled=f" ({unsettled} not settled within the time)" if unsettled else ""))
+    # What no setting moves by a number: drop the group and re-solve.
+    groups = [g for g in FIXED_GROUPS if _has_group(inst, g)]
+    freed = []
     for group in groups:
         model = build_model(inst, drop=(group,))
-        trial = solve_highs(model, time_limit=5.0, gap=1.0, seed=0, start=None, threads=1)
+        trial = solve_highs(model, time_limit=FIXED_GROUP_SECONDS, gap=1.0, seed=0, start=None, threads=1)
         if trial.state in ("optimal", "time_limit"):
-            relaxing.append(GROUP_WORDS[group])
-    if relaxing:
-        out.append(
-            "The rules conflict; the scenario becomes feasible when any one of these is relaxed: "
-            + "; ".join(relaxing)
-            + "."
-        )
-    elif not out:
-        out.append("The rules conflict in combination: no single group of rules, relaxed alone, makes the scenario feasible.")
+            freed.append(GROUP_WORDS[group])
+    if freed:
+        out.append(MSG_FIXED_GROUPS.format(groups=" or without ".join(freed)))
     return out
+
+
+def _has_group(inst: PortfolioInstance, group: str) -> bool:
+    if group == "conflicts":
+        return bool(len(inst.conflicts)) if inst.partner_conflicts is None else bool(len(inst.partner_conflicts))
+    return bool(inst.fixed_in.any()) or (inst.group_required is not None and bool(inst.group_required.any()))
+
+
+def _change_words(r: Relaxation) -> str:
+    """A relaxation as a short phrase: ``the total budget (budget.total 35,792,000 ->
+    36,904,800)``."""
+    if r.unit == "switch":
+        return f"{r.what} ({r.setting} = false)"
+    today, needed = relaxation_values(r)
+    return f"{r.what} ({r.setting} {today} -> {needed})"
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def explain_partners(

@@ -120,6 +120,9 @@ class PortfolioInstance:
     exit_band: np.ndarray | None = None  # per partner: in the score ranking's exit tier
     rules: tuple[RuleRows, ...] = ()  # the scenario's [[rules]] (see RuleRows)
     rule_offsets: tuple[tuple[str, float], ...] = ()  # cost rules: exit costs netted out
+    # Per column: fixed out only by a limit a what-if can move (dearer than the budget or
+    # a pool, a tier-2 partner no distributor supplies); selector.portfolio.relax frees them.
+    movable_out: np.ndarray | None = None
 
     @property
     def n_partners(self) -> int:
@@ -244,6 +247,7 @@ def build_instance(
     for pos in np.flatnonzero(too_dear):
         reasons[str(ids[pos])] = f"costs {cost[pos]:,.0f}, more than the whole budget {budget:,.0f}"
     fixed_out |= too_dear
+    movable = too_dear.copy()
     pools: list[tuple[str, np.ndarray, float]] = []
     for key, pool_cap in scenario.budget.pools:
         mask = scenario.pool_members(key)
@@ -252,6 +256,7 @@ def build_instance(
         for pos in np.flatnonzero(dear):
             reasons[str(ids[pos])] = f"costs {cost[pos]:,.0f}, more than budget pool {key} ({pool_cap:,.0f})"
         fixed_out |= dear
+        movable |= dear
 
     suppliers: sp.csr_matrix | None = None
     tier = partners["gtm_tier"].to_numpy(dtype=np.int64)
@@ -265,6 +270,7 @@ def build_instance(
         for pos in np.flatnonzero(orphan):
             reasons.setdefault(str(ids[pos]), "tier-2 partner with no distributor in the supply table")
         fixed_out |= orphan & ~fixed_in
+        movable |= orphan & ~fixed_in
 
     # Segments: drop those nobody covers, merge identical ones.
     covered = np.diff(cover_full.tocsc().indptr) > 0
@@ -340,6 +346,7 @@ def build_instance(
         fixed_out=fixed_out & ~fixed_in,
         out_reason=tuple(sorted(reasons.items())),
         rules=rules,
+        movable_out=movable & ~fixed_in,
     )
 
 
@@ -389,6 +396,8 @@ def without_dominated(inst: PortfolioInstance) -> PortfolioInstance:
     for _ in range(DOMINATION_ROUNDS):
         live = ~out[pair_p]
         p, r = pair_p[live], pair_r[live]
+        if not len(p):  # no segment needs a partner: nobody is dominated
+            break
         order = np.lexsort((p, cost[p], r))  # by row, cheapest first
         p, r = p[order], r[order]
         first = np.r_[True, r[1:] != r[:-1]]

@@ -180,6 +180,7 @@ def expand_levels(
         suppliers=suppliers,
         fixed_in=fixed_in,
         fixed_out=inst.fixed_out[opt_p],
+        movable_out=None if inst.movable_out is None else inst.movable_out[opt_p],
         option_partner=opt_p,
         option_level=opt_l,
         level_names=names,

@@ -7,7 +7,9 @@ the route chosen (:func:`~selector.portfolio.route.choose_route`), the route run
 the result assembled with the reductions' offsets added back
 (:func:`~selector.portfolio.result.assemble_result`). :func:`heuristic_solve` gives the
 heuristic portfolio alone. A solve never raises for an infeasible scenario: the status
-says so and ``explanation`` says why (:func:`selector.portfolio.explain.explain_infeasible`).
+says so, ``explanation`` says why (:func:`selector.portfolio.explain.explain_infeasible`)
+and ``relaxations`` the least change of each limit that makes it feasible alone
+(:func:`selector.portfolio.relax.find_relaxations`).
 """
 
 from __future__ import annotations
@@ -168,4 +170,5 @@ def solve(
         scenario, inst, status=found.status, x=found.x, objective=found.objective, bound=found.bound,
         solver=options.solver, wall=clock.elapsed(), build=found.build_seconds,
         explanation=found.explanation, heuristic=found.heuristic, route=found.route.describe(),
+        relaxations=found.relaxations,
     )

@@ -20,6 +20,7 @@ from selector.inputs.scenario import Scenario
 from selector.portfolio.heuristics import HeuristicResult
 from selector.portfolio.instance import PortfolioInstance, rule_status
 from selector.portfolio.plan import build_plan
+from selector.portfolio.relax import Relaxation
 
 __all__ = ["PartnerReason", "PortfolioResult", "assemble_result", "relative_gap"]
 
@@ -61,10 +62,19 @@ class PortfolioResult:
     # Each scenario rule ([[rules]]) at the portfolio: id, label, kind, what (the filter
     # in words), value, min, max, holds, problem.
     rules: tuple[Mapping[str, Any], ...] = ()
+    # An infeasible scenario's way out: per movable limit, the least change that makes it
+    # feasible alone (selector.portfolio.relax); the total budget first, then the exits.
+    relaxations: tuple[Relaxation, ...] = ()
 
     @property
     def feasible(self) -> bool:
         return self.status in ("optimal", "time_limit")
+
+    def relaxation(self, setting: str) -> Relaxation | None:
+        """The relaxation of one setting (``"budget.total"``: the least extra budget with
+        every other limit as it is; ``"programme.max_exits"``: the fewest extra exits
+        within the budget), or None when the result has none for it."""
+        return next((r for r in self.relaxations if r.setting == setting), None)
 
     @property
     def covered_value(self) -> float:
@@ -121,11 +131,12 @@ class PortfolioResult:
             "rules": [
                 {k: (num(v) if isinstance(v, float) else v) for k, v in r.items()} for r in self.rules
             ],
+            "relaxations": [r.to_dict() for r in self.relaxations],
         }
 
     def to_frame(self) -> dict[str, pd.DataFrame]:
         """Tables: ``summary``, ``selected``, ``pools``, ``coverage`` (and ``plan``,
-        ``rules`` when there are any)."""
+        ``rules``, ``relaxations`` when there are any)."""
         d = self.to_dict()
         summary = pd.DataFrame(
             [
@@ -145,6 +156,10 @@ class PortfolioResult:
             frames["plan"] = self.plan.reset_index()
         if self.rules:
             frames["rules"] = pd.DataFrame([dict(r) for r in self.rules])
+        if self.relaxations:
+            frames["relaxations"] = pd.DataFrame(
+                [{k: v for k, v in r.to_dict().items() if k != "path"} for r in self.relaxations]
+            )
         return frames
 
 
@@ -183,11 +198,12 @@ def assemble_result(
     explanation: Sequence[str],
     heuristic: HeuristicResult | None,
     route: Mapping[str, Any] | None = None,
+    relaxations: Sequence[Relaxation] = (),
 ) -> PortfolioResult:
     """The :class:`PortfolioResult` of selection ``x`` (None: no portfolio) of ``inst``:
     costs with the offsets of the reductions added back, coverage per original segment,
-    the plan table for a plan, each rule's state, and ``stats`` (with the ``route``
-    the solve took, when given)."""
+    the plan table for a plan, each rule's state, ``stats`` (with the ``route``
+    the solve took, when given) and an infeasible scenario's ``relaxations``."""
     sel = np.zeros(inst.n_partners, dtype=bool) if x is None else np.asarray(x, dtype=bool)
     ids = inst.partner_ids
     cost = inst.total_cost(sel)
@@ -268,4 +284,5 @@ def assemble_result(
         plan=plan,
         plan_summary=plan_summary,
         rules=rules,
+        relaxations=tuple(relaxations),
     )

@@ -373,3 +373,14 @@ def test_domination_leaves_other_problems_as_they_are(over: dict[str, Any]) -> N
     scenario = spec.scenario()
     inst = build_instance(scenario, partner_quality(scenario))
     assert without_dominated(inst) is inst
+
+
+def test_min_cost_with_no_segment_needing_a_partner_selects_nobody() -> None:
+    # min_partners default 0 on min_cost: the set-cover reduction has no pair to weigh
+    # (it once failed with an IndexError), and the cheapest portfolio is empty.
+    from selector.portfolio import solve
+
+    spec = spec_of([1, 2], [5, 5], [(0, 0), (1, 1)], budget=None, objective="min_cost",
+                   default_need=0)
+    result = solve(spec.scenario())
+    assert result.status == "optimal" and result.selected == () and result.objective == 0
