@@ -25,7 +25,6 @@ from selector.app.shared import (
     current_scenario,
     error_words,
     load_source,
-    relaxation_rows,
     setting,
     solve_cached,
     state,
@@ -33,6 +32,7 @@ from selector.app.shared import (
     weighted_share,
 )
 from selector.app.status import STATUS_WORDS
+from selector.app.way_out import way_out_frame
 from selector.app.workspace_shared import app_store, whatif_scenario
 from selector.display import money, money_header, plural
 from selector.portfolio.plan import plan_changes
@@ -140,9 +140,9 @@ def page() -> None:
             "as added or dropped."
         )
     )
-    for label, _scn, r in scenarios:
+    for label, scn, r in scenarios:
         if not r.feasible:
-            infeasible_panel(label, r)
+            infeasible_panel(label, r, scn.currency)
     actions = plan_actions([(label, r) for label, _scn, r in scenarios])
     if actions is not None:
         st.subheader("Plans from today's channel")
@@ -191,20 +191,21 @@ def page() -> None:
     frontier_section(scenarios)
 
 
-def infeasible_panel(label: str, r: PortfolioResult) -> None:
+def infeasible_panel(label: str, r: PortfolioResult, currency: str | None = None) -> None:
     """Why a compared scenario has no portfolio, and the least changes that would give one."""
     with st.container(border=True):
         st.markdown(f"**{label}**: no portfolio keeps every rule.")
-        ways = relaxation_rows(r)
+        ways = way_out_frame(r, currency)
         if ways is not None:
             st.dataframe(
                 ways,
                 hide_index=True,
                 width="stretch",
                 column_config={
+                    "limit": st.column_config.TextColumn("Limit", width="medium"),
                     "setting": st.column_config.TextColumn("Setting", width="medium"),
-                    "today": st.column_config.NumberColumn("Today", format="localized"),
-                    "needed": st.column_config.NumberColumn("Needed", format="localized"),
+                    "today": st.column_config.TextColumn("Today", width="small"),
+                    "needed": st.column_config.TextColumn("Needed", width="small"),
                     "sentence": st.column_config.TextColumn("What it means", width="large"),
                 },
             )

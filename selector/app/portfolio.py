@@ -34,7 +34,6 @@ from selector.app.shared import (
     explain_cached,
     heuristic_cached,
     progress_words,
-    relaxation_rows,
     result_key,
     scores_cached,
     setting,
@@ -44,6 +43,7 @@ from selector.app.shared import (
     weights_warning,
 )
 from selector.app.status import QUICK, SOLVED, shown_answer, status_line, status_note
+from selector.app.way_out import render_extra_changes, render_way_out
 from selector.app.workspace_shared import app_store, save_whatif
 from selector.display import money, money_compact, money_header, plural
 from selector.errors import ScenarioError
@@ -90,6 +90,7 @@ def page() -> None:
     if base is None:
         return
     portfolio_controls(base)
+    render_extra_changes(base)
     s = current_scenario()
     if s is None:
         return
@@ -539,20 +540,9 @@ def render_infeasible(s: Scenario, r: PortfolioResult) -> None:
         st.markdown(f"- {cause}")
     for sentence in r.explanation:
         st.markdown(f"- {sentence}")
-    ways = relaxation_rows(r)
-    if ways is not None:
-        st.markdown("**The smallest ways out** (each change alone makes it feasible):")
-        st.dataframe(
-            ways,
-            hide_index=True,
-            width="stretch",
-            column_config={
-                "setting": st.column_config.TextColumn("Setting", width="medium"),
-                "today": st.column_config.NumberColumn("Today", format="localized"),
-                "needed": st.column_config.NumberColumn("Needed", format="localized"),
-                "sentence": st.column_config.TextColumn("What it means", width="large"),
-            },
-        )
+    base = base_scenario()
+    if base is not None:
+        render_way_out(base, s, r, key=answer_key(r))
 
 
 def entry_words(budget: float, *, selected: bool, currency: str | None = None) -> str:

@@ -69,10 +69,10 @@ __all__ = [
     "judgment_store",
     "label_of",
     "load_source",
+    "merged",
     "page_style",
     "portfolio_changes",
     "progress_words",
-    "relaxation_rows",
     "result_key",
     "scores_cached",
     "setting",
@@ -212,20 +212,6 @@ def detail_table(
         st.info(f"**{pid} · {name}**: {frame[text].iloc[rows[0]]}", icon=":material/notes:")
     else:
         st.caption("Click a row to read it in full.")
-
-
-def relaxation_rows(r: PortfolioResult) -> pd.DataFrame | None:
-    """The least change of each limit that would make an infeasible request feasible
-    (``result.relaxations``: setting, today, needed, sentence), or None without them."""
-    rows = getattr(r, "relaxations", None)
-    if not rows:
-        return None
-    records = [
-        {k: (row.get(k) if isinstance(row, Mapping) else getattr(row, k, None))
-         for k in ("setting", "today", "needed", "sentence")}
-        for row in rows
-    ]
-    return pd.DataFrame(records, columns=["setting", "today", "needed", "sentence"])
 
 
 # --- cached selector calls (keyed on fingerprints; _args are not hashed) -----------------
@@ -409,7 +395,17 @@ def portfolio_changes(base: Scenario) -> dict[str, Any]:
     programme = setting(f"{fp}:programme", None)
     if programme:
         changes["programme"] = programme
-    return changes
+    # ways out applied to settings no control edits (selector.app.way_out)
+    return merged(changes, setting(f"{fp}:way_out", None) or {})
+
+
+def merged(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
+    """``old`` with ``new`` laid over it, tables merged key by key."""
+    out = dict(old)
+    for k, v in new.items():
+        both = isinstance(v, Mapping) and isinstance(out.get(k), Mapping)
+        out[k] = merged(out[k], v) if both else v
+    return out
 
 
 def current_scenario(*, quiet: bool = False) -> Scenario | None:
