@@ -194,8 +194,9 @@ def detail_table(
     text: str = "reason",
     height: int | None = None,
 ) -> None:
-    """A table of partners whose long ``text`` column is read in full below it: a click
-    on a row opens it (cells of a long text are cut to the column's width)."""
+    """A table (of partners, or of other named rows) whose long ``text`` column is read
+    in full below it: a click on a row opens it (cells of a long text are cut to the
+    column's width)."""
     event = st.dataframe(
         frame,
         width="stretch",
@@ -209,7 +210,8 @@ def detail_table(
     if rows and text in frame.columns and rows[0] < len(frame):
         pid = frame.index[rows[0]]
         name = frame["name"].iloc[rows[0]] if "name" in frame.columns else ""
-        st.info(f"**{pid} · {name}**: {frame[text].iloc[rows[0]]}", icon=":material/notes:")
+        title = f"{pid} · {name}" if name else f"{pid}"
+        st.info(f"**{title}**: {frame[text].iloc[rows[0]]}", icon=":material/notes:")
     else:
         st.caption("Click a row to read it in full.")
 

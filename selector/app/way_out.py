@@ -21,7 +21,7 @@ import streamlit as st
 
 from selector import PortfolioResult, Scenario
 from selector.app.programme_editor import limit_rows, programme_changes, tier_rows
-from selector.app.shared import current_scenario, merged, state
+from selector.app.shared import current_scenario, detail_table, merged, state
 from selector.inputs.scenario.rules import rule_rows
 from selector.portfolio.relax import Relaxation, apply_relaxation, relaxation_values
 
@@ -76,32 +76,30 @@ def render_way_out(base: Scenario, s: Scenario, r: PortfolioResult, *, key: str)
     if frame is None:
         return
     st.markdown("**The smallest ways out** (each change alone makes the what-if feasible):")
-    st.dataframe(
-        frame,
-        hide_index=True,
-        width="stretch",
+    detail_table(
+        frame.set_index("limit"),
+        key=f"way_out_table:{key}",
+        text="sentence",
         column_config={
-            "limit": st.column_config.TextColumn("Limit", width="medium"),
-            "setting": st.column_config.TextColumn("Setting", width="medium"),
-            "today": st.column_config.TextColumn("Today", width="small"),
-            "needed": st.column_config.TextColumn("Needed", width="small"),
+            "_index": st.column_config.TextColumn("Limit", width=360),
+            "setting": None,
+            "today": st.column_config.TextColumn("Today", width=125),
+            "needed": st.column_config.TextColumn("Needed", width=125),
             "sentence": st.column_config.TextColumn("What it means", width="large"),
         },
     )
     fixes = [x for x in r.relaxations if x.fixes][:MAX_BUTTONS]
     if not fixes:
         return
-    st.caption("Apply one: the page's controls take the new value and the plan is proved.")
-    columns = st.columns(min(3, len(fixes)))
+    st.markdown("**Apply one:** the page's controls take the new value and the plan is proved.")
     for k, x in enumerate(fixes):
-        columns[k % len(columns)].button(
+        st.button(
             button_label(x, s.currency),
             key=f"way_out:{key}:{k}",
             help=x.sentence,
             on_click=apply_way_out,
             args=(base, s, x),
             icon=":material/build:",
-            width="stretch",
         )
 
 

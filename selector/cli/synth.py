@@ -43,6 +43,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--model", default=DEFAULT_MODEL,
         help=f"criteria model path relative to the TOML (default {DEFAULT_MODEL}); '' leaves it out",
     )  # fmt: skip
+    parser.add_argument(
+        "--currency", default=None, metavar="CODE",
+        help="ISO 4217 code of every amount, e.g. CNY (default: none written)",
+    )  # fmt: skip
     parser.add_argument("--force", action="store_true", help="replace files that exist")
 
 
@@ -67,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
         args.out_dir,
         name=args.name or f"Synthetic channel (seed {channel.seed})",
         model=args.model or None,
+        currency=args.currency,
         overwrite=args.force,
     )
     print(

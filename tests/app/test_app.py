@@ -65,7 +65,7 @@ def tables(at: AppTest) -> list:
 
 
 def budget_input(at: AppTest):
-    return next(w for w in at.number_input if w.label == "Total budget")
+    return next(w for w in at.number_input if w.label.startswith("Total budget"))
 
 
 def texts(elements) -> str:
@@ -235,7 +235,7 @@ def test_infeasible_settings_show_the_explanation(monkeypatch) -> None:
     assert any(m.value.startswith("- ") for m in at.markdown)
     # no portfolio table: only the way out, the least budget that works first
     (ways,) = tables(at)
-    assert list(ways.value["setting"])[0] == "budget.total"
+    assert ways.value["setting"].iloc[0] == "budget.total"
     # A budget of 0: the budget is named as the cause.
     budget_input(at).set_value(0).run()
     assert not at.exception

@@ -376,3 +376,105 @@ def test_vendor_scenario_as_a_strategy_team_meets_it(
     expect(page.locator(".sankey").first).to_be_attached()
     full_screenshot(page, tmp_path / "6-map-flow.png")
     assert page.get_by_test_id("stException").count() == 0
+
+
+@pytest.mark.slow
+def test_a_strategists_first_hour_on_vendor(
+    vendor_url: str, browser_page: Any, tmp_path: Path
+) -> None:
+    """The first what-if a channel team asks: cut the budget 20 %, see the ways out with
+    numbers, apply the fewest extra exits, get a proven plan, save it, compare it with the
+    baseline and take it to Excel; a screenshot of each step."""
+    from openpyxl import load_workbook
+    from playwright.sync_api import expect
+
+    page = browser_page
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    sidebar = page.get_by_test_id("stSidebar")
+    page.goto(vendor_url)
+    expect(page.get_by_role("heading", name="Scenario", exact=True)).to_be_visible()
+    sidebar.get_by_text("Portfolio", exact=True).click()
+    expect(page.get_by_text("Quick answer (greedy heuristic)").first).to_be_visible(
+        timeout=180_000
+    )
+    wait_idle(page)
+
+    # A minute for each proof (the slider's last stop), then cut the budget 20 %:
+    # 44,740,000 -> 35,792,000, and ask for the proof.
+    slider = page.get_by_role("slider").first
+    slider.focus()
+    page.keyboard.press("End")
+    wait_idle(page)
+    expect(page.get_by_test_id("stSlider").filter(has_text="60")).to_be_visible()
+    budget = page.get_by_role("spinbutton", name="Total budget")
+    budget.fill("35792000")
+    budget.press("Enter")
+    wait_idle(page)
+    page.get_by_role("button", name="Solve exactly").click()
+    expect(page.get_by_text("The smallest ways out")).to_be_visible(timeout=240_000)
+    wait_idle(page)
+    ways = page.get_by_test_id("stDataFrame").filter(has_text="Needed").first
+    ways.scroll_into_view_if_needed()
+    full_screenshot(page, tmp_path / "hour-1-ways-out.png")
+    assert_no_overlaps(page)
+    # The least extra budget and the fewest extra exits, with their numbers, as buttons.
+    budget_button = page.get_by_role("button", name="Total budget → CNY")
+    exits_button = page.get_by_role("button", name="Limit on exits → ")
+    expect(budget_button).to_be_visible()
+    expect(exits_button).to_be_visible()
+    needed_exits = int(exits_button.inner_text().rsplit("→", 1)[1].strip().replace(",", ""))
+    assert needed_exits > 36
+
+    # Apply the fewest extra exits: the programme limit changes and the plan is proved.
+    exits_button.click()
+    expect(page.get_by_text("Applied: Raise the limit on exits")).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("Exact solve:")).to_be_visible(timeout=240_000)
+    wait_idle(page)
+    expect(page.get_by_text("The smallest ways out")).to_have_count(0)
+    expect(page.get_by_text("Exact solve: Proven optimal")).to_be_visible()
+    exits = page.get_by_test_id("stMetric").filter(has_text="Exit").first
+    assert int(exits.inner_text().split()[-1].replace(",", "")) <= needed_exits
+    expect(page.get_by_text("Programme: limits and tiers (edited)")).to_be_visible()
+    full_screenshot(page, tmp_path / "hour-2-plan.png")
+    assert_no_overlaps(page)
+
+    # Save it to the workspace.
+    name = f"Budget -20 %, {needed_exits} exits"
+    page.get_by_role("textbox", name="What-if name").fill(name)
+    page.get_by_role("button", name="Save what-if").click()
+    expect(page.get_by_text(f"Saved what-if {name} (version 1)")).to_be_visible()
+    wait_idle(page)
+
+    # Take it to Excel: the plan with its money in the scenario's currency.
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Portfolio (Excel)").click()
+    book = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()), read_only=True)
+    assert "Plan" in book.sheetnames
+    plan_header = [c.value for c in next(book["Plan"].iter_rows(max_row=1))]
+    assert any(str(h).endswith("(CNY)") for h in plan_header), plan_header
+    actions = {row[plan_header.index("action")] for row in book["Plan"].iter_rows(min_row=2, values_only=True)}
+    assert "exit" in actions
+
+    # Compare with the baseline: the bundled vendor scenario first, then the what-if.
+    sidebar.get_by_text("Compare", exact=True).click()
+    expect(page.get_by_role("heading", name="Compare", exact=True)).to_be_visible()
+    wait_idle(page)
+    pick = page.get_by_test_id("stMultiSelect").filter(has_text="Scenarios")
+    pick.click()
+    for _ in range(4):
+        page.keyboard.press("Backspace")
+    wait_idle(page)
+    for option in ("Bundled: vendor.toml", f"What-if: {name}"):
+        pick.click()
+        page.keyboard.type(option.split(":")[1].strip()[:12])
+        page.get_by_role("option").filter(has_text=option).first.click()
+        page.keyboard.press("Escape")
+        wait_idle(page)
+    expect(page.get_by_text("Plans from today's channel")).to_be_visible(timeout=240_000)
+    wait_idle(page)
+    table = page.get_by_test_id("stDataFrame").first
+    expect(table).to_contain_text("vendor.toml")
+    expect(table).to_contain_text(name[:12])
+    assert_no_overlaps(page)
+    full_screenshot(page, tmp_path / "hour-3-compare.png")
+    assert page.get_by_test_id("stException").count() == 0

@@ -17,6 +17,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from selector.errors import ScenarioError
+from selector.inputs.currency import read_currency
 from selector.inputs.synth.channel import SyntheticChannel
 from selector.inputs.synth.common import INDUSTRIES, SIZES, TABLES
 from selector.inputs.synth.prospects import PROGRAMME_TIERS, programme_limits
@@ -88,6 +89,7 @@ def write_scenario(
     name: str,
     description: str | None = None,
     model: str | None = DEFAULT_MODEL,
+    currency: str | None = None,
     overwrite: bool = False,
 ) -> Path:
     """Write the channel's tables into ``directory`` and a scenario TOML beside it.
@@ -113,6 +115,9 @@ def write_scenario(
     model
         Criteria model path as written, relative to the TOML file; ``None`` leaves
         ``model`` out.
+    currency
+        ISO 4217 code of every amount (``"CNY"``), written as ``currency``; ``None``
+        leaves it out.
     overwrite
         Replace files that exist; otherwise an existing file is an error and nothing is
         written.
@@ -138,6 +143,8 @@ def write_scenario(
         raise ScenarioError(
             "exists and is not a folder; give a folder for the tables", file=str(folder)
         )
+    if currency is not None:
+        currency = read_currency({"currency": currency}, "--currency")
     toml_path = folder.with_name(f"{folder.name}.toml")
     targets = [folder / f"{t}.csv" for t in TABLES]
     if not overwrite:
@@ -157,7 +164,9 @@ def write_scenario(
         _segments_csv(channel.segments).to_csv(segments_csv, index=False, lineterminator="\n")
         _write_pairs(channel.coverage, coverage_csv)
         _write_pairs(channel.supply, supply_csv)
-        text = _scenario_toml(channel, folder.name, name=name, description=description, model=model)
+        text = _scenario_toml(
+            channel, folder.name, name=name, description=description, model=model, currency=currency
+        )
         replace_folder(stage, folder)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
@@ -172,6 +181,7 @@ def _scenario_toml(
     name: str,
     description: str | None,
     model: str | None,
+    currency: str | None = None,
 ) -> str:
     partners = channel.partners
     has_plan = "status" in partners.columns
@@ -204,6 +214,7 @@ def _scenario_toml(
         f"{channel.granularity} granularity, {channel.accounts} accounts ({channel.named} named).",
         f"name = {_toml_string(name)}",
         f"description = {_toml_string(description)}",
+        *([] if currency is None else [f"currency = {_toml_string(currency)}"]),
         *([] if model is None else [f"model = {_toml_string(model)}"]),
         *(f"{t} = {_toml_string(f'{folder}/{t}.csv')}" for t in TABLES),
         "",
