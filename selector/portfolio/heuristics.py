@@ -571,9 +571,12 @@ def greedy_portfolio(
 def repair_plan(inst: PortfolioInstance, x: np.ndarray) -> np.ndarray:
     """Bring a plan (e.g. today's channel) within the budget, pools and tier quotas.
 
+    Two conflicting partners both in the plan: the one whose exit loses less leaves.
     Over a quota: the lowest-quality partner at that tier moves one tier down. Over
     the budget or a pool: the option that loses least value per cost saved moves one
-    tier down, or out when it is at the lowest tier. What is left to fix (limits on
+    tier down, or out when it is at the lowest tier (never once the exits allowed are
+    used), and never a distributor that is the only one supplying a tier-2 partner of
+    the plan. What is left to fix (limits on
     exits, named accounts) is for the solver; the result may still break rules.
     """
     sel = np.asarray(x, dtype=bool).copy()
@@ -581,6 +584,19 @@ def repair_plan(inst: PortfolioInstance, x: np.ndarray) -> np.ndarray:
         return sel
 
     levels = inst.option_level
+    _part_conflicts(inst, sel)
+    supplies = None if inst.suppliers is None else sp.csr_matrix(inst.suppliers.T)
+
+    def orphans(o: int) -> bool:
+        """Whether taking option ``o`` out leaves a tier-2 option of the plan unsupplied."""
+        if supplies is None or inst.suppliers is None:
+            return False
+        served = supplies.indices[supplies.indptr[o]:supplies.indptr[o + 1]]
+        served = served[sel[served]]
+        if not len(served):
+            return False
+        count = np.asarray(inst.suppliers[served] @ sel.astype(np.int64)).ravel()
+        return bool((count <= 1).any())
 
     def lower(o: int) -> int:
         """The option one tier below ``o`` (-1: out)."""
@@ -611,6 +627,14 @@ def repair_plan(inst: PortfolioInstance, x: np.ndarray) -> np.ndarray:
             down = np.array([lower(int(o)) for o in cands], dtype=np.int64)
             saving = inst.cost[cands] - np.where(down >= 0, inst.cost[np.maximum(down, 0)], 0.0)
             useful = saving > 0
+            if supplies is not None:
+                useful &= ~np.array([d < 0 and orphans(int(o)) for o, d in zip(cands, down, strict=True)],
+                                    dtype=bool)
+            if inst.max_exits is not None and inst.current is not None and (
+                inst.n_current - int((sel & inst.current).sum()) >= inst.max_exits
+            ):
+                # the exits allowed are used: a current partner only moves down a tier
+                useful &= (down >= 0) | ~inst.current[cands]
             if not useful.any():
                 break
             cands, down, saving = cands[useful], down[useful], saving[useful]
@@ -621,3 +645,20 @@ def repair_plan(inst: PortfolioInstance, x: np.ndarray) -> np.ndarray:
         if d >= 0:
             sel[d] = True
     return sel
+
+
+def _part_conflicts(inst: PortfolioInstance, sel: np.ndarray) -> None:
+    """Take out of ``sel`` (in place) one partner of each conflicting pair both in it:
+    the one whose exit loses less value (a must-include partner stays)."""
+    if not len(inst.conflicts) or inst.option_partner is None:
+        return
+    a, b = inst.conflicts[:, 0], inst.conflicts[:, 1]
+    other = inst.option_partner[a] != inst.option_partner[b]
+    for i in np.flatnonzero(other):
+        oa, ob = int(a[i]), int(b[i])
+        if not (sel[oa] and sel[ob]):
+            continue
+        losses = removal_losses(inst, sel)
+        drop = ob if inst.fixed_in[oa] or (not inst.fixed_in[ob] and losses[ob] <= losses[oa]) else oa
+        if not inst.fixed_in[drop]:
+            sel[drop] = False

@@ -52,20 +52,23 @@ def greedy_start(
     # itself is deterministic); with a time budget it gets a share of it.
     if cover_time is None:
         cover_time = max(0.2, time_budget) if moves is None else 30.0
+    from_today = None
     if inst.has_levels and inst.reference is not None and inst.reference.any():
         # A plan starts from today's channel (or the reference plan), brought within
         # the budget and quotas; the greedy then spends what is left.
-        h = greedy_portfolio(
+        from_today = greedy_portfolio(
             inst, time_budget=time_budget, seed=seed, start=repair_plan(inst, inst.reference),
             moves=moves,
         )
-        if h.feasible:
-            return h
+        if from_today.feasible:
+            return from_today
     start = requirement_cover(inst, time_limit=cover_time, seed=seed)
     h = greedy_portfolio(inst, time_budget=time_budget, seed=seed, start=start, moves=moves)
     if start is not None and not h.feasible:
         h = greedy_portfolio(inst, time_budget=time_budget, seed=seed, moves=moves)
-    return h
+    # Neither works: what today's channel, repaired, still breaks says more than a
+    # portfolio built from nothing (which exits most of today's channel).
+    return h if h.feasible or from_today is None else from_today
 
 
 def lp_greedy(

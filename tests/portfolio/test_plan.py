@@ -540,8 +540,15 @@ def test_the_vendor_plan_spends_nothing_that_buys_nothing() -> None:
     assert _struck_spend(scenario, result) == []
     quick = heuristic_solve(scenario)
     assert quick.plan is not None and _struck_spend(scenario, quick) == []
-    # the quick answer is a plan of the same kind: tier steps as well as keeps and exits
-    assert quick.plan_summary is not None and quick.plan_summary["actions"]["promote"] > 0
+    # the quick answer is a plan of the same kind: under a tighter budget, tier steps
+    # down and up as well as keeps and exits, starting from today's channel (a plan
+    # built from nothing would exit most of it, past the limit on exits)
+    tighter = heuristic_solve(scenario.with_changes({"budget": {"total": 43_210_000}}))
+    assert tighter.feasible, tighter.explanation
+    assert tighter.plan_summary is not None
+    actions = tighter.plan_summary["actions"]
+    assert actions["promote"] > 0 and actions["demote"] > 0
+    assert actions["exit"] <= 36
 
 
 def test_idle_spend_is_struck_from_a_small_plan(teaching_plan: Any) -> None:
