@@ -58,7 +58,6 @@ from selector.report import (
     to_csv_bytes,
     to_xlsx_bytes,
 )
-from selector.store import default_author
 
 __all__ = [
     "EXACT_TIME_LIMITS",
@@ -205,10 +204,9 @@ def save_form(base: Scenario, s: Scenario, final: PortfolioResult) -> None:
             "**Save these settings as a what-if** (in the team workspace: Compare and "
             "Workspace list it)"
         )
-        f1, f2, f3 = st.columns([3, 3, 2])
+        f1, f2 = st.columns(2)
         name = f1.text_input("What-if name", value=f"Budget {money(s.budget.total, s.currency)}")
         note = f2.text_input("Note", placeholder="Why this one")
-        who = f3.text_input("Saved by", value=str(ss.get("workspace:user") or default_author()))
         submitted = st.form_submit_button(
             "Save what-if", type="primary", icon=":material/bookmark_add:"
         )
@@ -217,15 +215,14 @@ def save_form(base: Scenario, s: Scenario, final: PortfolioResult) -> None:
         st.success(done, icon=":material/check:")
     if not submitted:
         return
-    if not name.strip() or not who.strip():
-        st.error("Give the what-if a name and say who saves it.")
+    if not name.strip():
+        st.error("Give the what-if a name.")
         return
-    store = app_store()
+    store = app_store(save=True)  # saved as this session's visitor, never a typed name
     if store is None:
         return
-    ss["workspace:user"] = who.strip()
     try:
-        rec = save_whatif(store, base, s, final, name=name.strip(), note=note, author=who.strip())
+        rec = save_whatif(store, base, s, final, name=name.strip(), note=note)
     except SelectorError as exc:
         st.error(f"Not saved: {error_words(exc)}")
         return
