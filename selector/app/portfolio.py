@@ -20,7 +20,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from selector import PortfolioResult, Scenario, SelectorError
+from selector import PortfolioResult, Scenario, SelectorError, SolverError
 from selector.app.programme_editor import programme_editor
 from selector.app.shared import (
     AUTO_SOLVE_MAX_PARTNERS,
@@ -139,24 +139,30 @@ def page() -> None:
             f"Proving the best portfolio (up to {limit} s)…", expanded=True
         ) as status:
             clock = st.empty()
-            exact = solve_with_clock(
-                s,
-                fp,
-                float(limit),
-                lambda t, live: clock.progress(
-                    min(t / float(limit), 1.0),
-                    text=f"Solving: {t:.0f} s of up to {limit} s{progress_words(live)}",
-                ),
-            )
+            try:  # in a worker process: a crash or a kill is a message, the server stays up
+                exact: PortfolioResult | None = solve_with_clock(
+                    s,
+                    fp,
+                    float(limit),
+                    lambda t, live: clock.progress(
+                        min(t / float(limit), 1.0),
+                        text=f"Solving: {t:.0f} s of up to {limit} s{progress_words(live)}",
+                    ),
+                )
+            except SolverError as exc:
+                exact = None
+                status.update(label=f"Exact solve failed: {error_words(exc)}", state="error")
             clock.empty()
-            status.update(
-                label=f"Exact solve: {status_line(exact)} ({exact.wall_seconds:.1f} s)",
-                state="complete" if exact.status in ("optimal", "time_limit") else "error",
-                expanded=False,
-            )
-        with slot.container():
-            render_result(s, exact)
-        final, origin = exact, SOLVED
+            if exact is not None:
+                status.update(
+                    label=f"Exact solve: {status_line(exact)} ({exact.wall_seconds:.1f} s)",
+                    state="complete" if exact.status in ("optimal", "time_limit") else "error",
+                    expanded=False,
+                )
+        if exact is not None:
+            with slot.container():
+                render_result(s, exact)
+            final, origin = exact, SOLVED
     answers[fp] = (final, origin)
     state()["last_shown"] = (s, final)
     st.divider()
