@@ -105,6 +105,20 @@ def settle(page: Any) -> None:
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0)
 
 
+def every_pair(store: Any, first: float) -> list[tuple[str, str, str, float]]:
+    """The round's model judgments, Strategic fit vs Capability set to ``first``: what a
+    participant who moves only that slider submits."""
+    model = store.load_model(store.round(1).model_version_id)
+    pairs: dict[tuple[str, str, str], float] = {}
+    for js in model.judgments:
+        for a, b, v in js.pairs:
+            if (js.parent, b, a) not in pairs:
+                pairs.setdefault((js.parent, a, b), v)
+    pairs.pop(("goal", "capability", "strategic_fit"), None)
+    pairs[("goal", "strategic_fit", "capability")] = first
+    return [(p, a, b, v) for (p, a, b), v in pairs.items()]
+
+
 def no_traceback(page: Any) -> None:
     assert page.get_by_test_id("stException").count() == 0
 
@@ -124,7 +138,7 @@ def test_three_person_judgment_round_in_a_browser(browser: Any, tmp_path: Path) 
         expect(page.get_by_text("Opened round #1")).to_be_visible()
         for name, value in (("Ana", 3.0), ("Bo", 7.0)):
             with contextlib.closing(open_store(db, user=name)) as theirs:
-                theirs.submit_judgments(1, [("goal", "strategic_fit", "capability", value)])
+                theirs.submit_judgments(1, every_pair(theirs, value))
         page.reload()
         expect(page.get_by_text("Judging as Fran")).to_be_visible()
         settle(page)
