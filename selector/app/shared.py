@@ -271,13 +271,23 @@ def heuristic_cached(_s: Scenario, fp: str) -> PortfolioResult:
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
+def _exact_answers(fp: str, time_limit: float) -> dict[str, PortfolioResult]:
+    """Where the exact answer for these settings is kept once found (a holder, so that
+    the solve itself runs outside the cached function: its clock updates the page)."""
+    return {}
+
+
 def solve_cached(
-    _s: Scenario, fp: str, time_limit: float,
-    _tick: Callable[[float, SolveProgress | None], object] | None = None,
+    s: Scenario, fp: str, time_limit: float,
+    tick: Callable[[float, SolveProgress | None], object] | None = None,
 ) -> PortfolioResult:
-    """The exact solve, in a worker process (:mod:`selector.app.solve_runner`): a solver
-    crash is a :class:`~selector.app.solve_runner.SolveWorkerDied`, not a dead server."""
-    return solve_in_worker(_s, time_limit=time_limit, tick=_tick)
+    """The exact solve, found once per settings and time limit, in a worker process
+    (:mod:`selector.app.solve_runner`): a solver crash is a
+    :class:`~selector.app.solve_runner.SolveWorkerDied`, not a dead server."""
+    kept = _exact_answers(fp, time_limit)
+    if "answer" not in kept:
+        kept["answer"] = solve_in_worker(s, time_limit=time_limit, tick=tick)
+    return kept["answer"]
 
 
 def progress_words(p: SolveProgress | None) -> str:
