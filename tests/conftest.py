@@ -311,6 +311,44 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return server.new_database()
 
 
+def login_role(server: PostgresServer, name: str) -> None:
+    """A PostgreSQL login ``name`` on ``server`` (no password: the test cluster trusts
+    localhost), neither superuser nor able to create anything."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(
+        f"host=127.0.0.1 port={server.port} user=postgres dbname=postgres", autocommit=True
+    ) as conn:
+        if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,)).fetchone() is None:
+            conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def as_login(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Callable[[str, str], str]:
+    """``as_login(db_url, name)``: the database URL to use as the person ``name``. On
+    SQLite that person is the operating-system user (``$LOGNAME``, which
+    ``getpass.getuser`` reads first; set for the rest of the test); on PostgreSQL a login
+    of that name, the workspace being created first by the server's owner login."""
+
+    def login(db_url: str, name: str) -> str:
+        if not db_url.startswith("postgresql"):
+            monkeypatch.setenv("LOGNAME", name)
+            return db_url
+        from sqlalchemy.engine import make_url
+
+        from selector.store import open_store
+
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        owner = open_store(db_url)
+        owner.upgrade()
+        owner.close()
+        login_role(server, name)
+        return make_url(db_url).set(username=name).render_as_string(hide_password=False)
+
+    return login
+
+
 # --- Dask processes, started as a user starts them ------------------------------------
 
 

@@ -552,7 +552,7 @@ def test_malformed_questionnaires_raise_only_selector_errors(tmp_path: Path) -> 
     model = load_model(Path(__file__).resolve().parents[1] / "models" / "partner-selection.toml")
     prefill = {(j.parent, a, b): v for j in model.judgments for a, b, v in j.pairs}
     blank = questionnaire_bytes(model, participant="ana", round_id=1, prefill=prefill)
-    store = open_store(tmp_path / "w.db")
+    store = open_store(tmp_path / "w.db", user="ana")
     rnd = store.open_round(store.save_model(model).id)
     rng = random.Random(29)
     read = recorded = 0
@@ -565,13 +565,14 @@ def test_malformed_questionnaires_raise_only_selector_errors(tmp_path: Path) -> 
         except (ValueError, TypeError):  # not a workbook openpyxl can write: no such file
             continue
         try:
-            answers = read_questionnaire(buffer.getvalue(), model)
+            answers = read_questionnaire(buffer.getvalue(), model, participant="ana")
         except Exception as exc:
             assert isinstance(exc, SelectorError) and "\n" not in str(exc), (k, exc)
             continue
         read += 1
         try:
-            store.submit_judgments(rnd.id, answers.participant, answers.pairs, source="fuzz")
+            store.submit_judgments(rnd.id, answers.pairs, participant=answers.participant,
+                                   source="fuzz")
         except Exception as exc:
             assert isinstance(exc, SelectorError) and "\n" not in str(exc), (k, exc)
             continue
@@ -594,14 +595,15 @@ def workspace_argv(rng: random.Random, dbs: list[str], files: dict[str, str]) ->
         ["runs", "show", rng.choice(IDS)], ["runs", "diff", rng.choice(IDS), rng.choice(IDS)],
         ["scenarios", "list"], ["scenarios", "list", "--name", rng.choice(NAMES)],
         ["scenarios", "save", rng.choice([files["scenario"], files["text"], "nope.toml"]),
-         "--name", rng.choice(NAMES), "--note", rng.choice(NAMES), "--author", rng.choice(NAMES)],
+         "--name", rng.choice(NAMES), "--note", rng.choice(NAMES)],
         ["scenarios", "export", rng.choice(IDS), files["out"] + str(rng.randrange(3))],
-        ["models", "list"], ["models", "save", rng.choice([files["model"], files["text"]]),
-                             "--author", rng.choice(NAMES)],
+        ["models", "list"], ["models", "save", rng.choice([files["model"], files["text"]])],
         ["whatifs", "list"], ["round", "list"], ["round", "show", rng.choice(IDS)],
         ["round", "open", rng.choice([*IDS, files["model"]]), "--title", rng.choice(NAMES)],
-        ["round", "import", rng.choice(IDS), rng.choice([files["text"], files["model"]]),
+        ["round", "import", rng.choice(IDS), rng.choice([files["text"], files["model"]])],
+        ["round", "questionnaire", rng.choice(IDS), "-o", files["out"] + ".xlsx", "--force",
          "--participant", rng.choice(NAMES)],
+        ["round", "close", rng.choice(IDS)],
         ["round", "adopt", rng.choice(IDS)],
         ["round", "questionnaire", rng.choice(IDS), "-o", files["out"] + ".xlsx", "--force"],
     ]

@@ -1,8 +1,9 @@
 """Page "Group judgments": a judgment round with several participants.
 
-A facilitator opens a round on the scenario's criteria model; each participant, by
-name, moves a slider per pair (or fills the Excel questionnaire offline and uploads
-it). The page shows each participant's consistency ratio and the revision that would
+A facilitator opens a round on the scenario's criteria model; each participant moves a
+slider per pair (or fills the Excel questionnaire offline and uploads it), recorded
+under who they are (their sign-in, or the app's own user when it has no sign-in: see
+:mod:`selector.app.workspace_shared`); only the facilitator adopts or closes the round. The page shows each participant's consistency ratio and the revision that would
 help most, the group weights (AIJ and AIP), a consensus index per node and the pairs
 people disagree on most; the group result can be adopted as the model's judgments (a
 new model version in the workspace).
@@ -22,7 +23,12 @@ import streamlit as st
 
 from selector import CriteriaModel, Scenario, SelectorError
 from selector.app.shared import base_scenario, weighted_scenario
-from selector.app.workspace_shared import app_store, use_model, user_name
+from selector.app.workspace_shared import (
+    app_store,
+    identity_line,
+    use_model,
+    visitor,
+)
 from selector.store import RoundRecord, Store, round_result
 from selector.store.questionnaire import VERBAL, questionnaire_bytes, read_questionnaire
 
@@ -51,13 +57,15 @@ def _when(value: Any) -> str:
 def page() -> None:
     st.title("Group judgments")
     st.caption(
-        "Several people judge the criteria: each enters pairwise judgments under their own "
-        "name; the group weights, consensus and disagreements update as they do."
+        "Several people judge the criteria: each enters pairwise judgments as themselves; "
+        "the group weights, consensus and disagreements update as they do."
     )
     store = app_store()
     if store is None:
         return
-    who = user_name()
+    identity_line(store)
+    # Who judges is who this session is; None: a visitor who has not signed in (reads only).
+    who = store.user if visitor().may_save else None
     message = st.session_state.pop("judgments:message", None)
     if message:
         st.success(message, icon=":material/check:")
@@ -95,9 +103,9 @@ def _use_adopted(store: Store, base: Scenario, model_version: int) -> None:
         st.session_state["judgments:message"] = f"Could not use the adopted model: {exc}"
 
 
-def open_round_form(store: Store, who: str) -> None:
+def open_round_form(store: Store, who: str | None) -> None:
     base = base_scenario()
-    if base is None or base.model is None:
+    if base is None or base.model is None or who is None:
         return
     with st.expander("Facilitator: open a new round on this scenario's criteria model"):
         with st.form("judgments:open"):
@@ -107,8 +115,8 @@ def open_round_form(store: Store, who: str) -> None:
             model = weighted_scenario(base).model
             assert model is not None
             try:
-                mv = store.save_model(model, author=who or None)
-                rnd = store.open_round(mv.id, title=title, facilitator=who or None)
+                mv = store.save_model(model)
+                rnd = store.open_round(mv.id, title=title)
             except SelectorError as exc:
                 st.error(f"Could not open the round: {exc}")
                 return
@@ -118,7 +126,7 @@ def open_round_form(store: Store, who: str) -> None:
 
 
 def _starting_values(
-    store: Store, rnd: RoundRecord, model: CriteriaModel, who: str
+    store: Store, rnd: RoundRecord, model: CriteriaModel, who: str | None
 ) -> dict[tuple[str, str, str], float]:
     start: dict[tuple[str, str, str], float] = {}
     for js in model.judgments:
@@ -133,10 +141,10 @@ def _starting_values(
     return start
 
 
-def judge_form(store: Store, rnd: RoundRecord, model: CriteriaModel, who: str) -> None:
+def judge_form(store: Store, rnd: RoundRecord, model: CriteriaModel, who: str | None) -> None:
     st.subheader("Your judgments")
-    if not who:
-        st.warning("Type your name above to judge.", icon=":material/person:")
+    if who is None:
+        st.caption("Sign in (above) to judge.")
         return
     st.caption(f"Judging as **{who}**: start from your last submission, else the model's "
                "judgments; move a slider toward the criterion that matters more.")
@@ -165,7 +173,7 @@ def judge_form(store: Store, rnd: RoundRecord, model: CriteriaModel, who: str) -
     if submitted:
         pairs = [(p, a, b, float(st.session_state[k])) for p, a, b, k in chosen]
         try:
-            store.submit_judgments(rnd.id, who, pairs, source="app")
+            store.submit_judgments(rnd.id, pairs, source="app")
         except SelectorError as exc:
             st.error(f"Not recorded: {exc}")
         else:
@@ -178,7 +186,7 @@ def judge_form(store: Store, rnd: RoundRecord, model: CriteriaModel, who: str) -
             "Download the questionnaire",
             data=questionnaire_bytes(model, participant=who, round_id=rnd.id, title=rnd.title,
                                      prefill=start),
-            file_name=f"questionnaire-round{rnd.id}-{who or 'participant'}.xlsx",
+            file_name=f"questionnaire-round{rnd.id}.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             icon=":material/download:",
         )
@@ -186,10 +194,11 @@ def judge_form(store: Store, rnd: RoundRecord, model: CriteriaModel, who: str) -
                                   key=f"judgments:upload:{rnd.id}")
         if upload is not None and st.button("Import the questionnaire"):
             try:
-                q = read_questionnaire(upload.getvalue(), model)
+                q = read_questionnaire(upload.getvalue(), model, participant=who)
                 if q.round_id is not None and q.round_id != rnd.id:
                     raise SelectorError(f"this questionnaire is for round {q.round_id}")
-                store.submit_judgments(rnd.id, q.participant, q.pairs, source="questionnaire")
+                store.submit_judgments(rnd.id, q.pairs, participant=q.participant,
+                                       source="questionnaire")
             except SelectorError as exc:
                 st.error(f"Not imported: {exc}")
             else:
@@ -199,7 +208,7 @@ def judge_form(store: Store, rnd: RoundRecord, model: CriteriaModel, who: str) -
                 st.rerun()
 
 
-def results(store: Store, rnd: RoundRecord, model: CriteriaModel, who: str) -> None:
+def results(store: Store, rnd: RoundRecord, model: CriteriaModel, who: str | None) -> None:
     subs = store.judgments(rnd.id)
     st.subheader("The group")
     if not subs:
@@ -254,10 +263,22 @@ def results(store: Store, rnd: RoundRecord, model: CriteriaModel, who: str) -> N
                 **{n: scale_words(_snap(v), la, lb) for n, v in d.values.items()},
             })
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-    if rnd.status == "open":
-        if st.button("Adopt the group judgments as the model's", icon=":material/gavel:"):
+    if rnd.status == "open" and who is not None:
+        if not store.may_facilitate(rnd):
+            st.caption(f"{rnd.facilitator} opened this round: only they adopt or close it.")
+            return
+        c1, c2 = st.columns(2)
+        if c2.button("Close the round without adopting", icon=":material/lock:"):
             try:
-                mv = store.adopt_round(rnd.id, author=who or None)
+                store.close_round(rnd.id)
+            except SelectorError as exc:
+                st.error(f"Not closed: {exc}")
+            else:
+                st.session_state["judgments:message"] = f"Closed round #{rnd.id}."
+                st.rerun()
+        if c1.button("Adopt the group judgments as the model's", icon=":material/gavel:"):
+            try:
+                mv = store.adopt_round(rnd.id)
             except SelectorError as exc:
                 st.error(f"Not adopted: {exc}")
             else:

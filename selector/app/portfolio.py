@@ -20,7 +20,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from selector import PortfolioResult, Scenario, SelectorError
+from selector import PortfolioResult, Scenario, SelectorError, SolverError
 from selector.app.programme_editor import programme_editor
 from selector.app.shared import (
     AUTO_SOLVE_MAX_PARTNERS,
@@ -58,7 +58,6 @@ from selector.report import (
     to_csv_bytes,
     to_xlsx_bytes,
 )
-from selector.store import default_author
 
 __all__ = [
     "EXACT_TIME_LIMITS",
@@ -141,24 +140,30 @@ def page() -> None:
             f"Proving the best portfolio (up to {limit} s)…", expanded=True
         ) as status:
             clock = st.empty()
-            exact = solve_with_clock(
-                s,
-                fp,
-                float(limit),
-                lambda t, live: clock.progress(
-                    min(t / float(limit), 1.0),
-                    text=f"Solving: {t:.0f} s of up to {limit} s{progress_words(live)}",
-                ),
-            )
+            try:  # in a worker process: a crash or a kill is a message, the server stays up
+                exact: PortfolioResult | None = solve_with_clock(
+                    s,
+                    fp,
+                    float(limit),
+                    lambda t, live: clock.progress(
+                        min(t / float(limit), 1.0),
+                        text=f"Solving: {t:.0f} s of up to {limit} s{progress_words(live)}",
+                    ),
+                )
+            except SolverError as exc:
+                exact = None
+                status.update(label=f"Exact solve failed: {error_words(exc)}", state="error")
             clock.empty()
-            status.update(
-                label=f"Exact solve: {status_line(exact)} ({exact.wall_seconds:.1f} s)",
-                state="complete" if exact.status in ("optimal", "time_limit") else "error",
-                expanded=False,
-            )
-        with slot.container():
-            render_result(s, exact)
-        final, origin = exact, SOLVED
+            if exact is not None:
+                status.update(
+                    label=f"Exact solve: {status_line(exact)} ({exact.wall_seconds:.1f} s)",
+                    state="complete" if exact.status in ("optimal", "time_limit") else "error",
+                    expanded=False,
+                )
+        if exact is not None:
+            with slot.container():
+                render_result(s, exact)
+            final, origin = exact, SOLVED
     answers[fp] = (final, origin)
     state()["last_shown"] = (s, final)
     st.divider()
@@ -206,10 +211,9 @@ def save_form(base: Scenario, s: Scenario, final: PortfolioResult) -> None:
             "**Save these settings as a what-if** (in the team workspace: Compare and "
             "Workspace list it)"
         )
-        f1, f2, f3 = st.columns([3, 3, 2])
+        f1, f2 = st.columns(2)
         name = f1.text_input("What-if name", value=f"Budget {money(s.budget.total, s.currency)}")
         note = f2.text_input("Note", placeholder="Why this one")
-        who = f3.text_input("Saved by", value=str(ss.get("workspace:user") or default_author()))
         submitted = st.form_submit_button(
             "Save what-if", type="primary", icon=":material/bookmark_add:"
         )
@@ -218,15 +222,14 @@ def save_form(base: Scenario, s: Scenario, final: PortfolioResult) -> None:
         st.success(done, icon=":material/check:")
     if not submitted:
         return
-    if not name.strip() or not who.strip():
-        st.error("Give the what-if a name and say who saves it.")
+    if not name.strip():
+        st.error("Give the what-if a name.")
         return
-    store = app_store()
+    store = app_store(save=True)  # saved as this session's visitor, never a typed name
     if store is None:
         return
-    ss["workspace:user"] = who.strip()
     try:
-        rec = save_whatif(store, base, s, final, name=name.strip(), note=note, author=who.strip())
+        rec = save_whatif(store, base, s, final, name=name.strip(), note=note)
     except SelectorError as exc:
         st.error(f"Not saved: {error_words(exc)}")
         return

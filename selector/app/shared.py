@@ -16,7 +16,6 @@ import json
 import re
 import sys
 import threading
-import time
 import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -24,7 +23,6 @@ from typing import Any, cast
 
 import pandas as pd
 import streamlit as st
-from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from selector import (
     CriteriaModel,
@@ -39,8 +37,8 @@ from selector import (
     load_scenario,
     model_weights,
     score_partners,
-    solve,
 )
+from selector.app.solve_runner import solve_in_worker
 from selector.app.status import QUICK, SOLVED
 from selector.display import plural
 from selector.portfolio import SolveProgress
@@ -261,10 +259,23 @@ def heuristic_cached(_s: Scenario, fp: str) -> PortfolioResult:
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
+def _exact_answers(fp: str, time_limit: float) -> dict[str, PortfolioResult]:
+    """Where the exact answer for these settings is kept once found (a holder, so that
+    the solve itself runs outside the cached function: its clock updates the page)."""
+    return {}
+
+
 def solve_cached(
-    _s: Scenario, fp: str, time_limit: float, _progress: Callable[[SolveProgress], object] | None = None
+    s: Scenario, fp: str, time_limit: float,
+    tick: Callable[[float, SolveProgress | None], object] | None = None,
 ) -> PortfolioResult:
-    return solve(_s, time_limit=time_limit, progress=_progress)
+    """The exact solve, found once per settings and time limit, in a worker process
+    (:mod:`selector.app.solve_runner`): a solver crash is a
+    :class:`~selector.app.solve_runner.SolveWorkerDied`, not a dead server."""
+    kept = _exact_answers(fp, time_limit)
+    if "answer" not in kept:
+        kept["answer"] = solve_in_worker(s, time_limit=time_limit, tick=tick)
+    return kept["answer"]
 
 
 def progress_words(p: SolveProgress | None) -> str:
@@ -279,31 +290,10 @@ def progress_words(p: SolveProgress | None) -> str:
 def solve_with_clock(
     s: Scenario, fp: str, time_limit: float, tick: Callable[[float, SolveProgress | None], object]
 ) -> PortfolioResult:
-    """:func:`solve_cached` in a worker thread, calling ``tick(seconds, progress)`` about
-    four times a second while it runs: the page shows the time spent and the solver's
-    best portfolio, bound and gap so far."""
-    box: dict[str, Any] = {}
-
-    def seen(p: SolveProgress) -> None:
-        box["progress"] = p
-
-    def work() -> None:
-        try:
-            box["result"] = solve_cached(s, fp, time_limit, seen)
-        except BaseException as exc:  # re-raised in the script thread
-            box["error"] = exc
-
-    worker = threading.Thread(target=work, name="selector-solve", daemon=True)
-    add_script_run_ctx(worker, get_script_run_ctx())
-    t0 = time.monotonic()
-    worker.start()
-    worker.join(0.2)
-    while worker.is_alive():
-        tick(time.monotonic() - t0, box.get("progress"))
-        worker.join(0.25)
-    if "error" in box:
-        raise box["error"]
-    return cast(PortfolioResult, box["result"])
+    """:func:`solve_cached`, calling ``tick(seconds, progress)`` about four times a second
+    while it runs: the page shows the time spent and the solver's best portfolio, bound
+    and gap so far. Streamlit's Stop (raised from ``tick``) ends the worker at once."""
+    return solve_cached(s, fp, time_limit, tick)
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)

@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from selector import SelectorError
-from selector.app.workspace_shared import app_store, changes_words, open_whatif, user_name
+from selector.app.workspace_shared import app_store, changes_words, identity_line, open_whatif
 from selector.display import money
 from selector.store import RunRecord, Store
 from selector.store.compare import diff_runs
@@ -44,7 +44,7 @@ def page() -> None:
     store = app_store()
     if store is None:
         return
-    user_name()
+    identity_line(store)
     opened = st.session_state.pop("workspace:opened", None)
     if opened:
         st.success(opened, icon=":material/folder_open:")

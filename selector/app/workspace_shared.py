@@ -1,13 +1,21 @@
 """What the workspace pages share: the store, who is working, saving and opening what-ifs.
 
 The database is the one ``$SELECTOR_DB`` names (else the SQLite file in the user's data
-folder, created by the first save); it is opened once per app process.
+folder, created by the first save); it is opened once per app process and person.
+
+Who is working is never typed. With sign-in configured (an OpenID Connect provider in
+the ``[auth]`` section of ``.streamlit/secrets.toml``, see ``st.login``), it is the
+signed-in person (their e-mail, else name), and a visitor who has not signed in may
+read but not save or judge. Without sign-in the app is single-user: everyone using it
+saves as the app's own identity (the operating-system user for an SQLite workspace,
+the database login on PostgreSQL), and the pages say so in one line.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
@@ -15,7 +23,7 @@ import streamlit as st
 from selector import PortfolioResult, Scenario, SelectorError
 from selector.app.shared import apply_judgments, judgment_store, portfolio_changes
 from selector.display import money, plural
-from selector.store import Store, WhatIfRecord, default_author, open_store, resolve_url
+from selector.store import Store, WhatIfRecord, open_store, resolve_url
 from selector.store.serialize import (
     private_temp_folder,
     scenario_files,
@@ -24,21 +32,47 @@ from selector.store.serialize import (
 )
 
 __all__ = [
+    "Visitor",
     "app_store",
     "changes_words",
     "close_stores",
+    "identity_line",
     "open_whatif",
     "save_whatif",
+    "sign_in_prompt",
     "use_model",
-    "user_name",
+    "visitor",
     "whatif_scenario",
 ]
 _opened: list[Store] = []
 
 
+@dataclass(frozen=True)
+class Visitor:
+    """Who is using this session: ``name`` is the signed-in person (None: the app's own
+    identity, when no sign-in is configured or nobody has signed in)."""
+
+    name: str | None
+    may_save: bool
+    sign_in: bool
+
+
+def visitor() -> Visitor:
+    """This session's :class:`Visitor`, from Streamlit's sign-in (``st.user``): it has
+    ``is_logged_in`` only when sign-in is configured."""
+    info = st.user.to_dict()
+    if "is_logged_in" not in info:
+        return Visitor(None, may_save=True, sign_in=False)
+    if info.get("is_logged_in") is True:
+        name = str(info.get("email") or info.get("name") or info.get("sub") or "").strip()
+        if name:
+            return Visitor(name, may_save=True, sign_in=True)
+    return Visitor(None, may_save=False, sign_in=True)
+
+
 @st.cache_resource(show_spinner=False)
-def _store(url: str) -> Store:
-    store = open_store(url)
+def _store(url: str, user: str | None) -> Store:
+    store = open_store(url, user=user)
     _opened.append(store)
     return store
 
@@ -50,24 +84,41 @@ def close_stores() -> None:
         _opened.pop().close()
 
 
-def app_store() -> Store | None:
-    """The workspace store, or None after showing why it cannot be opened."""
+def app_store(*, save: bool = False) -> Store | None:
+    """The workspace store of this session's visitor, or None after showing why it
+    cannot be opened; with ``save``, also None (after a sign-in button) while a visitor
+    of an app with sign-in has not signed in."""
+    who = visitor()
+    if save and not who.may_save:
+        sign_in_prompt()
+        return None
     try:
-        return _store(resolve_url())
+        return _store(resolve_url(), who.name)
     except SelectorError as exc:
         st.error(f"The team workspace cannot be opened: {exc}")
         return None
 
 
-def user_name() -> str:
-    """The name the user works under (a text box in the sidebar's place at the top)."""
-    ss = st.session_state
-    if "workspace:user" not in ss:
-        ss["workspace:user"] = default_author()
-    name = st.text_input(
-        "Your name", key="workspace:user", help="Saved with everything you save or judge"
-    )
-    return str(name).strip()
+def sign_in_prompt() -> None:
+    st.info("Sign in to save or judge: what you save is recorded under your sign-in.",
+            icon=":material/login:")
+    st.button("Sign in", icon=":material/login:", on_click=st.login, key="workspace:login")
+
+
+def identity_line(store: Store) -> None:
+    """One line saying who saves (or that nobody is signed in yet)."""
+    who = visitor()
+    if not who.sign_in:
+        st.caption(
+            f"Single-user: no sign-in is configured for this app, so everything is saved "
+            f"as **{store.user}**, the app's own user."
+        )
+    elif who.may_save:
+        c1, c2 = st.columns([5, 1])
+        c1.caption(f"Signed in as **{store.user}**: everything you save is recorded as yours.")
+        c2.button("Sign out", on_click=st.logout, key="workspace:logout")
+    else:
+        sign_in_prompt()
 
 
 def changes_words(changes: Mapping[str, Any]) -> str:
@@ -100,7 +151,6 @@ def save_whatif(
     *,
     name: str,
     note: str = "",
-    author: str,
 ) -> WhatIfRecord:
     """Save the settings on screen as a what-if in the workspace, with its portfolio.
 
@@ -110,14 +160,13 @@ def save_whatif(
     setting changes and edited judgments, so reopening it rebuilds ``s``.
     """
     edited = dict(judgment_store(base.model)) if base.model is not None else {}
-    saved = store.save_scenario(base, author=author)
+    saved = store.save_scenario(base)
     run = store.save_run(
-        result, fingerprint=s.fingerprint, options={"solver": result.solver}, label=name,
-        author=author,
+        result, fingerprint=s.fingerprint, options={"solver": result.solver}, label=name
     )
     return store.save_whatif(
         name, scenario_version=saved.id, changes=portfolio_changes(base), judgments=edited,
-        run=run.id, author=author, note=note,
+        run=run.id, note=note,
     )
 
 

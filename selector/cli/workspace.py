@@ -2,7 +2,10 @@
 
 Every command takes ``--db`` (a file path or a database URL; default ``$SELECTOR_DB``,
 else the SQLite file in the user's data folder, created by the first save) and
-``--json``. Commands that only read never create or change the database.
+``--json``. Commands that only read never create or change the database. Who saves is
+never typed: it is the database login on PostgreSQL, the operating-system user for an
+SQLite file; only a round's facilitator adopts or closes it, and a questionnaire is
+imported by the participant it names.
 """
 
 from __future__ import annotations
@@ -126,13 +129,13 @@ def _runs_solve(args: argparse.Namespace, store: Store) -> int:
     from selector.portfolio import solve
 
     scenario = load_scenario(args.scenario)
-    saved = store.save_scenario(scenario, author=args.author)
+    saved = store.save_scenario(scenario)
     options: dict[str, Any] = {}
     if args.time_limit is not None:
         options["time_limit"] = args.time_limit
     result = solve(scenario, **options)
     run = store.save_run(result, scenario_version=saved.id, options=options,
-                         label=args.label or scenario.name, author=args.author)
+                         label=args.label or scenario.name)
     if args.json:
         emit_json({k: v for k, v in _record(run).items() if k != "result"})
     else:
@@ -160,8 +163,7 @@ def _scenarios_list(args: argparse.Namespace, store: Store) -> int:
 def _scenarios_save(args: argparse.Namespace, store: Store) -> int:
     from selector.inputs.scenario import load_scenario
 
-    r = store.save_scenario(load_scenario(args.scenario), author=args.author,
-                            note=args.note, name=args.name)
+    r = store.save_scenario(load_scenario(args.scenario), note=args.note, name=args.name)
     if args.json:
         emit_json(_record(r))
     else:
@@ -198,7 +200,7 @@ def _models_list(args: argparse.Namespace, store: Store) -> int:
 def _models_save(args: argparse.Namespace, store: Store) -> int:
     from selector.inputs.criteria import load_model
 
-    r = store.save_model(load_model(args.model), author=args.author, note=args.note)
+    r = store.save_model(load_model(args.model), note=args.note)
     if args.json:
         emit_json(_record(r))
     else:
@@ -222,21 +224,21 @@ def _whatifs_list(args: argparse.Namespace, store: Store) -> int:
 # --- judgment rounds ---------------------------------------------------------------------
 
 
-def _model_version(store: Store, ref: str, author: str | None) -> int:
+def _model_version(store: Store, ref: str) -> int:
     if ref.isascii() and ref.isdigit():
         return store.model_record(int(ref)).id
     from selector.inputs.criteria import load_model
 
-    return store.save_model(load_model(ref), author=author).id
+    return store.save_model(load_model(ref)).id
 
 
 def _round_open(args: argparse.Namespace, store: Store) -> int:
-    r = store.open_round(_model_version(store, args.model, args.author), title=args.title,
-                         facilitator=args.author)
+    r = store.open_round(_model_version(store, args.model), title=args.title)
     if args.json:
         emit_json(_record(r))
     else:
-        print(f"Opened round {r.id}: {r.title} (model version {r.model_version_id})")
+        print(f"Opened round {r.id}: {r.title} (model version {r.model_version_id}); "
+              f"you, {r.facilitator}, facilitate it")
     return 0
 
 
@@ -294,7 +296,7 @@ def _round_questionnaire(args: argparse.Namespace, store: Store) -> int:
     prefill = None
     if args.prefill:
         prefill = {(j.parent, a, b): v for j in model.judgments for a, b, v in j.pairs}
-    out.write_bytes(questionnaire_bytes(model, participant=args.participant or "",
+    out.write_bytes(questionnaire_bytes(model, participant=args.participant or store.user,
                                         round_id=rnd.id, title=rnd.title, prefill=prefill))
     if args.json:
         emit_json({"questionnaire": str(out)})
@@ -306,10 +308,11 @@ def _round_questionnaire(args: argparse.Namespace, store: Store) -> int:
 def _round_import(args: argparse.Namespace, store: Store) -> int:
     rnd = store.round(args.id)
     model = store.load_model(rnd.model_version_id)
-    q = read_questionnaire(args.file, model, participant=args.participant)
+    q = read_questionnaire(args.file, model, participant=store.user)
     if q.round_id is not None and q.round_id != rnd.id:
         raise StoreError(f"{args.file}: the questionnaire is for round {q.round_id}, not {rnd.id}")
-    sub = store.submit_judgments(rnd.id, q.participant, q.pairs, source="questionnaire")
+    sub = store.submit_judgments(rnd.id, q.pairs, participant=q.participant,
+                                 source="questionnaire")
     if args.json:
         emit_json(_record(sub))
     else:
@@ -317,8 +320,17 @@ def _round_import(args: argparse.Namespace, store: Store) -> int:
     return 0
 
 
+def _round_close(args: argparse.Namespace, store: Store) -> int:
+    r = store.close_round(args.id)
+    if args.json:
+        emit_json(_record(r))
+    else:
+        print(f"Closed round {r.id}: {r.title}; its judgments stay in the workspace")
+    return 0
+
+
 def _round_adopt(args: argparse.Namespace, store: Store) -> int:
-    r = store.adopt_round(args.id, author=args.author)
+    r = store.adopt_round(args.id)
     if args.json:
         emit_json(_record(r))
     else:
@@ -344,10 +356,6 @@ def _common(p: argparse.ArgumentParser, func: Any) -> argparse.ArgumentParser:
     return p
 
 
-def _who(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--author", default=None, help="who saves (default: $SELECTOR_USER or login)")
-
-
 def add_workspace_parsers(sub: Any) -> None:
     runs = sub.add_parser("runs", help="saved solve runs: list, show, diff, solve and save")
     rsub = runs.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -362,7 +370,6 @@ def add_workspace_parsers(sub: Any) -> None:
     p.add_argument("scenario", help="scenario TOML file")
     p.add_argument("--label", default="")
     p.add_argument("--time-limit", type=float, default=None, metavar="S")
-    _who(p)
 
     scen = sub.add_parser("scenarios", help="saved scenario versions: list, save, export")
     ssub = scen.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -372,7 +379,6 @@ def add_workspace_parsers(sub: Any) -> None:
     p.add_argument("scenario", help="scenario TOML file")
     p.add_argument("--name", default=None, help="save under this name (default: its own)")
     p.add_argument("--note", default="")
-    _who(p)
     p = _common(ssub.add_parser("export", help="write a saved version as TOML + tables"),
                 _scenarios_export)
     p.add_argument("id", type=int, help="scenario version id")
@@ -386,7 +392,6 @@ def add_workspace_parsers(sub: Any) -> None:
     p = _common(msub.add_parser("save", help="save a criteria model file"), _models_save)
     p.add_argument("model", help="criteria model TOML file")
     p.add_argument("--note", default="")
-    _who(p)
 
     whatifs = sub.add_parser("whatifs", help="saved named what-ifs")
     wsub = whatifs.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -398,7 +403,6 @@ def add_workspace_parsers(sub: Any) -> None:
     p = _common(gsub.add_parser("open", help="open a round on a model"), _round_open)
     p.add_argument("model", help="criteria model TOML file, or a saved model version id")
     p.add_argument("--title", default="")
-    _who(p)
     _common(gsub.add_parser("list", help="judgment rounds, newest first"), _round_list)
     p = _common(gsub.add_parser("show", help="each participant's CR, group weights, "
                                 "consensus, disputed pairs"), _round_show)
@@ -408,14 +412,16 @@ def add_workspace_parsers(sub: Any) -> None:
                 _round_questionnaire)
     p.add_argument("id", type=int)
     p.add_argument("-o", "--output", required=True, metavar="FILE.xlsx")
-    p.add_argument("--participant", default=None)
+    p.add_argument("--participant", default=None,
+                   help="whom it is for, printed on it (default: you); only they may import it")
     p.add_argument("--prefill", action="store_true", help="start from the model's judgments")
     p.add_argument("--force", action="store_true", help="replace FILE if it exists")
     p = _common(gsub.add_parser("import", help="record a filled-in questionnaire"), _round_import)
     p.add_argument("id", type=int)
     p.add_argument("file")
-    p.add_argument("--participant", default=None, help="override the name in the file")
-    p = _common(gsub.add_parser("adopt", help="adopt the group judgments as a new model version"),
-                _round_adopt)
+    p = _common(gsub.add_parser("adopt", help="adopt the group judgments as a new model version "
+                                "(the round's facilitator)"), _round_adopt)
     p.add_argument("id", type=int)
-    _who(p)
+    p = _common(gsub.add_parser("close", help="close a round without adopting it "
+                                "(the round's facilitator)"), _round_close)
+    p.add_argument("id", type=int)

@@ -39,16 +39,18 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
 from selector.errors import SelectorError
 
 __all__ = [
+    "APP_ROLE",
     "CONNECT_TIMEOUT",
     "DB_ENV",
     "MIGRATIONS",
+    "RoleError",
     "StoreError",
     "Workspace",
     "current_revision",
@@ -57,6 +59,7 @@ __all__ = [
     "locate",
     "migrate",
     "resolve_url",
+    "server_login",
 ]
 
 DB_ENV = "SELECTOR_DB"
@@ -67,12 +70,20 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 ACCEPTED = "a file path, sqlite:///PATH or postgresql+psycopg://USER@HOST/DATABASE"
 #: The tables that make a database a selector workspace (any revision).
 CORE_TABLES = frozenset({"blobs", "scenario_versions", "runs"})
+#: The PostgreSQL role whose member logins may save for an app's signed-in users (the
+#: DBA creates it and grants it to the app's login; a superuser may do so too).
+APP_ROLE = "selector_app"
 _migrated: set[str] = set()
 _lock = threading.Lock()
 
 
 class StoreError(SelectorError):
     """The workspace database cannot be opened or does not hold what was asked for."""
+
+
+class RoleError(StoreError):
+    """The user's role does not allow the action: a judgment round is adopted or closed
+    only by its facilitator, and judgments are submitted only by their participant."""
 
 
 def default_db_path() -> Path:
@@ -266,6 +277,22 @@ def empty_reader() -> Engine:
                            connect_args={"check_same_thread": False})
     Base.metadata.create_all(engine)
     return engine
+
+
+def server_login(where: Workspace, engine: Engine) -> tuple[str, bool]:
+    """The database login ``engine`` connects as (``current_user``), and whether it may
+    save for others: a superuser or a member of :data:`APP_ROLE`."""
+    query = text(
+        "SELECT current_user, r.rolsuper OR EXISTS (SELECT 1 FROM pg_roles a "
+        "WHERE a.rolname = :app AND pg_has_role(current_user, a.oid, 'MEMBER')) "
+        "FROM pg_roles r WHERE r.rolname = current_user"
+    )
+    try:
+        with engine.connect() as conn:
+            row = conn.execute(query, {"app": APP_ROLE}).one()
+    except SQLAlchemyError as exc:
+        raise where.error(f"cannot open the workspace {where.shown}", exc) from None
+    return str(row[0]), bool(row[1])
 
 
 # --- what a database holds --------------------------------------------------------------

@@ -327,7 +327,9 @@ def _read_sheet(
 def read_questionnaire(
     source: bytes | str | Path, model: CriteriaModel, *, participant: str | None = None
 ) -> Questionnaire:
-    """Read a filled-in questionnaire; ``participant`` overrides the name in the file."""
+    """Read a filled-in questionnaire; ``participant`` is whose it is when the file names
+    nobody (whoever imports it), else the file's name stands (and the workspace lets only
+    that person record it)."""
     try:
         data = source if isinstance(source, bytes) else Path(source).read_bytes()
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
@@ -352,14 +354,13 @@ def _read_workbook(wb: Any, model: CriteriaModel, participant: str | None) -> Qu
             f"the workbook has {len(wb.sheetnames):,} sheets; a questionnaire has one per "
             f"criterion with sub-criteria (accepted: at most {MAX_SHEETS})"
         )
-    name = participant
+    name: str | None = None
     round_id: int | None = None
     model_name = model.name
     if _ABOUT in wb.sheetnames:
         about = {r: v for r, v in _rows(wb[_ABOUT]) if r <= 6}
         empty: tuple[Any, ...] = (None,) * len(COLUMNS)
-        if name is None:
-            name = _cell_text(about.get(3, empty)[1])
+        name = _cell_text(about.get(3, empty)[1])
         model_name = _cell_text(about.get(2, empty)[1]) or model.name
         raw_round = _cell_text(about.get(4, empty)[1])
         if raw_round:
@@ -368,6 +369,7 @@ def _read_workbook(wb: Any, model: CriteriaModel, participant: str | None) -> Qu
                     f"{_where(_ABOUT, 4, 'B')}: round {raw_round!r} is not a round number"
                 )
             round_id = int(raw_round)
+    name = name or participant
     if not name:
         raise QuestionnaireError(
             f"{_where(_ABOUT, 3, 'B')}: no participant name; type your name next to Participant"

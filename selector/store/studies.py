@@ -40,7 +40,7 @@ from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
-from selector.store.api import Store, default_author
+from selector.store.api import Store
 from selector.store.engine import StoreError
 from selector.store.schema import Base
 
@@ -140,8 +140,6 @@ class StudyLog:
     resume
         Give back the results saved earlier for the same study, so that only the
         missing tasks run; without it every task runs (and is saved again).
-    author
-        Who runs the study (default ``$SELECTOR_USER`` or the login name).
 
     Attributes
     ----------
@@ -151,10 +149,10 @@ class StudyLog:
         Results given back from the workspace, and results saved by this run.
     """
 
-    def __init__(self, store: Store, *, resume: bool = False, author: str | None = None) -> None:
+    def __init__(self, store: Store, *, resume: bool = False) -> None:
         self.store = store
         self.resume = bool(resume)
-        self.author = author or default_author()
+        self.author = store.user
         self.study_id: int | None = None
         self.reused = 0
         self.saved = 0

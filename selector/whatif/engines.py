@@ -36,6 +36,7 @@ import logging
 import multiprocessing as mp
 import os
 import re
+import signal
 import uuid
 from collections.abc import Callable, Generator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -267,15 +268,56 @@ def _pool_results(
     workers: int,
 ) -> Generator[tuple[int, T], None, None]:
     # spawn: never fork a parent that may run threads (a Dask client, HiGHS)
-    with ProcessPoolExecutor(
-        max_workers=min(workers, len(todo)), mp_context=mp.get_context("spawn")
-    ) as pool:
-        futures = {pool.submit(task, scenario, p): i for i, p in todo}
-        try:
-            for fut in futures_completed(futures):
-                yield futures[fut], fut.result()
-        finally:
-            pool.shutdown(wait=False, cancel_futures=True)
+    pool = ProcessPoolExecutor(
+        max_workers=min(workers, len(todo)), mp_context=mp.get_context("spawn"),
+        initializer=_ignore_interrupts,
+    )
+    try:
+        with _interrupts_held():  # workers start with Ctrl-C blocked, not mid-import
+            futures = {pool.submit(task, scenario, p): i for i, p in todo}
+        for fut in futures_completed(futures):
+            yield futures[fut], fut.result()
+    except BaseException:  # an interrupt, SIGTERM, a failure, or the loop left early
+        _stop_pool(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+@contextlib.contextmanager
+def _interrupts_held() -> Generator[None, None, None]:
+    """Hold Ctrl-C back while worker processes are started: they inherit the blocked
+    signal (so one pressed while they import is not a traceback in each), and this
+    process receives it as soon as they are started."""
+    held = hasattr(signal, "pthread_sigmask")
+    if held:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        if held:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def _ignore_interrupts() -> None:
+    """In a pool worker: leave Ctrl-C to the parent, which ends the workers itself."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """End a pool at once: drop queued tasks and terminate the workers mid-solve (a
+    worker's solve has nothing to keep once the study is abandoned), instead of waiting
+    for the running tasks as ``shutdown`` does."""
+    # The executor has no public way to end running tasks before Python 3.14.
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    for proc in procs:
+        if proc.is_alive():
+            proc.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in procs:
+        proc.join(timeout=5)
+        if proc.is_alive():  # pragma: no cover - a worker stuck in a system call
+            proc.kill()
+            proc.join(timeout=5)
 
 
 # --- Dask ---------------------------------------------------------------------------------

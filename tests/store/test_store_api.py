@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -82,20 +83,22 @@ def test_migrations_go_down_to_empty_and_up_again(db_url: str) -> None:
 def test_a_save_makes_a_new_version_and_exports_back_to_files(
     db_url: str, tmp_path: Path
 ) -> None:
-    store = open_store(db_url)
+    store = open_store(db_url, user="ana")
     scenario = load_scenario(TEACHING)
-    v1 = store.save_scenario(scenario, author="ana", note="baseline")
+    v1 = store.save_scenario(scenario, note="baseline")
     assert (v1.name, v1.version, v1.author) == ("Teaching: East-North-South", 1, "ana")
     assert v1.fingerprint == scenario.fingerprint
     assert set(v1.tables) == {"partners", "segments", "supply"}
-    again = store.save_scenario(scenario, author="ana")  # same content, author, no note
+    again = store.save_scenario(scenario)  # same content, author, no note
     assert again.id == v1.id and again.unchanged
     cut = scenario.with_changes({"budget": {"total": 450_000}})
-    v2 = store.save_scenario(cut, author="bo")
+    with closing(open_store(db_url, user="bo")) as bo:
+        v2 = bo.save_scenario(cut)
     assert v2.version == 2 and v2.fingerprint != v1.fingerprint and not v2.unchanged
     assert [r.version for r in store.scenarios(v1.name)] == [2, 1]
     # Another author saving the same content adds a version that records it.
-    v3 = store.save_scenario(cut, author="cy", note="checked")
+    with closing(open_store(db_url, user="cy")) as cy:
+        v3 = cy.save_scenario(cut, note="checked")
     assert (v3.version, v3.author, v3.note, v3.same_as) == (3, "cy", "checked", 2)
     assert v3.model_version_id == v2.model_version_id  # the unchanged model is not repeated
     # Both versions are there, each with its own settings; tables are stored once.
@@ -113,12 +116,12 @@ def test_a_save_makes_a_new_version_and_exports_back_to_files(
 
 
 def test_runs_keep_status_numbers_and_the_plan(db_url: str) -> None:
-    store = open_store(db_url)
+    store = open_store(db_url, user="ana")
     scenario = load_scenario(PLAN)
-    saved = store.save_scenario(scenario, author="ana")
+    saved = store.save_scenario(scenario)
     result = solve(scenario, time_limit=30)
     run = store.save_run(result, scenario_version=saved.id, options={"time_limit": 30},
-                         author="ana", label="plan baseline")
+                         label="plan baseline")
     got = store.run(run.id)
     assert got.status == result.status == "optimal"
     assert got.fingerprint == scenario.fingerprint
@@ -140,9 +143,9 @@ def test_a_named_what_if_reopens_as_the_same_scenario(db_url: str) -> None:
     saved = store.save_scenario(scenario)
     changes = {"budget": {"total": 500_000}, "constraints": {"must_include": ["R01"]}}
     first = store.save_whatif("tight budget", scenario_version=saved.id, changes=changes,
-                              judgments={"0|strategic_fit|capability": 3.0}, author="cy")
+                              judgments={"0|strategic_fit|capability": 3.0})
     second = store.save_whatif("tight budget", scenario_version=saved.id,
-                               changes={"budget": {"total": 400_000}}, author="cy")
+                               changes={"budget": {"total": 400_000}})
     assert (first.version, second.version) == (1, 2)
     assert store.whatif(first.id).judgments == {"0|strategic_fit|capability": 3.0}
     again = store.load_whatif(first.id)
@@ -179,11 +182,11 @@ WRITER = textwrap.dedent(
     from selector.store import open_store
 
     url, who, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    store = open_store(url)
+    store = open_store(url, user=who)
     base = load_scenario(sys.argv[4])
     for k in range(n):
         variant = base.with_changes({"budget": {"total": 300_000 + 1_000 * k + (7 if who == "b" else 0)}})
-        store.save_scenario(variant, author=who, name="shared")
+        store.save_scenario(variant, name="shared")
     print("done")
     """
 )
@@ -221,7 +224,7 @@ KILLED = textwrap.dedent(
     from selector.store import api, open_store
 
     url, marker = sys.argv[1], Path(sys.argv[2])
-    store = open_store(url)
+    store = open_store(url, user="killed")
     scenario = load_scenario(sys.argv[3]).with_changes({"budget": {"total": 123_456}})
     original = api.Store._blob
     calls = []
@@ -235,7 +238,7 @@ KILLED = textwrap.dedent(
         return digest
 
     api.Store._blob = staticmethod(slow_blob)
-    store.save_scenario(scenario, author="killed", name="half")
+    store.save_scenario(scenario, name="half")
     """
 )
 
@@ -243,8 +246,8 @@ KILLED = textwrap.dedent(
 def test_a_writer_killed_mid_save_leaves_no_half_written_version(
     db_url: str, tmp_path: Path
 ) -> None:
-    store = open_store(db_url)
-    first = store.save_scenario(load_scenario(TEACHING), author="ana", name="half")
+    store = open_store(db_url, user="ana")
+    first = store.save_scenario(load_scenario(TEACHING), name="half")
     script, marker = tmp_path / "killed.py", tmp_path / "marker"
     script.write_text(KILLED)
     proc = subprocess.Popen([sys.executable, str(script), db_url, str(marker), str(TEACHING)],
@@ -259,10 +262,10 @@ def test_a_writer_killed_mid_save_leaves_no_half_written_version(
     assert proc.returncode == -signal.SIGKILL
     # Only the committed version is there; the next save gets version 2 and works.
     assert [(r.version, r.author) for r in store.scenarios("half")] == [(1, "ana")]
-    after = store.save_scenario(
-        load_scenario(TEACHING).with_changes({"budget": {"total": 123_456}}),
-        author="bo", name="half",
-    )
+    with closing(open_store(db_url, user="bo")) as bo:
+        after = bo.save_scenario(
+            load_scenario(TEACHING).with_changes({"budget": {"total": 123_456}}), name="half"
+        )
     assert after.version == 2
     back = store.load_scenario(after.id, tmp_path / "back")
     assert back.budget.total == 123_456

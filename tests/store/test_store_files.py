@@ -29,7 +29,7 @@ TEACHING_PARTNERS = REPO / "scenarios" / "teaching" / "partners.csv"
 def saved_teaching(tmp_path: Path) -> tuple[Path, int]:
     db = tmp_path / "t.db"
     store = open_store(db)
-    version = store.save_scenario(load_scenario(TEACHING), author="ana").id
+    version = store.save_scenario(load_scenario(TEACHING)).id
     store.close()
     return db, version
 

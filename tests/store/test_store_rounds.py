@@ -9,7 +9,7 @@ import pytest
 
 from selector import load_model, model_weights
 from selector.ahp import merge
-from selector.store import StoreError, open_store, round_result
+from selector.store import RoleError, StoreError, open_store, round_result
 
 REPO = Path(__file__).resolve().parents[2]
 MODEL = REPO / "models" / "partner-selection.toml"
@@ -30,19 +30,30 @@ def full(first: float, rest: float = 1.0) -> dict[tuple[str, str], float]:
 
 
 def test_three_person_round_end_to_end(db_url: str) -> None:
-    store = open_store(db_url)
+    # Each person has their own store: who saves is the store's, never an argument.
+    store = open_store(db_url, user="fran")
+    people = {who: open_store(db_url, user=who) for who in ("ana", "bo", "cy", "dee")}
     model = load_model(MODEL)
-    mv = store.save_model(model, author="facilitator")
-    rnd = store.open_round(mv.id, title="FY27 weights", facilitator="fran")
-    assert rnd.status == "open" and rnd.title == "FY27 weights"
+    mv = store.save_model(model)
+    assert mv.author == "fran"
+    rnd = store.open_round(mv.id, title="FY27 weights")
+    assert rnd.status == "open" and rnd.title == "FY27 weights" and rnd.facilitator == "fran"
     ana = full(3)
     bo = full(5)
     cy = full(1 / 3)
     cy[("capability", "financial_health")] = 7  # inconsistent with her other judgments
     cy[("financial_health", "commitment")] = 7
     for who, pairs in (("ana", ana), ("bo", bo), ("cy", cy)):
-        store.submit_judgments(rnd.id, who, goal_pairs(pairs), source="app")
-    store.submit_judgments(rnd.id, "ana", goal_pairs(full(4)), source="app")  # supersedes
+        people[who].submit_judgments(rnd.id, goal_pairs(pairs), source="app")
+    people["ana"].submit_judgments(rnd.id, goal_pairs(full(4)), source="app")  # supersedes
+    # Nobody submits or replaces another's judgments, nor adopts a round they did not open.
+    with pytest.raises(RoleError, match=f"judgment round {rnd.id}: only ana may submit or "
+                       "replace ana's judgments; you are bo"):
+        people["bo"].submit_judgments(rnd.id, goal_pairs(full(9)), participant="ana")
+    with pytest.raises(RoleError, match=r"only its facilitator, fran, may adopt it; you are ana"):
+        people["ana"].adopt_round(rnd.id)
+    with pytest.raises(RoleError, match=r"only its facilitator, fran, may close it; you are cy"):
+        people["cy"].close_round(rnd.id)
     subs = store.judgments(rnd.id)
     assert [s.participant for s in subs] == ["ana", "bo", "cy"]
     assert len(store.judgments(rnd.id, latest=False)) == 4
@@ -62,8 +73,8 @@ def test_three_person_round_end_to_end(db_url: str) -> None:
     assert top.spread == pytest.approx(15)
     assert result.to_dict()["parents"][0]["participants"]["cy"]["revision"] is not None
 
-    adopted = store.adopt_round(rnd.id, author="fran")
-    assert adopted.version == 2 and adopted.parent_id == mv.id
+    adopted = store.adopt_round(rnd.id)
+    assert adopted.version == 2 and adopted.parent_id == mv.id and adopted.author == "fran"
     assert store.round(rnd.id).status == "adopted"
     assert store.round(rnd.id).adopted_model_version_id == adopted.id
     new_model = store.load_model(adopted.id)
@@ -74,7 +85,25 @@ def test_three_person_round_end_to_end(db_url: str) -> None:
     # Other parents keep the model's own judgments.
     assert new_model.judgments_for("capability") == model.judgments_for("capability")
     with pytest.raises(StoreError, match="not open"):
-        store.submit_judgments(rnd.id, "dee", goal_pairs(full(2)))
+        people["dee"].submit_judgments(rnd.id, goal_pairs(full(2)))
+    with pytest.raises(StoreError, match="adopted, not open"):
+        store.close_round(rnd.id)
+    for other in people.values():
+        other.close()
+    store.close()
+
+
+def test_the_facilitator_closes_a_round_without_adopting(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "w.db", user="fran")
+    rnd = store.open_round(store.save_model(load_model(MODEL)).id)
+    ana = open_store(tmp_path / "w.db", user="ana")
+    ana.submit_judgments(rnd.id, goal_pairs(full(3)))
+    closed = store.close_round(rnd.id)
+    assert closed.status == "closed" and store.round(rnd.id).adopted_model_version_id is None
+    assert [j.participant for j in store.judgments(rnd.id)] == ["ana"]  # kept
+    with pytest.raises(StoreError, match="closed, not open"):
+        ana.submit_judgments(rnd.id, goal_pairs(full(2)))
+    ana.close()
     store.close()
 
 
@@ -83,11 +112,11 @@ def test_judgments_are_checked_against_the_model(tmp_path: Path) -> None:
     mv = store.save_model(load_model(MODEL))
     rnd = store.open_round(mv.id)
     with pytest.raises(StoreError, match="not two sub-criteria of 'goal'"):
-        store.submit_judgments(rnd.id, "ana", [("goal", "strategic_fit", "culture_fit", 3)])
+        store.submit_judgments(rnd.id, [("goal", "strategic_fit", "culture_fit", 3)])
     with pytest.raises(StoreError, match="outside Saaty's scale"):
-        store.submit_judgments(rnd.id, "ana", [("goal", "strategic_fit", "capability", 12)])
-    with pytest.raises(StoreError, match="needs a name"):
-        store.submit_judgments(rnd.id, " ", [("goal", "strategic_fit", "capability", 3)])
+        store.submit_judgments(rnd.id, [("goal", "strategic_fit", "capability", 12)])
+    with pytest.raises(StoreError, match="the user name is empty"):
+        open_store(tmp_path / "w.db", user=" ")
     with pytest.raises(StoreError, match="no judgments to adopt"):
         store.adopt_round(rnd.id)
     store.close()

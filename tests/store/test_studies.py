@@ -13,15 +13,16 @@ SPEC = {"scenario": "c2d17396cea8eadf", "seed": 7, "time_limit": 10.0, "budgets"
 
 
 def test_results_are_saved_as_they_arrive_and_given_back_when_resuming(db_url: str) -> None:
-    store = open_store(db_url)
-    log = StudyLog(store, author="ana")
+    store = open_store(db_url, user="ana")
+    log = StudyLog(store)
     assert log.start("robust", SPEC) == {}
     log.keep(0, {"run": 0, "selected": ["D01", "R03"], "objective": 9.5e6})
     log.keep(2, {"run": 2, "selected": [], "objective": None})
     assert (log.saved, log.reused) == (2, 0)
 
     # a second process, the same study: without --resume nothing comes back ...
-    again = StudyLog(open_store(db_url), author="bo")
+    bo = open_store(db_url, user="bo")
+    again = StudyLog(bo)
     assert again.start("robust", dict(SPEC)) == {}
     assert again.study_id == log.study_id
     again.keep(2, {"run": 2, "selected": ["R09"], "objective": 1.0})  # ran again: added

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +24,16 @@ def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> Any:
     return json.loads(capsys.readouterr().out)
 
 
+Login = Callable[[str, str], str]
+
+
 def test_runs_solve_list_show_diff_and_export(
-    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], as_login: Login
 ) -> None:
     cut = tmp_path / "cut.toml"
     cut.write_text(f'extends = "{TEACHING.as_posix()}"\nname = "cut"\n[budget]\ntotal = 500_000\n')
-    first = run_json(capsys, "runs", "solve", str(TEACHING), "--db", db_url, "--author", "ana")
-    second = run_json(capsys, "runs", "solve", str(cut), "--db", db_url, "--author", "bo",
+    first = run_json(capsys, "runs", "solve", str(TEACHING), "--db", as_login(db_url, "ana"))
+    second = run_json(capsys, "runs", "solve", str(cut), "--db", as_login(db_url, "bo"),
                       "--label", "budget cut")
     assert first["status"] == second["status"] == "optimal"
     listed = run_json(capsys, "runs", "list", "--db", db_url)
@@ -77,19 +81,33 @@ def fill(path: Path, name: str, first: str, words: str) -> None:
 
 
 def test_a_round_through_questionnaires(
-    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], as_login: Login
 ) -> None:
-    rnd = run_json(capsys, "round", "open", str(MODEL), "--db", db_url, "--author", "fran",
-                   "--title", "FY27")
+    fran = as_login(db_url, "fran")
+    rnd = run_json(capsys, "round", "open", str(MODEL), "--db", fran, "--title", "FY27")
     assert rnd["status"] == "open" and rnd["facilitator"] == "fran"
     for name, first, words in (("ana", "A", "moderately"), ("bo", "A", "strongly"),
                                ("cy", "B", "moderately")):
         sheet = tmp_path / f"{name}.xlsx"
         run_json(capsys, "round", "questionnaire", str(rnd["id"]), "-o", str(sheet),
-                 "--db", db_url)
+                 "--db", fran, "--participant", name)
         fill(sheet, name, first, words)
-        sub = run_json(capsys, "round", "import", str(rnd["id"]), str(sheet), "--db", db_url)
+        # Someone else cannot record it: only the person it names.
+        assert main(["round", "import", str(rnd["id"]), str(sheet), "--db",
+                     as_login(db_url, "mallory")]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.endswith(f"judgment round {rnd['id']}: only {name} may submit or replace "
+                            f"{name}'s judgments; you are mallory"), err
+        sub = run_json(capsys, "round", "import", str(rnd["id"]), str(sheet), "--db",
+                       as_login(db_url, name))
         assert sub["participant"] == name and sub["source"] == "questionnaire"
+    assert main(["round", "adopt", str(rnd["id"]), "--db", as_login(db_url, "mallory")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and err.endswith(
+        f"judgment round {rnd['id']} (FY27): only its facilitator, fran, may adopt it; "
+        "you are mallory"
+    ), err
+    db_url = as_login(db_url, "fran")
     shown = run_json(capsys, "round", "show", str(rnd["id"]), "--db", db_url)
     assert shown["participants"] == ["ana", "bo", "cy"]
     goal = shown["parents"][0]
@@ -123,9 +141,9 @@ def test_text_from_the_workspace_is_printed_escaped(
 
     db = str(tmp_path / "t.db")
     unsafe = "\x1b]0;owned\x07\x1b[2J\x9b31m\u202eevil"
-    store = open_store(db)
+    store = open_store(db, user=f"ana{unsafe}")
     scenario = load_scenario(TEACHING).with_changes({"name": f"Plan {unsafe}"})
-    store.save_scenario(scenario, author=f"ana{unsafe}", note=f"note {unsafe}")
+    store.save_scenario(scenario, note=f"note {unsafe}")
     store.close()
     for argv in (["scenarios", "list"], ["models", "list"], ["scenarios", "list", "--json"]):
         assert main([*argv, "--db", db]) == 0
@@ -140,25 +158,27 @@ def test_text_from_the_workspace_is_printed_escaped(
 
 
 def test_saving_the_same_content_again_says_what_happened(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], as_login: Login
 ) -> None:
-    db = str(tmp_path / "t.db")
+    db = as_login(str(tmp_path / "t.db"), "ana")
     save = ["scenarios", "save", str(TEACHING), "--db", db]
-    assert main([*save, "--author", "ana", "--note", "baseline"]) == 0
+    assert main([*save, "--note", "baseline"]) == 0
     assert "Saved scenario version 1: Teaching: East-North-South v1" in capsys.readouterr().out
     # The same author, no new note: nothing is added, and the message says so.
-    assert main([*save, "--author", "ana"]) == 0
+    assert main(save) == 0
     out = capsys.readouterr().out
     assert out.startswith("Unchanged: scenario version 1 (Teaching: East-North-South v1")
     assert "saved by ana" in out and "nothing new saved" in out
     # Someone else (or a new note): a new version keeps who saved it and why.
-    again = run_json(capsys, *save, "--author", "bo", "--note", "checked for FY27")
+    as_login(db, "bo")
+    again = run_json(capsys, *save, "--note", "checked for FY27")
     assert (again["version"], again["author"], again["note"]) == (2, "bo", "checked for FY27")
     assert again["same_as"] == 1 and not again["unchanged"]
-    assert main([*save, "--author", "bo", "--note", "and again"]) == 0
+    assert main([*save, "--note", "and again"]) == 0
     assert "; the same content as v2\n" in (
         capsys.readouterr().out
     )
-    models = ["models", "save", str(MODEL), "--db", db, "--author", "ana"]
+    as_login(db, "ana")
+    models = ["models", "save", str(MODEL), "--db", db]
     assert main(models) == 0
     assert capsys.readouterr().out.startswith("Unchanged: model version 1")

@@ -101,3 +101,48 @@ def test_an_interrupted_run_resumes_to_the_table_of_one_whole_run(
     assert saved() == runs
     assert _cli([*args[:-2], "--csv", str(tmp_path / "whole.csv")]) == 0
     assert (tmp_path / "resumed.csv").read_text() == (tmp_path / "whole.csv").read_text()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ["SIGTERM", "SIGINT"])
+def test_a_signal_ends_a_study_and_its_workers_at_once(how: str) -> None:
+    """`selector robust ... --runs 400 --workers 2` (minutes of work), signalled once its
+    two workers are solving: it exits with its one line, and no process of it is left."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+    from conftest import child_env
+
+    vendor = REPO / "scenarios" / "vendor.toml"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "selector", "robust", str(vendor), "--runs", "400",
+         "--workers", "2"], cwd=REPO, env=child_env(), stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True,
+    )
+    parent = psutil.Process(proc.pid)
+    try:
+        deadline = time.monotonic() + 300  # a guard against a hang, not a speed check
+        workers: list[psutil.Process] = []
+        while len(workers) < 2:  # the two pool workers have started (and import, then solve)
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+            workers = [p for p in parent.children(recursive=True)
+                       if "resource_tracker" not in " ".join(p.cmdline())]
+            time.sleep(0.1)
+        time.sleep(2.0)  # well into their first solves
+        children = parent.children(recursive=True)
+        proc.send_signal(getattr(signal, how))
+        _out, err = proc.communicate(timeout=120)  # the whole study would take many minutes
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    expected = {"SIGTERM": (143, "selector: terminated"), "SIGINT": (130, "selector: interrupted")}
+    code, line = expected[how]
+    assert proc.returncode == code, err
+    assert err.strip().splitlines()[-1] == line, err
+    assert "Traceback" not in err, err
+    # Every process it started is gone (the pool's workers mid-solve, the resource tracker).
+    _gone, alive = psutil.wait_procs(children, timeout=30)
+    assert alive == [], [(p.pid, p.cmdline()) for p in alive]
