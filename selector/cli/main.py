@@ -127,7 +127,8 @@ def _add_solve(sub: Any) -> None:
     p.add_argument(
         "--ids", action="store_true", help="list the selected partners' ids (--json always has them)"
     )
-    p.add_argument("--csv", metavar="FILE", help="write the plan (or the selected partners) as CSV")
+    p.add_argument("--csv", metavar="FILE",
+                   help="write the roadmap (one row per partner and year), the plan, or the selected partners as CSV")
     p.add_argument("--xlsx", metavar="FILE", help="write every result table to an Excel workbook")
     p.add_argument("--force", action="store_true", help="replace --csv / --xlsx files that exist")
     p.set_defaults(func=_cmd_solve)
@@ -143,7 +144,8 @@ def _export(result: Any, *, csv: str | None, xlsx: str | None, currency: str | N
     tables = {k: money_headers(v, currency) for k, v in result.to_frame().items()}
     tables["summary"] = tables["summary"].assign(currency=currency or "")
     outputs: list[tuple[str | None, Callable[[], bytes]]] = [
-        (csv, lambda: to_csv_bytes(tables.get("plan", tables["selected"]), index=False)),
+        (csv, lambda: to_csv_bytes(
+            tables.get("roadmap", tables.get("plan", tables["selected"])), index=False)),
         (xlsx, lambda: to_xlsx_bytes(tables, index=False)),
     ]
     for path, data in outputs:

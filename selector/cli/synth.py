@@ -43,6 +43,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--model", default=DEFAULT_MODEL,
         help=f"criteria model path relative to the TOML (default {DEFAULT_MODEL}); '' leaves it out",
     )  # fmt: skip
+    parser.add_argument(
+        "--horizon", type=int, default=None, metavar="YEARS",
+        help="a roadmap over 1-5 years (ramp, exit transition, growing budget; needs prospects)",
+    )
     parser.add_argument("--force", action="store_true", help="replace files that exist")
 
 
@@ -68,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
         name=args.name or f"Synthetic channel (seed {channel.seed})",
         model=args.model or None,
         overwrite=args.force,
+        horizon=args.horizon,
     )
     print(
         f"wrote {len(channel.partners):,} partners ({channel.prospects:,} of them prospects), "

@@ -303,3 +303,15 @@ def test_a_plan_without_horizon_has_no_roadmap() -> None:
     r = solve(load_scenario("scenarios/teaching-plan.toml"), seed=1)
     assert r.roadmap is None and r.roadmap_summary is None
     assert "roadmap" not in r.to_dict() and "roadmap" not in r.to_frame()
+
+
+def test_cli_prints_and_exports_the_roadmap(tmp_path: Any, capsys: Any) -> None:
+    from selector.cli import main
+
+    csv = tmp_path / "roadmap.csv"
+    assert main(["solve", "scenarios/teaching-3y.toml", "--ids", "--csv", str(csv)]) == 0
+    text = capsys.readouterr().out
+    assert "Roadmap    3 years" in text and "  Year 2 " in text and "recruit: R06" in text
+    head = csv.read_text().splitlines()[0]
+    assert head == "partner_id,year,level,action,one_off_cost,annual_cost,value_added,reason"
+    assert len(csv.read_text().splitlines()) == 1 + 12 * 3
