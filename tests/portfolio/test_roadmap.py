@@ -315,3 +315,24 @@ def test_cli_prints_and_exports_the_roadmap(tmp_path: Any, capsys: Any) -> None:
     head = csv.read_text().splitlines()[0]
     assert head == "partner_id,year,level,action,one_off_cost,annual_cost,value_added,reason"
     assert len(csv.read_text().splitlines()) == 1 + 12 * 3
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_readable_pulp_model_agrees_with_the_array_path(seed: int) -> None:
+    """CBC on the named PuLP roadmap reaches the array path's optimum."""
+    import pulp
+
+    from selector.portfolio.pulp_compat import cbc_path
+    from selector.portfolio.roadmap_pulp import read_roadmap_pulp, roadmap_pulp_model
+
+    road = random_road(seed, "weighted_coverage")
+    scenario = road.scenario()
+    result = solve(scenario, gap=0.0, time_limit=20, seed=1)
+    prob, inst = roadmap_pulp_model(scenario)
+    prob.solve(pulp.COIN_CMD(path=cbc_path(), msg=False, gapRel=0.0, timeLimit=20))
+    if result.status == "infeasible":
+        assert pulp.LpStatus[prob.status] == "Infeasible"
+        return
+    x = read_roadmap_pulp(inst, prob)
+    assert inst.objective(x) == pytest.approx(result.objective, rel=1e-6, abs=1e-6)
+    assert any(v.name.startswith("x_P") and v.name.endswith("_y1") for v in prob.variables())
