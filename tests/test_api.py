@@ -53,7 +53,7 @@ RESULT_FIELDS = {
     "status", "selected", "objective", "bound", "gap", "cost", "budget", "pools",
     "coverage", "solver", "wall_seconds", "build_seconds", "objective_kind", "scenario",
     "explanation", "heuristic_objective", "stats", "plan", "plan_summary",
-    "rules", "relaxations",
+    "rules", "relaxations", "roadmap", "roadmap_summary",
 }
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO, cast
 
-from selector.cli.output import PrintableStream, emit_json, print_solve, printable
+from selector.cli.output import PrintableStream, emit_json, print_solve, printable, status_words
 from selector.display import money
 from selector.errors import ScenarioError, SelectorError, SolverError
 
@@ -127,10 +127,59 @@ def _add_solve(sub: Any) -> None:
     p.add_argument(
         "--ids", action="store_true", help="list the selected partners' ids (--json always has them)"
     )
-    p.add_argument("--csv", metavar="FILE", help="write the plan (or the selected partners) as CSV")
+    p.add_argument("--csv", metavar="FILE",
+                   help="write the roadmap (one row per partner and year), the plan, or the selected partners as CSV")
     p.add_argument("--xlsx", metavar="FILE", help="write every result table to an Excel workbook")
     p.add_argument("--force", action="store_true", help="replace --csv / --xlsx files that exist")
     p.set_defaults(func=_cmd_solve)
+
+
+def _cmd_roll(args: argparse.Namespace) -> int:
+    """Solve, then write next year's scenario: OUT.toml and its tables in the folder OUT/."""
+    import os
+
+    from selector.inputs.scenario import load_scenario
+    from selector.portfolio import solve
+    from selector.portfolio.roll import roll_forward, scenario_tables
+    from selector.report import scenario_toml_bytes, to_csv_bytes
+    from selector.safe_output import write_bytes_atomic
+
+    out = Path(args.output)
+    if out.suffix != ".toml":
+        raise ScenarioError("accepted: a path ending in .toml", file=str(out))
+    folder = out.with_suffix("")
+    if not args.force:
+        for path in (out, folder):
+            if path.exists():
+                raise ScenarioError("the file exists; pass --force to replace it", file=str(path))
+    scenario = load_scenario(args.scenario)
+    result = solve(scenario, time_limit=args.time_limit, seed=args.seed)
+    if result.plan is None:
+        raise ScenarioError("no plan to roll forward: " + " ".join(result.explanation), file=args.scenario)
+    rolled = roll_forward(scenario, result)
+    folder.mkdir(parents=True, exist_ok=True)
+    settings = scenario_toml_bytes(rolled).decode("utf-8")
+    paths = []
+    for key, table in scenario_tables(rolled).items():
+        write_bytes_atomic(folder / f"{key}.csv", to_csv_bytes(table, index=False))
+        paths.append(f'{key} = "{folder.name}/{key}.csv"')
+    if scenario.model is not None and scenario.model.source:
+        rel = Path(os.path.relpath(Path(scenario.model.source).resolve(), out.resolve().parent)).as_posix()
+        paths.append(f'model = "{rel}"')
+    write_bytes_atomic(out, ("\n".join(paths) + "\n" + settings).encode("utf-8"))
+    print(f"{status_words(result)}; wrote {out} (its tables in {folder}/): today's channel is the "
+          f"plan's first year, {len(rolled.constraints.must_exclude)} partners out for good")
+    return 0
+
+
+def _add_roll(sub: Any) -> None:
+    p = sub.add_parser("roll", help="solve, then write next year's scenario from the plan's first year")
+    p.add_argument("scenario", help="scenario TOML file")
+    p.add_argument("-o", "--output", required=True, metavar="NEW.toml", help="the new scenario file")
+    p.add_argument("--time-limit", type=float, default=None, metavar="S")
+    p.add_argument("--seed", type=int, default=2027)
+    p.add_argument("--force", action="store_true", help="replace NEW.toml and its folder when they exist")
+    p.set_defaults(func=_cmd_roll)
 
 
 def _export(result: Any, *, csv: str | None, xlsx: str | None, currency: str | None) -> None:
@@ -143,7 +192,8 @@ def _export(result: Any, *, csv: str | None, xlsx: str | None, currency: str | N
     tables = {k: money_headers(v, currency) for k, v in result.to_frame().items()}
     tables["summary"] = tables["summary"].assign(currency=currency or "")
     outputs: list[tuple[str | None, Callable[[], bytes]]] = [
-        (csv, lambda: to_csv_bytes(tables.get("plan", tables["selected"]), index=False)),
+        (csv, lambda: to_csv_bytes(
+            tables.get("roadmap", tables.get("plan", tables["selected"])), index=False)),
         (xlsx, lambda: to_xlsx_bytes(tables, index=False)),
     ]
     for path, data in outputs:
@@ -315,6 +365,7 @@ REGISTRARS: list[Callable[[Any], None]] = [
     _add_weights,
     _add_scores,
     _add_solve,
+    _add_roll,
     _add_map,
     _add_synth,
     _add_robustness,

@@ -25,11 +25,13 @@ from selector.display import money, plural
 
 __all__ = [
     "PLAN_ORDER",
+    "ROADMAP_ORDER",
     "PrintableStream",
     "clean_json",
     "emit_json",
     "print_plan",
     "print_relaxations",
+    "print_roadmap",
     "print_solve",
     "printable",
     "status_words",
@@ -149,6 +151,8 @@ def print_solve(
     )
     if result.plan is not None and result.plan_summary is not None:
         print_plan(result.plan, result.plan_summary, every=every, currency=currency)
+    if result.roadmap is not None and result.roadmap_summary is not None:
+        print_roadmap(result.roadmap, result.roadmap_summary, ids=ids, currency=currency)
     if d["explanation"]:
         print()
         for line in d["explanation"]:
@@ -195,6 +199,39 @@ def print_plan(
         for pid, row in rows.iterrows():
             move = row["proposed"] if action in ("keep", "recruit") else f"{row['today']} -> {row['proposed']}"
             print(f"  {pid:<8} {str(row['name'])[:28]:<28} {move:<22} {row['reason']}")
+
+
+#: The changes of a roadmap's year, in the order a year is read.
+ROADMAP_ORDER = ("exit", "demote", "promote", "recruit")
+
+
+def print_roadmap(
+    roadmap: pd.DataFrame, summary: pd.DataFrame, *, ids: bool = False, currency: str | None = None
+) -> None:
+    """Print a roadmap by year: each year's spend against its budget, value and active
+    partners, then its changes (counted; with ``ids``, the partners of each)."""
+    print()
+    print(f"Roadmap    {plural(len(summary), 'year')} (year 1 is the plan above)")
+    for _, year in summary.iterrows():
+        t = int(year["year"])
+        budget = year["budget"]
+        of = "" if budget != budget else f" of {money(float(budget), currency)}"  # NaN: none
+        changes = ", ".join(f"{int(year[a])} {a}" for a in ROADMAP_ORDER if int(year[a]))
+        print(
+            f"  Year {t}   spend {money(float(year['spend']), currency)}{of}; value "
+            f"{float(year['value']):,.0f}; {plural(int(year['active_partners']), 'active partner')}; "
+            + (changes or "no change")
+        )
+        if ids:
+            rows = roadmap[roadmap["year"] == t]
+            for action in ROADMAP_ORDER:
+                who = rows.loc[rows["action"] == action]
+                if not who.empty:
+                    moves = [f"{r.partner_id} ({r.level})" if action != "exit" else str(r.partner_id)
+                             for r in who.itertuples()]
+                    print(f"           {action}: {', '.join(moves)}")
+    if not ids:
+        print("           (--ids lists the partners of each change)")
 
 
 def print_relaxations(result: Any, *, currency: str | None = None) -> None:

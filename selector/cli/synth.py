@@ -47,6 +47,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--currency", default=None, metavar="CODE",
         help="ISO 4217 code of every amount, e.g. CNY (default: none written)",
     )  # fmt: skip
+    parser.add_argument(
+        "--horizon", type=int, default=None, metavar="YEARS",
+        help="a roadmap over 1-5 years (ramp, exit transition, growing budget; needs prospects)",
+    )
     parser.add_argument("--force", action="store_true", help="replace files that exist")
 
 
@@ -73,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
         model=args.model or None,
         currency=args.currency,
         overwrite=args.force,
+        horizon=args.horizon,
     )
     print(
         f"wrote {len(channel.partners):,} partners ({channel.prospects:,} of them prospects), "

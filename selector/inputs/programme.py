@@ -25,6 +25,12 @@ The ``[programme]`` table::
     keep_named_accounts = true                  # a named account keeps a current partner
     exit_band = "flag"                          # or "force": score-rank exit tier goes
     stability = "fewest_changes"                # or "none": no second stage
+    ramp = [0.4, 0.8, 1.0]                      # roadmaps: a recruit's share of its value
+                                                # in its 1st, 2nd, 3rd year (then 1.0)
+    exit_transition = { value = 0.5, cost = 0.3 }  # roadmaps: in the year of its exit a
+                                                # partner still yields this share of its
+                                                # value and costs this share of its tier
+    max_step = 1                                # roadmaps: most tiers a partner moves a year
 
     [programme.registered]
     cost = { share = 1.0 }                      # annual cost: share x the partner's cost
@@ -43,6 +49,13 @@ A tier's ``cost`` is ``{ column = "NAME" }`` (a numeric partner column), or
 ``multiplier`` scales the partner's quality (0..1) in ``weighted_coverage``; the product
 is capped at 1, since a segment cannot yield more than its value. Quotas are
 ``max_share`` (of the partners active in the plan) and ``max_count``.
+
+``ramp``, ``exit_transition`` and ``max_step`` shape a roadmap over several years (a
+scenario with ``[horizon]``, :mod:`selector.inputs.horizon`) and are ignored by a
+one-year plan. ``ramp`` lists shares in 0..1 (default ``[1.0]``: productive at once);
+``exit_transition`` shares in 0..1 (default 0 and 0: an exit ends everything at once);
+``max_step`` is a whole number >= 1 (default 1): a partner moves at most that many tiers
+from one year to the next (recruits join, and exits leave, at any tier).
 
 Without a ``[programme]`` table, a scenario with a ``status`` column has one level:
 a current partner is kept or exited, a prospect recruited or left out.
@@ -78,8 +91,11 @@ CHANNEL_COLUMNS = ("status", "tier", "recruit_cost", "exit_cost")
 EXIT_BANDS = ("flag", "force")
 STABILITY = ("fewest_changes", "none")
 _TOP_KEYS = frozenset(
-    {"tiers", "max_exits", "max_recruits", "keep_named_accounts", "exit_band", "stability"}
+    {"tiers", "max_exits", "max_recruits", "keep_named_accounts", "exit_band", "stability",
+     "ramp", "exit_transition", "max_step"}
 )
+#: Most years a ramp may list (the longest horizon).
+MAX_RAMP = 5
 _TIER_KEYS = frozenset({"cost", "multiplier", "max_share", "max_count"})
 _COST_KEYS = frozenset({"column", "fixed", "share"})
 #: The level name used when a scenario has a ``status`` column but no programme tiers.
@@ -113,6 +129,22 @@ class Programme:
     keep_named_accounts: bool = True
     exit_band: str = "flag"
     stability: str = "fewest_changes"
+    # Roadmaps only (a scenario with [horizon]): a recruit's share of its value in its
+    # first years, what an exit keeps of its value and pays of its tier's cost in the year
+    # it leaves, and the most tiers a partner moves from one year to the next.
+    ramp: tuple[float, ...] = (1.0,)
+    exit_value_share: float = 0.0
+    exit_cost_share: float = 0.0
+    max_step: int = 1
+
+    def ramp_share(self, years_in: int) -> float:
+        """A recruit's share of its value in its ``years_in``-th year (1 = the year it
+        joins); 1.0 after the ramp's last year.
+
+        >>> Programme(ramp=(0.4, 0.8)).ramp_share(1), Programme(ramp=(0.4, 0.8)).ramp_share(3)
+        (0.4, 1.0)
+        """
+        return self.ramp[years_in - 1] if years_in <= len(self.ramp) else 1.0
 
     @property
     def tier_names(self) -> tuple[str, ...]:
@@ -262,7 +294,40 @@ def parse_programme(
         raise ScenarioError(
             f"programme.stability is {stability!r}; accepted: {', '.join(STABILITY)}", file=file
         )
+    ramp = raw.get("ramp", [1.0])
+    if (
+        not isinstance(ramp, list)
+        or not 1 <= len(ramp) <= MAX_RAMP
+        or any(isinstance(v, bool) or not isinstance(v, int | float) or not 0 <= v <= 1 for v in ramp)
+    ):
+        raise ScenarioError(
+            f"programme.ramp is {_shown(ramp)}; accepted: a list of 1 to {MAX_RAMP} shares "
+            "from 0 to 1, a recruit's share of its value in its first, second, ... year "
+            "(e.g. [0.4, 0.8, 1.0])",
+            file=file,
+        )
+    transition = raw.get("exit_transition", {})
+    if not isinstance(transition, Mapping) or set(transition) - {"value", "cost"}:
+        raise ScenarioError(
+            f"programme.exit_transition is {_shown(transition)}; accepted: "
+            "{ value = V, cost = C }, the shares (0 to 1) of its value an exited partner "
+            "still yields and of its tier's cost it still costs in the year it leaves",
+            file=file,
+        )
+    step = raw.get("max_step", 1)
+    if isinstance(step, bool) or not isinstance(step, int) or step < 1:
+        raise ScenarioError(
+            f"programme.max_step is {_shown(step)}; accepted: a whole number >= 1, the most "
+            "tiers a partner moves from one year to the next",
+            file=file,
+        )
     return Programme(
+        ramp=tuple(float(v) for v in ramp),
+        exit_value_share=_real(transition.get("value", 0.0), "programme.exit_transition.value",
+                               file, low=0.0, high=1.0),
+        exit_cost_share=_real(transition.get("cost", 0.0), "programme.exit_transition.cost",
+                              file, low=0.0, high=1.0),
+        max_step=int(step),
         tiers=tiers,
         max_exits=None if raw.get("max_exits") is None else _whole(raw["max_exits"], "programme.max_exits", file),
         max_recruits=None

@@ -25,6 +25,8 @@ from selector.portfolio.model import build_model
 from selector.portfolio.options import SolveOptions
 from selector.portfolio.relax import Relaxation, find_relaxations
 from selector.portfolio.result import relative_gap
+from selector.portfolio.roadmap import year_one_plan
+from selector.portfolio.roadmap_search import RoadmapFound, search_roadmap
 from selector.portfolio.route import STAGE_ONE_SHARE, Route
 from selector.portfolio.searches import CoverLp, cover_lp, run_search, stage_solver
 from selector.portfolio.stability import fewest_changes
@@ -86,6 +88,7 @@ class Outcome:
     build_seconds: float
     route: Route
     relaxations: tuple[Relaxation, ...] = ()
+    roadmap: RoadmapFound | None = None  # a roadmap's years (the route's roadmap searches)
 
 
 def _start(
@@ -109,7 +112,13 @@ def run_route(
 ) -> Outcome:
     """Follow ``route`` on ``inst``: the model, the set cover's LP when the route starts
     with it, the start, the search, then the finishing stages (idle partners, fewest
-    changes, bounds), and the status with its explanation."""
+    changes, bounds), and the status with its explanation. A roadmap's searches answer
+    with its first year as the plan (``x``) and the years in ``roadmap``."""
+    if route.search in ("roadmap", "roadmap_mip"):
+        found = search_roadmap(scenario, inst, route, options, clock)
+        plan_x = None if found.x is None else year_one_plan(found.road, found.x)
+        return Outcome(found.status, plan_x, found.objective, found.bound, found.explanation, None,
+                       found.build_seconds, route, roadmap=found)
     model = build_model(inst, drop=route.drop)
     lp = cover_lp(inst, model, options.time_limit / 4) if route.search == "cover_lp" else None
     if route.search == "cover_lp" and lp is None:

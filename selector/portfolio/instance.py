@@ -123,6 +123,9 @@ class PortfolioInstance:
     # Per column: fixed out only by a limit a what-if can move (dearer than the budget or
     # a pool, a tier-2 partner no distributor supplies); selector.portfolio.relax frees them.
     movable_out: np.ndarray | None = None
+    # A roadmap's years (the scenario's [horizon]); None: a one-year plan or portfolio.
+    # The instance is then year one's plan; selector.portfolio.roadmap builds the years.
+    horizon_years: int | None = None
 
     @property
     def n_partners(self) -> int:

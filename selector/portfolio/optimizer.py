@@ -166,9 +166,11 @@ def solve(
     inst = reduce(scenario, options)
     route = choose_route(inst, options)
     found = run_route(scenario, inst, route, options, clock)
+    road = found.roadmap
     return assemble_result(
         scenario, inst, status=found.status, x=found.x, objective=found.objective, bound=found.bound,
         solver=options.solver, wall=clock.elapsed(), build=found.build_seconds,
         explanation=found.explanation, heuristic=found.heuristic, route=found.route.describe(),
         relaxations=found.relaxations,
+        roadmap=None if road is None or road.x is None else (road.road, road.x),
     )

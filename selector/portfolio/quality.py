@@ -85,4 +85,5 @@ def scenario_instance(
     force = scenario.tiers.exclude_exit or (programme is not None and programme.exit_band == "force")
     base = build_instance(scenario, quality, exclude=exit_mask if force else None, prune=False, merge=merge)
     inst = expand_levels(base, scenario, reference=reference)
-    return replace(inst, exit_band=exit_mask)
+    years = None if scenario.horizon is None else scenario.horizon.years
+    return replace(inst, exit_band=exit_mask, horizon_years=years)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -21,6 +21,8 @@ from selector.portfolio.heuristics import HeuristicResult
 from selector.portfolio.instance import PortfolioInstance, rule_status
 from selector.portfolio.plan import build_plan
 from selector.portfolio.relax import Relaxation
+from selector.portfolio.roadmap import RoadmapInstance
+from selector.portfolio.roadmap_tables import roadmap_tables
 
 __all__ = ["PartnerReason", "PortfolioResult", "assemble_result", "relative_gap"]
 
@@ -65,6 +67,12 @@ class PortfolioResult:
     # An infeasible scenario's way out: per movable limit, the least change that makes it
     # feasible alone (selector.portfolio.relax); the total budget first, then the exits.
     relaxations: tuple[Relaxation, ...] = ()
+    # A scenario with [horizon]: one row per partner and year, and one per year (columns
+    # in selector.portfolio.roadmap_tables); ``plan`` is then the roadmap's first year,
+    # ``objective`` the discounted value over the horizon, ``cost`` and ``budget`` the
+    # first year's.
+    roadmap: pd.DataFrame | None = None
+    roadmap_summary: pd.DataFrame | None = None
 
     @property
     def feasible(self) -> bool:
@@ -132,6 +140,18 @@ class PortfolioResult:
                 {k: (num(v) if isinstance(v, float) else v) for k, v in r.items()} for r in self.rules
             ],
             "relaxations": [r.to_dict() for r in self.relaxations],
+        } | self._roadmap_dict()
+
+    def _roadmap_dict(self) -> dict[str, Any]:
+        """The roadmap's entries of :meth:`to_dict` (none without a horizon)."""
+        if self.roadmap is None or self.roadmap_summary is None:
+            return {}
+        summary = self.roadmap_summary.astype(object).where(self.roadmap_summary.notna(), None)
+        return {
+            "roadmap": [{str(k): (v.item() if hasattr(v, "item") else v) for k, v in r.items()}
+                        for r in self.roadmap.to_dict(orient="records")],
+            "roadmap_summary": [{str(k): (v.item() if hasattr(v, "item") else v) for k, v in r.items()}
+                                for r in summary.to_dict(orient="records")],
         }
 
     def to_frame(self) -> dict[str, pd.DataFrame]:
@@ -156,6 +176,9 @@ class PortfolioResult:
             frames["plan"] = self.plan.reset_index()
         if self.rules:
             frames["rules"] = pd.DataFrame([dict(r) for r in self.rules])
+        if self.roadmap is not None and self.roadmap_summary is not None:
+            frames["roadmap_summary"] = self.roadmap_summary
+            frames["roadmap"] = self.roadmap
         if self.relaxations:
             frames["relaxations"] = pd.DataFrame(
                 [{k: v for k, v in r.to_dict().items() if k != "path"} for r in self.relaxations]
@@ -199,11 +222,13 @@ def assemble_result(
     heuristic: HeuristicResult | None,
     route: Mapping[str, Any] | None = None,
     relaxations: Sequence[Relaxation] = (),
+    roadmap: tuple[RoadmapInstance, np.ndarray] | None = None,
 ) -> PortfolioResult:
     """The :class:`PortfolioResult` of selection ``x`` (None: no portfolio) of ``inst``:
     costs with the offsets of the reductions added back, coverage per original segment,
     the plan table for a plan, each rule's state, ``stats`` (with the ``route``
-    the solve took, when given) and an infeasible scenario's ``relaxations``."""
+    the solve took, when given) and an infeasible scenario's ``relaxations``.
+    ``roadmap`` is a roadmap's instance and selection, ``x`` then its first year."""
     sel = np.zeros(inst.n_partners, dtype=bool) if x is None else np.asarray(x, dtype=bool)
     ids = inst.partner_ids
     cost = inst.total_cost(sel)
@@ -263,7 +288,7 @@ def assemble_result(
         plan, plan_summary = build_plan(scenario, inst, sel, exit_band=inst.exit_band)
         if rules:
             plan_summary = {**plan_summary, "rules": [dict(r) for r in rules]}
-    return PortfolioResult(
+    result = PortfolioResult(
         status=status,
         selected=tuple(sorted({str(i) for i in ids[sel]})),
         objective=objective,
@@ -286,3 +311,13 @@ def assemble_result(
         rules=rules,
         relaxations=tuple(relaxations),
     )
+    return result if roadmap is None else replace(result, **_roadmap_fields(roadmap))
+
+
+def _roadmap_fields(roadmap: tuple[RoadmapInstance, np.ndarray]) -> dict[str, Any]:
+    """A roadmap's tables, and its first year's spend and budget as the result's."""
+    road, x = roadmap
+    table, summary = roadmap_tables(road, x)
+    budget = road.horizon.budgets[0]
+    return {"roadmap": table, "roadmap_summary": summary, "cost": float(summary["spend"].iloc[0]),
+            "budget": budget}

@@ -21,6 +21,11 @@ runs a route. The searches:
     is the answer, the Lagrangian dual gets the time for its bound, and what is left
     goes to more local search. Without a start that keeps every rule it falls back to
     ``cuts``.
+``roadmap``
+    A scenario with ``[horizon]`` and a coverage objective, HiGHS and no coverage rule:
+    the years' model by the cut loop (:mod:`selector.portfolio.roadmap_search`).
+``roadmap_mip``
+    Any other roadmap (CBC, ``min_cost``, coverage rules): the years' whole model.
 ``mip``
     Everything else: the whole model by the chosen solver (HiGHS or CBC), started from
     the heuristic portfolio; a model without rows is answered in closed form.
@@ -46,7 +51,7 @@ __all__ = [
     "choose_route",
 ]
 
-Search = Literal["cover_lp", "cuts", "lagrange_only", "mip"]
+Search = Literal["cover_lp", "cuts", "lagrange_only", "mip", "roadmap", "roadmap_mip"]
 Start = Literal["none", "greedy", "lp_rounding"]
 Lagrangian = Literal["none", "share", "all"]
 
@@ -166,6 +171,11 @@ def choose_route(inst: PortfolioInstance, options: SolveOptions) -> Route:
     """
     highs = options.solver == "highs"
     by_cuts = highs and inst.objective in CUT_OBJECTIVES and not any(r.kind == "coverage" for r in inst.rules)
+    if inst.horizon_years is not None:
+        # A roadmap: no heuristic start and no second stage (its ties go to the cheapest)
+        return Route(search="roadmap" if by_cuts else "roadmap_mip", start="none",
+                     solver=options.solver, start_seconds=0.0, presolve=highs,
+                     tie_by_cost=True, first_lp="choose")
     cover = highs and pure_cover(inst)
     limit = options.time_limit
     # The start matters most where the solver is slow: give the search a share of the time.

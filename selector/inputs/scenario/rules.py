@@ -57,7 +57,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -106,6 +106,7 @@ class Rule:
     weighted: bool = False
     requires: np.ndarray | None = None
     what: str = ""
+    year: int | None = None  # a roadmap rule for one year (1 = the first); None: every year
 
     @property
     def title(self) -> str:
@@ -283,11 +284,14 @@ def read_rules(
     level_names: tuple[str, ...] | None,
     must_exclude: Sequence[str] = (),
     must_include: Sequence[str] = (),
+    horizon_years: int | None = None,
 ) -> tuple[Rule, ...]:
     """Check ``[[rules]]`` and resolve their filters (see the module notes).
 
     ``level_names`` are the programme tiers a ``level`` filter may name (None: the
-    scenario has no programme tiers, and ``level`` is refused).
+    scenario has no programme tiers, and ``level`` is refused). ``horizon_years`` are
+    the years of a roadmap (``[horizon]``): a rule may then name one of them with
+    ``year = K`` (1 = the first); without a horizon, ``year`` is refused.
     """
     raw = config.get("rules", [])
     if not isinstance(raw, list) or not all(isinstance(r, Mapping) for r in raw):
@@ -307,17 +311,32 @@ def read_rules(
         kind = item.get("kind")
         if kind not in RULE_KINDS:
             raise _err(f"{where} kind", f"{kind!r}; accepted: {', '.join(RULE_KINDS)}", file)
-        unknown = sorted(set(item) - {"id", "label", "kind"} - _KEYS[kind])
+        unknown = sorted(set(item) - {"id", "label", "kind", "year"} - _KEYS[kind])
         if unknown:
             raise _err(where, f"unknown field(s) {', '.join(unknown)} for kind '{kind}'; accepted: "
-                       f"id, label, kind, {', '.join(sorted(_KEYS[kind]))}", file)
+                       f"id, label, kind, year, {', '.join(sorted(_KEYS[kind]))}", file)
+        year = _year(item.get("year"), where, file, horizon_years)
         label = item.get("label", rid)
         if not isinstance(label, str):
             raise _err(f"{where} label", f"must be text, found {label!r}", file)
-        out.append(_read_one(item, rid, label, str(kind), where, file, partners, segments,
-                             budget_total=budget_total, level_names=level_names))
+        rule = _read_one(item, rid, label, str(kind), where, file, partners, segments,
+                         budget_total=budget_total, level_names=level_names)
+        out.append(rule if year is None else replace(rule, year=year))
     _check_dependencies(out, partners, must_exclude, must_include, file)
     return tuple(out)
+
+
+def _year(value: Any, where: str, file: str, horizon_years: int | None) -> int | None:
+    """A rule's ``year``: None (every year of a roadmap), or a year of the horizon."""
+    if value is None:
+        return None
+    if horizon_years is None:
+        raise _err(f"{where} year", "a rule names a year only in a roadmap; add a [horizon] "
+                   "with years = N, or leave year out", file)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= horizon_years:
+        raise _err(f"{where} year", f"is {_show(value, quote=True)}; accepted: a whole number "
+                   f"from 1 to {horizon_years} (the horizon's years)", file)
+    return int(value)
 
 
 def _partner_filter(

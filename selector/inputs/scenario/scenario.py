@@ -29,6 +29,7 @@ import scipy.sparse as sp
 from selector.errors import ScenarioError
 from selector.inputs.criteria import CriteriaModel, load_model
 from selector.inputs.currency import read_currency
+from selector.inputs.horizon import Horizon, parse_horizon
 from selector.inputs.programme import (
     CHANNEL_COLUMNS,
     Programme,
@@ -99,6 +100,7 @@ class Scenario:
     programme: Programme | None = None
     rules: tuple[Rule, ...] = ()
     currency: str | None = None  # ISO 4217 code of every amount, when the file names one
+    horizon: Horizon | None = None  # a roadmap's years ([horizon]); None: a one-year plan
 
     # --- pickling (worker processes) ---------------------------------------------------
     def __getstate__(self) -> dict[str, Any]:
@@ -391,6 +393,17 @@ def assemble(
     budget = read_budget(config, file, partners)
     constraints = read_constraints(config, file, partners, supply)
     tiers = read_tiers(config, file)
+    horizon = parse_horizon(
+        config, file, budget_total=budget.total,
+        max_exits=None if programme is None else programme.max_exits,
+        max_recruits=None if programme is None else programme.max_recruits,
+    )
+    if horizon is not None and "status" not in partners.columns:
+        raise ScenarioError(
+            "a roadmap ([horizon]) starts from today's channel: add a status column to the "
+            "partner table (current or prospect) and a [programme]",
+            file=file,
+        )
     importance = read_importance(config, file, partners)
     solve_options = read_solve_options(config, file)
     rules = read_rules(
@@ -402,6 +415,7 @@ def assemble(
         level_names=programme.tier_names if programme is not None and programme.has_tiers else None,
         must_exclude=constraints.must_exclude,
         must_include=constraints.must_include,
+        horizon_years=None if horizon is None else horizon.years,
     )
     problems += coverage_problems(partners, segments, coverage)
     return Scenario(
@@ -426,6 +440,7 @@ def assemble(
         programme=programme,
         rules=rules,
         currency=read_currency(config, file),
+        horizon=horizon,
     )
 
 

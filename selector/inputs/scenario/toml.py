@@ -24,7 +24,7 @@ MAX_EXTENDS = 100
 DATA_KEYS = ("model", "partners", "segments", "coverage", "supply")
 KNOWN_KEYS = frozenset(
     {"name", "description", "extends", *DATA_KEYS, "budget", "objective", "constraints",
-     "tiers", "positioning", "solve", "programme", "rules", "currency"}
+     "tiers", "positioning", "solve", "programme", "rules", "currency", "horizon"}
 )
 
 

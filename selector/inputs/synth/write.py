@@ -91,6 +91,7 @@ def write_scenario(
     model: str | None = DEFAULT_MODEL,
     currency: str | None = None,
     overwrite: bool = False,
+    horizon: int | None = None,
 ) -> Path:
     """Write the channel's tables into ``directory`` and a scenario TOML beside it.
 
@@ -121,6 +122,12 @@ def write_scenario(
     overwrite
         Replace files that exist; otherwise an existing file is an error and nothing is
         written.
+    horizon
+        Years of a roadmap (1-5; a channel with prospects only): the scenario then gets
+        a ``[horizon]`` (8 % discount, segments growing 3 % and the budget 4 % a year)
+        and the programme a ramp (40 %, 80 %, then full value), an exit transition
+        (half the value kept, 30 % of the tier's cost paid in the exit year) and one tier
+        step a year. None: a one-year plan, as before.
 
     Returns
     -------
@@ -132,6 +139,14 @@ def write_scenario(
     ScenarioError
         A file exists and ``overwrite`` is false, or ``directory`` is not a usable folder.
     """
+    if horizon is not None and (
+        isinstance(horizon, bool) or not isinstance(horizon, int) or not 1 <= horizon <= 5
+        or "status" not in channel.partners.columns
+    ):
+        raise ScenarioError(
+            f"horizon is {horizon!r}; accepted: 1 to 5 years, for a channel with prospects "
+            "(today's channel in programme tiers)"
+        )
     folder = Path(directory)
     if folder.name in ("", ".", ".."):
         folder = folder.resolve()
@@ -167,6 +182,8 @@ def write_scenario(
         text = _scenario_toml(
             channel, folder.name, name=name, description=description, model=model, currency=currency
         )
+        if horizon is not None:
+            text = _with_horizon(text, horizon)
         replace_folder(stage, folder)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
@@ -236,6 +253,28 @@ def _scenario_toml(
     if has_plan:
         lines += _programme_lines(partners)
     return "\n".join(lines) + "\n"
+
+
+#: The programme's moves between years, written after its other keys in a roadmap.
+_ROADMAP_PROGRAMME = (
+    'stability = "fewest_changes"\n'
+    "ramp = [0.4, 0.8, 1.0]\n"
+    "exit_transition = { value = 0.5, cost = 0.3 }\n"
+    "max_step = 1\n"
+)
+
+
+def _with_horizon(text: str, years: int) -> str:
+    """The scenario as a roadmap: the programme's moves between years and the horizon."""
+    text = text.replace('stability = "fewest_changes"\n', _ROADMAP_PROGRAMME, 1)
+    return text + "\n".join([
+        "",
+        "[horizon]",
+        f"years = {years}",
+        "discount = 0.08",
+        "segment_growth = 0.03",
+        "budget = { growth = 0.04 }",
+    ]) + "\n"
 
 
 def _programme_lines(partners: pd.DataFrame) -> list[str]:
