@@ -95,8 +95,9 @@ def _same(a: np.ndarray | None, b: np.ndarray | None) -> bool:
 def _tighter(held: _Held, inst: PortfolioInstance, model: MipModel) -> bool:
     """Whether ``model`` (the partner-side rows of ``inst``) has the held model's
     columns, ``inst`` its objective (coverage, values, qualities, costs) and reference
-    plan, and every held row is implied by one of its rows with the same
-    coefficients and bounds at least as tight (its feasible plans are a subset)."""
+    plan, and every held row is implied by one of its rows with the same coefficients
+    (on the columns not fixed at 0) and bounds at least as tight, or by the column
+    bounds alone: its feasible plans are a subset of the held model's."""
     old, was, tol = held.model, held.inst, 1e-9
     if not (model.sense == old.sense and model.n_cols == old.n_cols and _same(model.c, old.c)
             and inst.objective == was.objective and inst.fixed_cost == was.fixed_cost
@@ -108,17 +109,21 @@ def _tighter(held: _Held, inst: PortfolioInstance, model: MipModel) -> bool:
     if not (np.all(model.col_lo >= old.col_lo - tol) and np.all(model.col_hi <= old.col_hi + tol)):
         return False
     # Columns fixed at 0 now count for nothing in any row (an excluded partner's option
-    # can leave a quota row's coefficients as they were, or not)
+    # can leave a quota row's coefficients as they were, or not); a held row the column
+    # bounds alone keep (a tier-2 partner's supply row once it is out) is implied too.
     live = model.col_hi > 0
     new_rows = _row_keys(model, live)
+    a = sp.csr_matrix(old.A @ sp.diags(live.astype(float)))
+    low = a.maximum(0) @ model.col_lo + a.minimum(0) @ model.col_hi
+    high = a.maximum(0) @ model.col_hi + a.minimum(0) @ model.col_lo
     for key, rows in _row_keys(old, live).items():
-        mine = new_rows.get(key)
-        if mine is None:
-            return False
+        mine = new_rows.get(key, [])
         lo, hi = model.row_lo[mine], model.row_hi[mine]
         for r in rows:
             margin = tol * max(1.0, abs(old.row_lo[r]) if np.isfinite(old.row_lo[r]) else 1.0,
                                abs(old.row_hi[r]) if np.isfinite(old.row_hi[r]) else 1.0)
+            if low[r] >= old.row_lo[r] - margin and high[r] <= old.row_hi[r] + margin:
+                continue
             if not np.any((lo >= old.row_lo[r] - margin) & (hi <= old.row_hi[r] + margin)):
                 return False
     return True
