@@ -37,6 +37,7 @@ from selector.scoring import ModelWeights, PartnerScores, model_weights, score_p
 from selector.whatif import (
     FrontierResult,
     RobustnessResult,
+    Session,
     SweepResult,
     frontier,
     load_sweep,
@@ -65,6 +66,7 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "SelectorError",
+    "Session",
     "SolverError",
     "SweepResult",
     "TierRule",

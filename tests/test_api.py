@@ -29,6 +29,7 @@ PUBLIC = [
     "Scenario",
     "ScenarioError",
     "SelectorError",
+    "Session",
     "SolverError",
     "SweepResult",
     "TierRule",

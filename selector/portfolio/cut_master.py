@@ -32,6 +32,7 @@ from selector.portfolio.instance import PortfolioInstance
 from selector.portfolio.model import MipModel
 from selector.portfolio.solvers.guard import quiet_highs
 from selector.portfolio.solvers.highs import highs_lp
+from selector.portfolio.warm import CutBatch
 
 __all__ = ["CUT_TOL", "FIX_MARGIN", "CutMaster", "RowValues", "rebased", "row_values"]
 
@@ -183,10 +184,14 @@ class CutMaster:
     With ``scaled``, the master's column for row ``s`` is ``theta_s / d_s`` (the row's
     value as a share of its weight, objective ``d_s``) and each cut is divided by
     ``d_s``: the same problem with coefficients near 1 (see
-    :data:`selector.portfolio.cuts.SCALED_MAIN`)."""
+    :data:`selector.portfolio.cuts.SCALED_MAIN`).
+
+    With ``pool`` (a session's cuts for these row value functions,
+    :meth:`selector.portfolio.warm.Carry.cuts_for`), the master starts with its cuts,
+    and the cuts it adds go into it."""
 
     def __init__(self, side: MipModel, rv: RowValues, *, seed: int, threads: int | None,
-                 scaled: bool = False) -> None:
+                 scaled: bool = False, pool: list[CutBatch] | None = None) -> None:
         import highspy
 
         self.hs = highspy
@@ -214,6 +219,10 @@ class CutMaster:
         self.offset = float(rv.top.sum())
         self.col_cost = rv.c_x.astype(float)  # the objective per column, theta columns included
         self.h = h
+        self.pool: list[CutBatch] | None = None
+        for batch in pool or ():
+            self._add_rows(batch.rows, batch.m, batch.rhs)
+        self.pool = pool
 
     def add_cuts(
         self, x: np.ndarray, theta: np.ndarray | None = None, at: np.ndarray | None = None,
@@ -248,6 +257,8 @@ class CutMaster:
         """Add the cuts ``theta_s + m @ x <= rhs`` of ``rows``, with theta columns for
         rows that have none yet."""
         rv = self.rv
+        if self.pool is not None:
+            self.pool.append(CutBatch(rows.copy(), sp.csr_matrix(m, copy=True), np.array(rhs, dtype=float)))
         new = rows[self.col_of_row[rows] < 0]
         if len(new):
             first = self.h.getNumCol()

@@ -27,6 +27,7 @@ from selector.portfolio.cut_master import CUT_TOL, CutMaster, RowValues, rebased
 from selector.portfolio.model import MipModel
 from selector.portfolio.solvers import Solved, SolveProgress, SolverState
 from selector.portfolio.solvers.guard import run_guarded
+from selector.portfolio.warm import CutBatch
 
 __all__ = ["CutLoop", "CutOptions", "RowValues", "rebased", "row_values", "solve_by_cuts"]
 
@@ -201,6 +202,7 @@ class CutLoop:
         progress: Callable[[SolveProgress], object] | None = None,
         polish: Callable[[np.ndarray], np.ndarray | None] | None = None,
         tidy: Callable[[np.ndarray], np.ndarray] | None = None,
+        pool: list[CutBatch] | None = None,
     ) -> None:
         self.t0 = time.perf_counter()
         self.deadline = self.t0 + options.time_limit
@@ -208,7 +210,8 @@ class CutLoop:
         self.start_x, self.cost = start, cost
         self._progress, self._polish, self._tidy = progress, polish, tidy
         self.master = CutMaster(side, rv, seed=options.seed, threads=options.threads,
-                                scaled=SCALED_MAIN if options.scaled is None else options.scaled)
+                                scaled=SCALED_MAIN if options.scaled is None else options.scaled,
+                                pool=pool)
         self.best_x: np.ndarray | None = None
         self.best = -math.inf
         self.bound = math.inf
@@ -539,6 +542,7 @@ def solve_by_cuts(
     neighbourhood: bool = False,
     scaled: bool | None = None,
     tidy: Callable[[np.ndarray], np.ndarray] | None = None,
+    pool: list[CutBatch] | None = None,
 ) -> Solved:
     """Maximize the coverage objective ``rv`` over the partner columns and rows of
     ``side`` (a model built without its objective rows) by the cut loop: one
@@ -560,11 +564,12 @@ def solve_by_cuts(
     depend on the start (see :func:`_cheapest_tie`); ``tidy``, when given, first
     takes out what adds nothing (the optimizer passes
     :func:`selector.portfolio.heuristics.without_idle`), and the stage starts from
-    that cheaper portfolio of the same value."""
+    that cheaper portfolio of the same value. ``pool`` is a session's cuts for ``rv``
+    (see :class:`CutMaster`): the master starts with them and adds its own to it."""
     options = CutOptions(time_limit=time_limit, gap=gap, seed=seed, threads=threads, node_limit=node_limit,
                          first_lp=first_lp, neighbourhood=neighbourhood, scaled=scaled)
     return CutLoop(side, rv, options, start=start, cost=cost, progress=progress, polish=polish,
-                   tidy=tidy).run()
+                   tidy=tidy, pool=pool).run()
 
 
 def _neighbourhood(

@@ -19,7 +19,12 @@ from selector.portfolio.finishing import (
     without_idle_note,
     without_idle_spend_note,
 )
-from selector.portfolio.heuristics import HeuristicResult, lp_rounded_cover
+from selector.portfolio.heuristics import (
+    HeuristicResult,
+    greedy_portfolio,
+    lp_rounded_cover,
+    repair_plan,
+)
 from selector.portfolio.instance import PortfolioInstance, evaluate, violations
 from selector.portfolio.model import build_model
 from selector.portfolio.options import SolveOptions
@@ -31,6 +36,7 @@ from selector.portfolio.route import STAGE_ONE_SHARE, Route
 from selector.portfolio.searches import CoverLp, cover_lp, run_search, stage_solver
 from selector.portfolio.stability import fewest_changes
 from selector.portfolio.starts import given_start, greedy_start
+from selector.portfolio.warm import layout_key
 
 __all__ = [
     "MSG_LAGRANGE",
@@ -94,9 +100,11 @@ class Outcome:
 def _start(
     route: Route, inst: PortfolioInstance, options: SolveOptions, lp: CoverLp | None
 ) -> HeuristicResult | None:
-    """The route's start (a set cover's LP rounding, or the greedy), then the caller's
-    portfolio when it is better."""
-    heuristic = None
+    """The route's start (a session's last plan, a set cover's LP rounding, or the
+    greedy), then the caller's portfolio when it is better."""
+    heuristic = _carried_start(route, inst, options) if route.start == "carried" else None
+    if heuristic is not None:
+        return given_start(inst, options.start, heuristic)
     if route.start == "lp_rounding" and lp is not None:
         if lp.optimum is None:
             # The LP's own rounding starts the search (better than the greedy's cover)
@@ -105,6 +113,25 @@ def _start(
         heuristic = greedy_start(inst, time_budget=route.start_seconds, seed=options.seed,
                                  moves=route.start_moves, cover_time=route.cover_seconds)
     return given_start(inst, options.start, heuristic)
+
+
+def _carried_start(route: Route, inst: PortfolioInstance, options: SolveOptions) -> HeuristicResult | None:
+    """A session's last plan as the start: as it is when it keeps every rule, else
+    brought within the budget, pools and quotas and completed by the greedy's local
+    search; None (the greedy starts) when the columns differ or the repair fails."""
+    if options.carry is None:
+        return None
+    x = options.carry.start_for(layout_key(inst.partner_ids, inst.option_level))
+    if x is None:
+        return None
+    x &= ~inst.fixed_out
+    if not violations(inst, x):
+        return HeuristicResult(x, evaluate(inst, x), True, 0.0)
+    if inst.has_levels:
+        x = repair_plan(inst, x)
+    h = greedy_portfolio(inst, time_budget=route.start_seconds, seed=options.seed, start=x,
+                         moves=route.start_moves)
+    return h if h.feasible else None
 
 
 def run_route(

@@ -40,6 +40,7 @@ from selector.portfolio.route import choose_route
 from selector.portfolio.solvers import SOLVERS, SolveProgress
 from selector.portfolio.starts import greedy_start
 from selector.portfolio.tier_moves import improve_tiers
+from selector.portfolio.warm import Answer, Carry, layout_key
 
 __all__ = [
     "DEFAULT_GAP",
@@ -129,6 +130,7 @@ def solve(
     customize: Callable[[Any, dict[str, Any]], Any] | None = None,
     node_limit: int | None = None,
     progress: Callable[[SolveProgress], object] | None = None,
+    carry: Carry | None = None,
 ) -> PortfolioResult:
     """Choose the partner portfolio.
 
@@ -155,7 +157,7 @@ def solve(
     options = resolve_options(
         scenario, solver=solver, time_limit=time_limit, gap=gap, seed=seed, threads=threads,
         node_limit=node_limit, warm_start=warm_start, explain=explain, start=start,
-        reference=reference, scores=scores, customize=customize, progress=progress,
+        reference=reference, scores=scores, customize=customize, progress=progress, carry=carry,
     )
     if options.customize is not None:
         from selector.portfolio.pulp_model import solve_pulp
@@ -167,6 +169,9 @@ def solve(
     route = choose_route(inst, options)
     found = run_route(scenario, inst, route, options, clock)
     road = found.roadmap
+    if carry is not None and road is None:  # a session's next what-if starts from this answer
+        carry.keep_answer(layout_key(inst.partner_ids, inst.option_level), Answer(
+            found.status, found.x, found.objective, found.bound, found.explanation, found.route.describe()))
     return assemble_result(
         scenario, inst, status=found.status, x=found.x, objective=found.objective, bound=found.bound,
         solver=options.solver, wall=clock.elapsed(), build=found.build_seconds,

@@ -13,6 +13,7 @@ import pandas as pd
 from selector.errors import ScenarioError
 from selector.inputs.scenario import Scenario
 from selector.portfolio.solvers import SOLVERS, SolveProgress
+from selector.portfolio.warm import Carry
 
 __all__ = [
     "DEFAULT_GAP",
@@ -82,6 +83,11 @@ class SolveOptions:
     fewest_changes
         The scenario's ``[programme] stability`` (on unless it says ``"none"``): whether
         a plan gets the fewest-changes stage.
+    carry
+        A session's :class:`~selector.portfolio.warm.Carry`: the last plan starts the
+        search (repaired when it breaks a changed rule), the cut loop starts from the
+        cuts kept for the same objective, and the answer is kept for the next solve.
+        It changes how fast a solve proves, not what it proves.
     """
 
     solver: str
@@ -98,6 +104,7 @@ class SolveOptions:
     customize: Callable[[Any, dict[str, Any]], Any] | None = None
     progress: Callable[[SolveProgress], object] | None = None
     fewest_changes: bool = True
+    carry: Carry | None = None
 
     @property
     def deterministic(self) -> bool:
@@ -121,6 +128,7 @@ def resolve_options(
     scores: Mapping[str, float] | pd.Series | None = None,
     customize: Callable[[Any, dict[str, Any]], Any] | None = None,
     progress: Callable[[SolveProgress], object] | None = None,
+    carry: Carry | None = None,
 ) -> SolveOptions:
     """The caller's options over the scenario's ``[solve]`` over the defaults, checked.
 
@@ -158,4 +166,5 @@ def resolve_options(
         customize=customize,
         progress=progress,
         fewest_changes=programme is None or programme.stability == "fewest_changes",
+        carry=carry,
     )

@@ -52,7 +52,7 @@ __all__ = [
 ]
 
 Search = Literal["cover_lp", "cuts", "lagrange_only", "mip", "roadmap", "roadmap_mip"]
-Start = Literal["none", "greedy", "lp_rounding"]
+Start = Literal["none", "greedy", "lp_rounding", "carried"]
 Lagrangian = Literal["none", "share", "all"]
 
 #: Objectives solved by the Benders master of selector.portfolio.cuts (with HiGHS, no
@@ -110,11 +110,12 @@ class Route:
     """The path of one solve: what starts it, what searches, what bounds and what
     finishes, with the settings each stage gets (see the module's docstring).
 
-    ``start_seconds``/``start_moves`` bound the heuristic start by time or by a count of
-    local-search moves (``cover_seconds`` the requirement cover inside it, None: its
-    own share); ``presolve``/``restart`` are HiGHS's for the ``mip`` search; ``lagrangian``
-    is the Lagrangian bound's share of the time (``share``: after the search, ``all``:
-    instead of it); ``fewest_changes`` the plan's second stage (the search then gets
+    ``start`` ``carried`` is a session's last plan (:class:`selector.portfolio.warm.Carry`),
+    brought within the changed rules; ``start_seconds``/``start_moves`` bound the
+    heuristic start by time or by a count of local-search moves (``cover_seconds`` the
+    requirement cover inside it, None: its own share); ``presolve``/``restart`` are
+    HiGHS's for the ``mip`` search; ``lagrangian`` is the Lagrangian bound's share of the
+    time (``share``: after the search, ``all``: instead of it); ``fewest_changes`` the plan's second stage (the search then gets
     ``STAGE_ONE_SHARE`` of the time); ``tie_by_cost``, ``polish``, ``neighbourhood``
     and ``first_lp`` are the cut loop's.
     """
@@ -194,6 +195,8 @@ def choose_route(inst: PortfolioInstance, options: SolveOptions) -> Route:
     alone = by_cuts and lagrange and not options.deterministic and started and not inst.has_levels
     search: Search = "cover_lp" if cover else "lagrange_only" if alone else "cuts" if by_cuts else "mip"
     start: Start = "none" if not options.warm_start else "lp_rounding" if cover else "greedy"
+    if start == "greedy" and options.carry is not None and options.carry.x is not None:
+        start = "carried"  # a session's last plan, repaired; the greedy when it does not fit
     lagrangian: Lagrangian = "none"
     if inst.maximize and inst.n_rows >= LAGRANGE_ROWS and lagrange:
         lagrangian = "all" if alone else "share"

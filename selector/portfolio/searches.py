@@ -24,6 +24,7 @@ from selector.portfolio.route import Route
 from selector.portfolio.solvers import Solved, adapter, solve_without_rows
 from selector.portfolio.solvers.highs import lp_relaxation
 from selector.portfolio.starts import POLISH_SECONDS, lp_greedy
+from selector.portfolio.warm import array_key
 
 __all__ = ["LP_TOL", "CoverLp", "cover_lp", "run_search", "stage_solver"]
 
@@ -99,8 +100,11 @@ def run_search(
         return Solved("time_limit", heuristic.selected, heuristic.objective, None)
     if route.search == "cuts":
         moves = route.start_moves if options.deterministic else None
+        rv = row_values(inst)
+        pool = None if options.carry is None else options.carry.cuts_for(
+            array_key(rv.row, rv.ptr, rv.member, rv.q, rv.d, inst.n_partners))
         return solve_by_cuts(
-            model, row_values(inst), time_limit=remaining, gap=options.gap, seed=options.seed,
+            model, rv, time_limit=remaining, gap=options.gap, seed=options.seed,
             start=start_x, threads=options.threads, node_limit=options.node_limit,
             progress=options.progress,
             cost=inst.cost if route.tie_by_cost else None,
@@ -109,6 +113,7 @@ def run_search(
             first_lp=route.first_lp,
             neighbourhood=route.neighbourhood,
             tidy=tidy,
+            pool=pool,
         )
     if model.A.shape[0] == 0:
         return solve_without_rows(model)

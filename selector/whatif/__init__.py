@@ -3,7 +3,8 @@
 Takes a scenario and a question (a range of budgets, a spread of judgments and data, a
 grid of settings); gives tables of solved portfolios: the budget frontier, Monte Carlo
 robustness (how often each partner is picked) and scenario sweeps, run serially, on a
-local process pool or on a Dask cluster.
+local process pool or on a Dask cluster; and a :class:`Session` that answers one what-if
+after another from what the earlier answers left.
 """
 
 from selector.whatif.budget_frontier import FrontierPoint, FrontierResult, frontier
@@ -16,6 +17,7 @@ from selector.whatif.montecarlo import (
     perturb_scenario,
     robustness,
 )
+from selector.whatif.session import Session
 from selector.whatif.sweeps import (
     SWEEP_KEYS,
     SweepResult,
@@ -35,6 +37,7 @@ __all__ = [
     "Progress",
     "RobustnessResult",
     "RunRecord",
+    "Session",
     "Study",
     "SweepResult",
     "SweepRow",

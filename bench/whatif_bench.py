@@ -1,0 +1,126 @@
+"""What-ifs while the strategist waits: ten canonical what-ifs on the vendor scenario,
+each solved cold (``solve`` of the changed scenario) and through one
+:class:`selector.Session` that answered the baseline first, in one run.
+
+The what-ifs: the total budget -20/-5/+5/+20 % (the pools as they are), drop a
+distributor the baseline keeps (D012), exclude the kept partner that adds most value,
+exclude a prospect that stays out, a tighter gold quota (10 % -> 8 %), a new count rule
+(two more cloud service providers than the baseline plan has), and a changed criteria
+weight (one judgment of the goal moved one step on Saaty's scale). For each it prints
+the time to the answer and its status (a time counts as proven only when the status is
+``optimal`` or ``infeasible``), how the session answered (``kept``: no solve; ``warm``:
+solved from the session's last plan and cuts), the session's value against the cold
+one and how many partners' proposed levels differ.
+
+    python bench/whatif_bench.py [--scenario scenarios/vendor.toml] [--time-limit 20] [--gap 1e-4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import statistics
+import time
+from collections.abc import Callable
+
+from selector import PortfolioResult, Scenario, Session, load_scenario, solve
+
+WhatIf = tuple[str, Callable[[Scenario], Scenario]]
+
+
+def _budget(share: float) -> Callable[[Scenario], Scenario]:
+    def change(s: Scenario) -> Scenario:
+        return s.with_changes({"budget": {"total": s.budget.total * share}})
+
+    return change
+
+
+def what_ifs(scenario: Scenario, base: PortfolioResult) -> list[WhatIf]:
+    """The ten what-ifs, the partners they name chosen from the baseline plan."""
+    plan = base.plan
+    if plan is None:
+        raise SystemExit("the bench needs a plan scenario (today's channel)")
+    kept = plan[plan["action"].isin(["keep", "promote", "demote"]) & (plan["type"] != "distributor")]
+    valuable = str(kept["value_added"].astype(float).idxmax())
+    prospect = str(sorted(plan.index[plan["action"] == "stay out"])[0])
+    excluded = list(scenario.constraints.must_exclude)
+    csp = int(((plan["type"] == "csp") & (plan["proposed"] != "out")).sum())
+    rule = {"id": "more-csp", "label": "Two more cloud service providers", "kind": "count",
+            "where": {"type": "csp"}, "min": csp + 2}
+    model = scenario.model
+
+    def weight(s: Scenario) -> Scenario:
+        if model is None:
+            return s
+        goal = model.judgments[0]
+        pairs = tuple((a, b, 1.0 if (a, b) == ("strategic_fit", "performance") else v) for a, b, v in goal.pairs)
+        new = dataclasses.replace(model, judgments=(dataclasses.replace(goal, pairs=pairs), *model.judgments[1:]))
+        return dataclasses.replace(s, model=new)
+
+    return [
+        ("budget -20 %", _budget(0.80)),
+        ("budget -5 %", _budget(0.95)),
+        ("budget +5 %", _budget(1.05)),
+        ("budget +20 %", _budget(1.20)),
+        ("drop distributor D012", lambda s: s.with_changes({"constraints": {"must_exclude": [*excluded, "D012"]}})),
+        (f"exclude kept {valuable}", lambda s: s.with_changes({"constraints": {"must_exclude": [*excluded, valuable]}})),
+        (f"exclude prospect {prospect}", lambda s: s.with_changes({"constraints": {"must_exclude": [*excluded, prospect]}})),
+        ("gold quota 10 % -> 8 %", lambda s: s.with_changes({"programme": {"gold": {"max_share": 0.08}}})),
+        (f"rule: >= {csp + 2} csp", lambda s: s.with_changes({"rules": [*s.config.get("rules", []), rule]})),
+        ("weight: performance up", weight),
+    ]
+
+
+def _proven(r: PortfolioResult) -> bool:
+    return r.status in ("optimal", "infeasible")
+
+
+def _levels(r: PortfolioResult) -> dict[str, str]:
+    return {} if r.plan is None else {str(k): str(v) for k, v in r.plan["proposed"].items()}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--scenario", default="scenarios/vendor.toml")
+    ap.add_argument("--time-limit", type=float, default=20.0)
+    ap.add_argument("--gap", type=float, default=1e-4)
+    args = ap.parse_args()
+    scenario = load_scenario(args.scenario)
+    session = Session(scenario, time_limit=args.time_limit, gap=args.gap)
+    t0 = time.perf_counter()
+    base = session.solve()
+    print(f"{scenario.name}: baseline through the session {base.status} in "
+          f"{time.perf_counter() - t0:.1f} s (objective {base.objective:,.0f})\n")
+    header = (f"| {'what-if':<26} | {'cold':>18} | {'session':>18} | {'answer':<6} | "
+              f"{'value vs cold':>13} | {'levels differ':>13} |")
+    print(header)
+    print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
+    cold_times: list[float] = []
+    warm_times: list[float] = []
+    for name, change in what_ifs(scenario, base):
+        variant = change(scenario)
+        t = time.perf_counter()
+        cold = solve(variant, time_limit=args.time_limit, gap=args.gap)
+        t_cold = time.perf_counter() - t
+        t = time.perf_counter()
+        warm = session.solve_scenario(variant)
+        t_warm = time.perf_counter() - t
+        cold_times.append(t_cold if _proven(cold) else float("inf"))
+        warm_times.append(t_warm if _proven(warm) else float("inf"))
+        if cold.objective is not None and warm.objective is not None:
+            vs = f"{(warm.objective - cold.objective) / max(abs(cold.objective), 1e-9):+.4%}"
+        else:
+            vs = "-" if cold.objective is None and warm.objective is None else "differs"
+        a, b = _levels(cold), _levels(warm)
+        differ = sum(a.get(k) != b.get(k) for k in set(a) | set(b))
+        print(f"| {name:<26} | {cold.status:>11} {t_cold:5.1f} s | {warm.status:>11} {t_warm:5.1f} s | "
+              f"{warm.stats['session']['answer']:<6} | {vs:>13} | {differ:>13} |")
+    print()
+    for label, times in (("cold", cold_times), ("session", warm_times)):
+        finite = [t for t in times if t != float("inf")]
+        print(f"{label}: median {statistics.median(times):.1f} s, max "
+              f"{max(times):.1f} s, {len(finite)} of {len(times)} proven")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,239 @@
+"""What-ifs answered one after another from what the previous answers left: a
+:class:`Session` holds a scenario and answers ``session.solve(changes)`` with exactly
+what ``solve(scenario.with_changes(changes))`` would prove, faster.
+
+How a what-if is answered (``result.stats["session"]["answer"]``):
+
+``cached``
+    The same changed scenario was answered before (its fingerprint): that answer.
+``kept``
+    The changed scenario's model is the model of an answer proved optimal with tighter
+    or equal rows and bounds, the same objective and the same reference plan, and that
+    answer's plan keeps every changed rule (a budget cut it still fits, a partner
+    excluded that it leaves out, a quota or count rule it keeps): no plan can be better
+    under tighter rules, so it is still proved optimal, with the same bound. No solve.
+``warm``
+    Everything else is solved by :func:`selector.portfolio.solve` with the session's
+    :class:`~selector.portfolio.warm.Carry`: the last plan starts the search (repaired
+    when it breaks a changed rule), the cut loop starts with every cut the session's
+    solves added for the same objective (a cut of the coverage objective holds whatever
+    the budget and the partner-side rules), and the answer's status, bound and
+    fewest-changes stage are the cold solve's.
+
+The session is safe to share between threads (one what-if at a time, behind a lock),
+e.g. held in Streamlit's ``st.session_state`` across reruns.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from selector.inputs.scenario import Scenario
+from selector.portfolio import PortfolioResult, SolveProgress, solve
+from selector.portfolio.instance import PortfolioInstance, evaluate, violations
+from selector.portfolio.model import MipModel, build_model
+from selector.portfolio.options import DEFAULT_SEED, SolveOptions, resolve_options
+from selector.portfolio.reductions import reduce
+from selector.portfolio.result import assemble_result
+from selector.portfolio.warm import Answer, Carry
+
+__all__ = ["HELD_ANSWERS", "MSG_KEPT", "Session"]
+
+#: The model compared for ``kept`` answers: the partner-side rows (the objective is
+#: compared on the instance's arrays, whose columns do not depend on the exclusions).
+OBJECTIVE_ROWS = ("objective_link",)
+
+#: Answers a session keeps (each with its model) to answer a tighter what-if without a
+#: solve, and changed scenarios whose results it keeps (the least recently asked go).
+HELD_ANSWERS = 8
+CACHED_RESULTS = 32
+
+MSG_KEPT = (
+    "The changed rules only tighten the scenario of an answer proved before, and its plan "
+    "keeps every one of them: no plan can be better, so it is still the best (answered "
+    "without a new solve)."
+)
+
+
+@dataclass(frozen=True)
+class _Held:
+    """An answer proved optimal, with the model and instance it was proved on."""
+
+    inst: PortfolioInstance
+    model: MipModel
+    answer: Answer
+    solver: str
+
+
+def _row_keys(model: MipModel, live: np.ndarray) -> dict[tuple[bytes, bytes], list[int]]:
+    """Per distinct row of ``model`` on the ``live`` columns (its columns and
+    coefficients there): the rows that have it."""
+    a = sp.csr_matrix(model.A @ sp.diags(live.astype(float)))
+    a.eliminate_zeros()
+    a.sort_indices()
+    keys: dict[tuple[bytes, bytes], list[int]] = {}
+    for i in range(a.shape[0]):
+        lo, hi = a.indptr[i], a.indptr[i + 1]
+        keys.setdefault((a.indices[lo:hi].tobytes(), a.data[lo:hi].tobytes()), []).append(i)
+    return keys
+
+
+def _same(a: np.ndarray | None, b: np.ndarray | None) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return a.shape == b.shape and bool(np.array_equal(a, b))
+
+
+def _tighter(held: _Held, inst: PortfolioInstance, model: MipModel) -> bool:
+    """Whether ``model`` (the partner-side rows of ``inst``) has the held model's
+    columns, ``inst`` its objective (coverage, values, qualities, costs) and reference
+    plan, and every held row is implied by one of its rows with the same coefficients
+    (on the columns not fixed at 0) and bounds at least as tight, or by the column
+    bounds alone: its feasible plans are a subset of the held model's."""
+    old, was, tol = held.model, held.inst, 1e-9
+    if not (model.sense == old.sense and model.n_cols == old.n_cols and _same(model.c, old.c)
+            and inst.objective == was.objective and inst.fixed_cost == was.fixed_cost
+            and _same(inst.reference, was.reference) and _same(inst.value, was.value)
+            and _same(inst.quality, was.quality) and _same(inst.cost, was.cost)
+            and _same(inst.partner_ids.astype(str), was.partner_ids.astype(str))
+            and inst.cover.shape == was.cover.shape and (inst.cover != was.cover).nnz == 0):
+        return False
+    if not (np.all(model.col_lo >= old.col_lo - tol) and np.all(model.col_hi <= old.col_hi + tol)):
+        return False
+    # Columns fixed at 0 now count for nothing in any row (an excluded partner's option
+    # can leave a quota row's coefficients as they were, or not); a held row the column
+    # bounds alone keep (a tier-2 partner's supply row once it is out) is implied too.
+    live = model.col_hi > 0
+    new_rows = _row_keys(model, live)
+    a = sp.csr_matrix(old.A @ sp.diags(live.astype(float)))
+    low = a.maximum(0) @ model.col_lo + a.minimum(0) @ model.col_hi
+    high = a.maximum(0) @ model.col_hi + a.minimum(0) @ model.col_lo
+    for key, rows in _row_keys(old, live).items():
+        mine = new_rows.get(key, [])
+        lo, hi = model.row_lo[mine], model.row_hi[mine]
+        for r in rows:
+            margin = tol * max(1.0, abs(old.row_lo[r]) if np.isfinite(old.row_lo[r]) else 1.0,
+                               abs(old.row_hi[r]) if np.isfinite(old.row_hi[r]) else 1.0)
+            if low[r] >= old.row_lo[r] - margin and high[r] <= old.row_hi[r] + margin:
+                continue
+            if not np.any((lo >= old.row_lo[r] - margin) & (hi <= old.row_hi[r] + margin)):
+                return False
+    return True
+
+
+class Session:
+    """A scenario and the what-ifs asked of it, answered from what earlier answers left.
+
+    ``session.solve(changes)`` answers ``scenario.with_changes(changes)`` (``changes``
+    as for :meth:`selector.Scenario.with_changes`; None: the scenario itself) with what a
+    cold :func:`selector.portfolio.solve` of it proves: the same status semantics, the
+    same bound guarantee and the same fewest-changes stage against today's channel. The
+    options (keyword-only, as for :func:`~selector.portfolio.solve`) hold for every
+    what-if. ``result.stats["session"]`` says how it was answered (see the module) and
+    in how many seconds.
+
+    Examples
+    --------
+    >>> from selector import load_scenario
+    >>> session = Session(load_scenario("scenarios/teaching.toml"), time_limit=20)
+    >>> base = session.solve()
+    >>> cut = session.solve({"budget": {"total": 550_000}})
+    >>> cut.status, cut.stats["session"]["answer"] in ("kept", "warm")
+    ('optimal', True)
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        *,
+        solver: str | None = None,
+        time_limit: float | None = None,
+        gap: float | None = None,
+        seed: int = DEFAULT_SEED,
+        threads: int | None = None,
+        explain: bool = True,
+    ) -> None:
+        self.scenario = scenario
+        self._kw: dict[str, Any] = {"solver": solver, "time_limit": time_limit, "gap": gap,
+                                    "seed": seed, "threads": threads, "explain": explain}
+        resolve_options(scenario, **self._kw)  # checked once, where they enter
+        self._lock = threading.Lock()
+        self._carry = Carry()
+        self._held: list[_Held] = []
+        self._results: OrderedDict[str, PortfolioResult] = OrderedDict()
+
+    def solve(
+        self,
+        changes: Mapping[str, Any] | None = None,
+        *,
+        progress: Callable[[SolveProgress], object] | None = None,
+    ) -> PortfolioResult:
+        """The answer for the session's scenario with ``changes`` (see the class)."""
+        scenario = self.scenario.with_changes(changes) if changes else self.scenario
+        return self.solve_scenario(scenario, progress=progress)
+
+    def solve_scenario(
+        self, scenario: Scenario, *, progress: Callable[[SolveProgress], object] | None = None
+    ) -> PortfolioResult:
+        """The answer for ``scenario`` (a variant of the session's, made by the caller)."""
+        with self._lock:
+            t0 = time.perf_counter()
+            key = scenario.fingerprint
+            if key in self._results:
+                self._results.move_to_end(key)
+                return _told(self._results[key], "cached", time.perf_counter() - t0)
+            options = resolve_options(scenario, **self._kw)
+            inst = reduce(scenario, options)
+            model = build_model(inst, drop=OBJECTIVE_ROWS)
+            result = self._kept(scenario, inst, model, options, t0)
+            how = "kept"
+            if result is None:
+                how = "warm"
+                result = solve(scenario, **self._kw, progress=progress, carry=self._carry)
+                self._hold(inst, model, options)
+            result = _told(result, how, time.perf_counter() - t0)
+            self._results[key] = result
+            while len(self._results) > CACHED_RESULTS:
+                self._results.popitem(last=False)
+            return result
+
+    def _kept(
+        self, scenario: Scenario, inst: PortfolioInstance, model: MipModel, options: SolveOptions, t0: float
+    ) -> PortfolioResult | None:
+        """A held answer that still holds for ``scenario`` (see ``kept`` in the module)."""
+        for held in reversed(self._held):
+            x = held.answer.x
+            if x is None or held.solver != options.solver or not _tighter(held, inst, model):
+                continue
+            if violations(inst, x):
+                continue
+            a = held.answer
+            return assemble_result(
+                scenario, inst, status=a.status, x=x, objective=evaluate(inst, x), bound=a.bound,
+                solver=options.solver, wall=time.perf_counter() - t0, build=time.perf_counter() - t0,
+                explanation=[*a.explanation, MSG_KEPT], heuristic=None, route=a.route,
+            )
+        return None
+
+    def _hold(self, inst: PortfolioInstance, model: MipModel, options: SolveOptions) -> None:
+        """Hold the answer just solved when it is proved optimal (see ``kept``)."""
+        answer = self._carry.last
+        if answer is None or answer.status != "optimal" or answer.x is None:
+            return
+        if answer.x.shape != (inst.n_partners,):
+            return
+        self._held.append(_Held(inst, model, answer, options.solver))
+        del self._held[:-HELD_ANSWERS]
+
+
+def _told(result: PortfolioResult, how: str, seconds: float) -> PortfolioResult:
+    """``result`` with how the session answered it, in its ``stats``."""
+    return replace(result, stats={**result.stats, "session": {"answer": how, "seconds": seconds}})
