@@ -46,12 +46,13 @@ SPEND_PARTS = {"one_off_cost": "One-off (recruits and exits)", "annual_cost": "A
 def roadmap_summary_frame(summary: pd.DataFrame) -> pd.DataFrame:
     """``roadmap_summary`` as the page's table reads it: one row per year (``Year 1``,
     ...), the changes counted, spend against budget with its use in per cent, value and
-    active partners; amounts unrounded (the table writes them to the unit)."""
+    active partners; value rounded to the unit."""
     out = pd.DataFrame(index=pd.Index([f"Year {y}" for y in summary["year"]], name="year"))
     for action in (*ROADMAP_CHANGES, "keep"):
         out[action] = summary[action].astype(int).to_numpy()
     for column in ("spend", "budget", "value", "active_partners"):
         out[column] = summary[column].to_numpy()
+    out["value"] = out["value"].round(0)  # a value reads to the unit, as money does
     budget = out["budget"].where(out["budget"] > 0)
     out.insert(out.columns.get_loc("budget") + 1, "use", (100 * out["spend"] / budget).to_numpy())
     return out
