@@ -27,6 +27,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from selector.errors import SelectorError
 from selector.inputs.scenario import Scenario
 from selector.portfolio import PortfolioResult
 from selector.portfolio.elastic import Answer, ElasticModel
@@ -84,7 +85,10 @@ class Floors:
         if total is None or self.reference is None:
             return None
         # the same way for every scenario (a budget put back changes the fingerprint)
-        return scenario.with_changes({"budget": {"total": self.reference}}).fingerprint
+        try:
+            return scenario.with_changes({"budget": {"total": self.reference}}).fingerprint
+        except SelectorError:  # a budget this variant refuses: no family, the ordinary solve
+            return None
 
     def seen(self, family: str | None, total: float | None) -> None:
         """A what-if of ``family`` at ``total`` was answered."""

@@ -112,8 +112,7 @@ def test_the_portfolio_page_answers_what_ifs_through_one_worker(
     at.run()
     at.switch_page("selector/app/portfolio.py").run()
     assert not at.exception, [e.value for e in at.exception]
-    worker = at.session_state["solve_session"]
-    pid = worker.pid
+    pid = at.session_state["solve_session"].pid
     assert pid is not None
     budget = next(w for w in at.number_input if w.label.startswith("Total budget"))
     budget.set_value(520_000).run()
@@ -124,5 +123,15 @@ def test_the_portfolio_page_answers_what_ifs_through_one_worker(
     shown = next(m.value for m in at.metric if m.label == "Cost")
     assert shown == f"{cold.cost:,.0f}"
     assert "Proven optimal" in "\n".join(str(s.value) for s in at.success)
-    worker.stop()
+    # a worker killed between what-ifs: the next one is answered by a new worker
+    os.kill(pid, signal.SIGKILL)
+    budget = next(w for w in at.number_input if w.label.startswith("Total budget"))
+    budget.set_value(650_000).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["solve_session"].pid not in (None, pid)
+    cold = solve(load_scenario(TEACHING).with_changes({"budget": {"total": 650_000}}),
+                 time_limit=10)
+    assert next(m.value for m in at.metric if m.label == "Cost") == f"{cold.cost:,.0f}"
+    assert [s.state for s in at.status] == ["complete"]
+    at.session_state["solve_session"].stop()
     st.cache_resource.clear()
