@@ -45,6 +45,9 @@ __all__ = [
     "neutralize_frame",
     "plan_flow_dot",
     "portfolio_table",
+    "roadmap_by_partner",
+    "roadmap_flow_dot",
+    "roadmap_tier_counts",
     "scenario_toml_bytes",
     "to_csv_bytes",
     "to_xlsx_bytes",
@@ -179,7 +182,9 @@ def portfolio_table(
 
 
 #: Columns of amounts paid, named with the scenario's currency in an export.
-MONEY_COLUMNS = ("cost", "one_off_cost", "annual_cost", "entry_budget", "used", "cap", "budget")
+MONEY_COLUMNS = (
+    "cost", "one_off_cost", "annual_cost", "spend", "entry_budget", "used", "cap", "budget",
+)
 
 
 def money_headers(table: pd.DataFrame, currency: str | None) -> pd.DataFrame:
@@ -311,5 +316,175 @@ def plan_flow_dot(plan: pd.DataFrame, levels: Sequence[str] | None = None) -> st
             f"[label={_dot_quote(f'{count} {action}')}, penwidth={width:.1f}, "
             f'color="{colour}", fontcolor="{colour}"{dashed}];'
         )
+    lines.append("}")
+    return "\n".join(lines)
+
+
+# --- a roadmap over several years: today -> year 1 -> ... -> the last year ------------------
+
+#: What a roadmap cell adds to a programme tier in a year it changes (keep, stay out and
+#: gone read as the tier alone).
+ROADMAP_CHANGES = ("recruit", "promote", "demote", "exit")
+
+
+def _roadmap_stages(roadmap: pd.DataFrame, today: pd.Series | None) -> pd.DataFrame:
+    """Programme tier by partner (rows) and stage (columns ``today``, 1, 2, ...)."""
+    levels = roadmap.pivot(index="partner_id", columns="year", values="level").astype(str)
+    first = roadmap[roadmap["year"] == roadmap["year"].min()].set_index("partner_id")
+    if today is None:  # today's tier is where year 1 started: its level unless it moved
+        start = first["level"].where(~first["action"].isin(ROADMAP_CHANGES), "?").astype(str)
+    else:
+        start = today.reindex(levels.index).fillna(PLAN_OUT).astype(str)
+    levels.insert(0, "today", start)
+    return levels
+
+
+def roadmap_tier_counts(
+    roadmap: pd.DataFrame, today: pd.Series | None = None, levels: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """Partners per programme tier today and in each year of a roadmap, in long form:
+    ``stage`` (``"Today"``, ``"Year 1"``, ...), ``order`` (0, 1, ...), ``level`` and
+    ``partners``; ``out`` (not a partner that year) left out.
+
+    ``roadmap`` is a :attr:`~selector.portfolio.PortfolioResult.roadmap`, ``today`` the
+    tier of each partner today (a plan's ``today`` column), ``levels`` the programme
+    tiers lowest first (they set the rows' order).
+
+    >>> road = pd.DataFrame({"partner_id": ["A", "A", "B", "B"], "year": [1, 2, 1, 2],
+    ...                      "level": ["gold", "gold", "out", "silver"],
+    ...                      "action": ["keep", "keep", "stay out", "recruit"]})
+    >>> roadmap_tier_counts(road, pd.Series({"A": "silver", "B": "out"}))[["stage", "level", "partners"]].values.tolist()
+    [['Today', 'silver', 1], ['Year 1', 'gold', 1], ['Year 2', 'gold', 1], ['Year 2', 'silver', 1]]
+    """
+    stages = _roadmap_stages(roadmap, today)
+    order = list(levels or [])
+    rows = []
+    for k, column in enumerate(stages.columns):
+        counts = stages[column].value_counts()
+        names = order + sorted(v for v in counts.index if v not in order)
+        for level in names:
+            n = int(counts.get(level, 0))
+            if level != PLAN_OUT and n:
+                stage = "Today" if column == "today" else f"Year {column}"
+                rows.append({"stage": stage, "order": k, "level": level, "partners": n})
+    return pd.DataFrame(rows, columns=["stage", "order", "level", "partners"])
+
+
+def roadmap_by_partner(
+    roadmap: pd.DataFrame, plan: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """A roadmap with one row per partner and one column per year.
+
+    Columns: ``name`` and ``type`` (from ``plan``, a
+    :attr:`~selector.portfolio.PortfolioResult.plan`, when given), ``today`` (its
+    programme tier today), ``year 1``, ``year 2``, ... (its programme tier that year,
+    ``"silver · promote"`` in a year it changes), ``changes`` (the changes in words,
+    ``"none"`` when it keeps its tier throughout) and ``reason`` (each year's, in full).
+
+    >>> road = pd.DataFrame({"partner_id": ["A", "A"], "year": [1, 2],
+    ...                      "level": ["gold", "out"], "action": ["keep", "exit"],
+    ...                      "reason": ["Kept.", "Exited."]})
+    >>> roadmap_by_partner(road).loc["A"].tolist()
+    ['gold', 'gold', 'out · exit', 'exit in year 2', 'Year 1: Kept. Year 2: Exited.']
+    """
+    stages = _roadmap_stages(roadmap, None if plan is None else plan["today"])
+    years = [c for c in stages.columns if c != "today"]
+    action = roadmap.pivot(index="partner_id", columns="year", values="action").astype(str)
+    reason = roadmap.pivot(index="partner_id", columns="year", values="reason").astype(str)
+    out = pd.DataFrame(index=pd.Index(stages.index, name="partner_id"))
+    if plan is not None:
+        out["name"] = plan["name"].reindex(out.index).astype(object)
+        out["type"] = plan["type"].reindex(out.index).astype(object)
+    out["today"] = stages["today"]
+    for year in years:
+        moved = action[year].isin(ROADMAP_CHANGES)
+        out[f"year {year}"] = stages[year].where(~moved, stages[year] + " · " + action[year])
+    changes = [
+        ", ".join(f"{action.at[p, y]} in year {y}" for y in years
+                  if action.at[p, y] in ROADMAP_CHANGES) or "none"
+        for p in out.index
+    ]
+    out["changes"] = changes
+    out["reason"] = [
+        " ".join(f"Year {y}: {reason.at[p, y]}" for y in years) for p in out.index
+    ]
+    return out
+
+
+def roadmap_flow_dot(
+    roadmap: pd.DataFrame, today: pd.Series | None = None, levels: Sequence[str] | None = None
+) -> str:
+    """A Graphviz DOT digraph of a roadmap: today's programme tiers, then each year's.
+
+    Like :func:`plan_flow_dot` with one column per stage (today, year 1, ...): each node
+    a tier with its partner count that year, each edge a group of partners moving from
+    one stage's tier to the next one's, labelled with its count (and the action when it
+    is a change), wider for more partners and coloured by the action. ``today`` is each
+    partner's tier today (a plan's ``today`` column); ``levels`` the tiers, lowest first.
+
+    >>> road = pd.DataFrame({"partner_id": ["A", "A"], "year": [1, 2],
+    ...                      "level": ["gold", "out"], "action": ["keep", "exit"]})
+    >>> dot = roadmap_flow_dot(road, pd.Series({"A": "gold"}), ["silver", "gold"])
+    >>> dot.startswith("digraph roadmap") and '"1 exit"' in dot
+    True
+    """
+    stages = _roadmap_stages(roadmap, today)
+    action = roadmap.pivot(index="partner_id", columns="year", values="action").astype(str)
+    seen = [str(v) for v in pd.unique(stages.to_numpy().ravel())]
+    tiers = list(levels) if levels is not None else []
+    tiers += [v for v in seen if v not in tiers and v != PLAN_OUT]
+    column = [*reversed(tiers), PLAN_OUT]
+    node = {level: k for k, level in enumerate(column)}
+    titles = ["Today", *(f"Year {c}" for c in stages.columns[1:])]
+    lines = [
+        "digraph roadmap {",
+        "  rankdir=LR; nodesep=0.2; ranksep=1.5;",
+        '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=11, '
+        'width=1.4, fillcolor="#f2f5f4", color="#9aa7a3"];',
+        '  edge [fontname="Helvetica", fontsize=10, arrowsize=0.6];',
+    ]
+    for k, (stage, title) in enumerate(zip(stages.columns, titles, strict=True)):
+        counts = stages[stage].value_counts()
+        lines.append(f"  subgraph s{k} {{ rank=same;")
+        lines.append(
+            f'    s{k}h [label={_dot_quote(title)}, shape=plaintext, style="", '
+            'fontsize=13, fontname="Helvetica-Bold"];'
+        )
+        ids = []
+        for level in column:
+            n = int(counts.get(level, 0))
+            if n == 0 and level != PLAN_OUT and level not in (levels or ()):
+                continue
+            nid = f"s{k}n{node[level]}"
+            ids.append(nid)
+            style = ', style="rounded,dashed", fillcolor=white' if level == PLAN_OUT else ""
+            label = _dot_quote(f"{level}\n{plural(n, 'partner')}")
+            lines.append(f"    {nid} [label={label}{style}];")
+        lines.append("    " + " -> ".join([f"s{k}h", *ids]) + " [style=invis];")
+        lines.append("  }")
+        if k:
+            lines.append(f"  s{k - 1}h -> s{k}h [style=invis, weight=100];")
+    for k in range(1, len(stages.columns)):
+        before, after = stages.columns[k - 1], stages.columns[k]
+        moves = (
+            # out to out is one edge, whether never recruited or exited before
+            pd.DataFrame({"a": stages[before], "b": stages[after],
+                          "action": action[after].replace("gone", "stay out")})
+            .groupby(["a", "b", "action"], sort=False)
+            .size()
+            .reset_index(name="count")
+        )
+        top = max(int(moves["count"].max()), 1) if len(moves) else 1
+        for row in moves.itertuples(index=False):
+            count = int(row.count)
+            act = str(row.action)
+            colour = PLAN_ACTION_COLOURS.get(act, PLAN_ACTION_COLOURS["stay out"])
+            text = f"{count} {act}" if act in ROADMAP_CHANGES else f"{count}"
+            dashed = ", style=dashed" if act in ("stay out", "gone") else ""
+            lines.append(
+                f"  s{k - 1}n{node[str(row.a)]} -> s{k}n{node[str(row.b)]} "
+                f"[label={_dot_quote(text)}, penwidth={1.0 + 5.0 * count / top:.1f}, "
+                f'color="{colour}", fontcolor="{colour}"{dashed}];'
+            )
     lines.append("}")
     return "\n".join(lines)

@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from selector import PortfolioResult, Scenario, SelectorError
+from selector.app.compare_roadmap import render_roadmaps
 from selector.app.shared import (
     PLAN_ACTIONS,
     bound,
@@ -169,6 +170,7 @@ def page() -> None:
                 "the plans (tier · action)."
             )
             st.dataframe(diff, width="stretch", column_config={"_index": "ID", "name": "Partner"})
+    render_roadmaps([(label, r) for label, _scn, r in scenarios], cur)
     st.subheader("Partners added and dropped")
     moves = membership_changes([(label, scn, r) for label, scn, r in scenarios])
     if not base_r.feasible:

@@ -537,3 +537,71 @@ def test_plan_actions_of_a_scenario_without_a_plan_read_as_dashes() -> None:
     shown = plan_actions_display(actions)
     assert list(shown.loc["plan"]) == ["3", "63,000", "+1.2 %"]
     assert list(shown.loc["infeasible"]) == ["—", "—", "—"]
+
+
+ROADMAP_SCENARIO = "scenarios/teaching-3y.toml"
+
+
+def test_portfolio_shows_the_roadmap_year_by_year(monkeypatch) -> None:
+    from selector import load_scenario, solve
+
+    at = go(start(monkeypatch, ROADMAP_SCENARIO), "portfolio")
+    assert "Proven optimal" in texts(at.success)  # 12 partners: solved exactly by itself
+    expected = solve(load_scenario(ROOT / ROADMAP_SCENARIO), time_limit=20)
+    summary = expected.roadmap_summary
+    assert summary is not None and expected.roadmap is not None
+    assert "Roadmap over 3 years" in texts(at.subheader)
+    shown = next(d.value for d in at.dataframe if "use" in d.value.columns)
+    assert list(shown.index) == ["Year 1", "Year 2", "Year 3"]
+    for column in ("recruit", "promote", "demote", "exit", "keep", "active_partners"):
+        assert list(shown[column]) == list(summary[column]), column
+    for column in ("spend", "budget", "value"):
+        assert list(shown[column]) == pytest.approx(list(summary[column])), column
+    # budget use per year and partners per tier: the charts' data are the summary's
+    frames = chart_frames(at)
+    spend = next(f for f in frames if "part" in f.columns)
+    by_year = spend.groupby("year")["amount"].sum()
+    assert list(by_year) == pytest.approx(list(summary["spend"]))
+    tiers = next(f for f in frames if "stage" in f.columns)
+    assert list(dict.fromkeys(tiers["stage"])) == ["Today", "Year 1", "Year 2", "Year 3"]
+    active = tiers[tiers["stage"] != "Today"].groupby("order")["partners"].sum()
+    assert list(active) == list(summary["active_partners"])
+    flows = [f.proto.spec for f in at.get("graphviz_chart")]
+    assert any(spec.startswith("digraph roadmap") and "Year 3" in spec for spec in flows)
+    # the partners year by year: changes by default, every partner once the filter is cleared
+    road = expected.roadmap
+    partners = next(d for d in at.dataframe if "roadmap_partners" in str(d.key)).value
+    assert [c for c in partners.columns if c.startswith("year ")] == ["year 1", "year 2", "year 3"]
+    changed = set(road.loc[road["action"].isin(["recruit", "promote", "demote", "exit"]), "partner_id"])
+    assert set(partners.index) == changed
+    pick = next(w for w in at.multiselect if w.label.startswith("Partners who"))
+    pick.set_value(["exit"]).run()
+    assert not at.exception
+    partners = next(d for d in at.dataframe if "roadmap_partners" in str(d.key)).value
+    exited = set(road.loc[road["action"] == "exit", "partner_id"])
+    assert set(partners.index) == exited and exited
+    for pid in exited:
+        year = int(road.loc[(road["partner_id"] == pid) & (road["action"] == "exit"), "year"].iloc[0])
+        assert partners.at[pid, f"year {year}"] == "out · exit"
+    pick.set_value([]).run()
+    partners = next(d for d in at.dataframe if "roadmap_partners" in str(d.key)).value
+    assert len(partners) == road["partner_id"].nunique()
+
+
+def test_compare_shows_two_roadmaps_year_by_year(monkeypatch) -> None:
+    at = go(start(monkeypatch, ROADMAP_SCENARIO), "portfolio")
+    exclude = next(w for w in at.multiselect if w.label == "Must exclude")
+    exclude.set_value(["R05"]).run()
+    save_whatif(at, "Without R05")
+    exclude = next(w for w in at.multiselect if w.label == "Must exclude")
+    exclude.set_value([]).run()
+    go(at, "compare")
+    assert "Roadmaps year by year" in texts(at.subheader)
+    years = [d.value for d in at.dataframe if "active_partners" in d.value.columns]
+    assert len(years) == 3
+    for table in years:
+        assert list(table.index) == ["Current scenario and settings", "What-if: Without R05 v1"]
+        assert {"recruit", "exit", "spend", "budget", "value"} <= set(table.columns)
+    diff = next(d.value for d in at.dataframe if "years" in d.value.columns)
+    assert "R05" in diff.index
+    assert diff.at["R05", "What-if: Without R05 v1"] == "out → out → out"

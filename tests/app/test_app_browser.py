@@ -478,3 +478,75 @@ def test_a_strategists_first_hour_on_vendor(
     assert_no_overlaps(page)
     full_screenshot(page, tmp_path / "hour-3-compare.png")
     assert page.get_by_test_id("stException").count() == 0
+
+
+@pytest.fixture(scope="module")
+def vendor_roadmap_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with serve("scenarios/vendor-3y.toml", tmp_path_factory.mktemp("streamlit-3y")) as url:
+        yield url
+
+
+@pytest.mark.slow
+def test_the_vendor_roadmap_on_the_portfolio_page(
+    vendor_roadmap_url: str, browser_page: Any, tmp_path: Path
+) -> None:
+    """vendor-3y solved exactly: the roadmap over three years with its yearly summary,
+    budget use, tiers, flow and partners year by year, nothing cut at 1,400 px; the
+    Excel download carries the roadmap and its summary."""
+    from openpyxl import load_workbook
+    from playwright.sync_api import expect
+
+    page = browser_page
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    page.goto(vendor_roadmap_url)
+    expect(page.get_by_role("heading", name="Scenario", exact=True)).to_be_visible()
+    page.get_by_test_id("stSidebar").get_by_text("Portfolio", exact=True).click()
+    expect(page.get_by_text("Quick answer (greedy heuristic)").first).to_be_visible(
+        timeout=180_000
+    )
+    wait_idle(page)
+    # The quick answer plans year 1 only and says where the roadmap comes from.
+    expect(page.get_by_text("appears with the exact solve")).to_be_visible()
+    # 30 s for the proof (the slider's third stop): End is 60 s, one step back 30 s.
+    slider = page.get_by_role("slider").first
+    slider.focus()
+    page.keyboard.press("End")
+    page.keyboard.press("ArrowLeft")
+    wait_idle(page)
+    expect(page.get_by_test_id("stSlider").filter(has_text="30")).to_be_visible()
+    page.get_by_role("button", name="Solve exactly").click()
+    expect(page.get_by_text("Exact solve:")).to_be_visible(timeout=240_000)
+    wait_idle(page)
+    heading = page.get_by_role("heading", name="Roadmap over 3 years")
+    expect(heading).to_be_visible()
+    summary = page.get_by_test_id("stDataFrame").filter(has_text="Active partners").first
+    expect(summary).to_contain_text("Year 3")
+    expect(page.get_by_text("From today's programme tiers through each year")).to_be_visible()
+    expect(page.get_by_text("Partners year by year")).to_be_visible()
+    heading.scroll_into_view_if_needed()
+    page.set_viewport_size({"width": 1400, "height": 1900})
+    heading.evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(tmp_path / "roadmap-view.png"))
+    keep = os.environ.get("APP_SCREENSHOT_DIR")
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        shutil.copy(tmp_path / "roadmap-view.png", Path(keep) / "roadmap-view.png")
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    full_screenshot(page, tmp_path / "roadmap-page.png")
+    assert_no_overlaps(page)
+    # Every column of the yearly summary fits the page: no horizontal scroll bar.
+    widths = summary.evaluate(
+        "e => { const s = e.querySelector('.dvn-scroller'); "
+        "return s ? [s.scrollWidth, s.clientWidth] : [0, 0]; }"
+    )
+    assert widths[0] <= widths[1] + 1, widths
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Portfolio (Excel)").click()
+    book = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()), read_only=True)
+    assert {"Roadmap", "Roadmap by year"} <= set(book.sheetnames)
+    header = [c.value for c in next(book["Roadmap by year"].iter_rows(max_row=1))]
+    assert "spend (CNY)" in header and "budget (CNY)" in header
+    years = [row[0] for row in book["Roadmap by year"].iter_rows(min_row=2, values_only=True)]
+    assert years == [1, 2, 3]
