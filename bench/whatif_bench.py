@@ -2,15 +2,18 @@
 each solved cold (``solve`` of the changed scenario) and through one
 :class:`selector.Session` that answered the baseline first, in one run.
 
-The what-ifs: the total budget -20/-5/+5/+20 % (the pools as they are), drop a
+The what-ifs: the total budget -20/-25/-5/+5/+20 % (the pools as they are; -25 %
+asked right after -20 %, as a strategist cuts further), drop a
 distributor the baseline keeps (D012), exclude the kept partner that adds most value,
 exclude a prospect that stays out, a tighter gold quota (10 % -> 8 %), a new count rule
 (two more cloud service providers than the baseline plan has), and a changed criteria
 weight (one judgment of the goal moved one step on Saaty's scale). For each it prints
 the time to the answer and its status (a time counts as proven only when the status is
-``optimal`` or ``infeasible``), how the session answered (``kept``: no solve; ``warm``:
-solved from the session's last plan and cuts), the session's value against the cold
-one and how many partners' proposed levels differ.
+``optimal`` or ``infeasible``), how the session answered (``kept``: no solve; ``floor``: a budget below the least
+budget the other rules allow, no search; ``warm``: solved from the session's last plan
+and cuts), the session's value against the cold one, how many partners' proposed
+levels differ and, for an infeasible what-if, how many limits' relaxations (value and
+status) differ.
 
     python bench/whatif_bench.py [--scenario scenarios/vendor.toml] [--time-limit 20] [--gap 1e-4]
 """
@@ -59,6 +62,7 @@ def what_ifs(scenario: Scenario, base: PortfolioResult) -> list[WhatIf]:
 
     return [
         ("budget -20 %", _budget(0.80)),
+        ("budget -25 % (after -20 %)", _budget(0.75)),
         ("budget -5 %", _budget(0.95)),
         ("budget +5 %", _budget(1.05)),
         ("budget +20 %", _budget(1.20)),
@@ -92,7 +96,7 @@ def main() -> None:
     print(f"{scenario.name}: baseline through the session {base.status} in "
           f"{time.perf_counter() - t0:.1f} s (objective {base.objective:,.0f})\n")
     header = (f"| {'what-if':<26} | {'cold':>18} | {'session':>18} | {'answer':<6} | "
-              f"{'value vs cold':>13} | {'levels differ':>13} |")
+              f"{'value vs cold':>13} | {'levels differ':>13} | {'way out differs':>15} |")
     print(header)
     print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
     cold_times: list[float] = []
@@ -113,8 +117,11 @@ def main() -> None:
             vs = "-" if cold.objective is None and warm.objective is None else "differs"
         a, b = _levels(cold), _levels(warm)
         differ = sum(a.get(k) != b.get(k) for k in set(a) | set(b))
+        ways = {r.setting: (r.needed, r.status) for r in cold.relaxations}
+        way_differs = sum(ways.get(r.setting) != (r.needed, r.status) for r in warm.relaxations)
+        way_differs += len(set(ways) - {r.setting for r in warm.relaxations})
         print(f"| {name:<26} | {cold.status:>11} {t_cold:5.1f} s | {warm.status:>11} {t_warm:5.1f} s | "
-              f"{warm.stats['session']['answer']:<6} | {vs:>13} | {differ:>13} |")
+              f"{warm.stats['session']['answer']:<6} | {vs:>13} | {differ:>13} | {way_differs:>15} |")
     print()
     for label, times in (("cold", cold_times), ("session", warm_times)):
         finite = [t for t in times if t != float("inf")]

@@ -34,7 +34,13 @@ from selector.app.shared import (
     solve_with_clock,
     state,
 )
-from selector.app.status import QUICK, SOLVED, shown_answer, status_line, status_note
+from selector.app.status import (
+    QUICK,
+    answer_origin,
+    shown_answer,
+    solved_label,
+    status_note,
+)
 from selector.app.way_out import render_extra_changes
 from selector.app.workspace_shared import app_store, save_whatif
 from selector.display import money, money_compact, money_header
@@ -136,14 +142,14 @@ def page() -> None:
             clock.empty()
             if exact is not None:
                 status.update(
-                    label=f"Exact solve: {status_line(exact)} ({exact.wall_seconds:.1f} s)",
+                    label=solved_label(exact),
                     state="complete" if exact.status in ("optimal", "time_limit") else "error",
                     expanded=False,
                 )
         if exact is not None:
             with slot.container():
                 render_result(s, exact)
-            final, origin = exact, SOLVED
+            final, origin = exact, answer_origin(exact)
     answers[fp] = (final, origin)
     state()["last_shown"] = (s, final)
     st.divider()

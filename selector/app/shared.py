@@ -38,7 +38,7 @@ from selector import (
     model_weights,
     score_partners,
 )
-from selector.app.solve_runner import solve_in_worker
+from selector.app.solve_runner import SessionWorker
 from selector.app.status import QUICK, SOLVED
 from selector.display import plural
 from selector.portfolio import SolveProgress
@@ -73,6 +73,7 @@ __all__ = [
     "progress_words",
     "result_key",
     "scores_cached",
+    "session_worker",
     "setting",
     "sidebar_summary",
     "solve_cached",
@@ -265,16 +266,31 @@ def _exact_answers(fp: str, time_limit: float) -> dict[str, PortfolioResult]:
     return {}
 
 
+def session_worker() -> SessionWorker:
+    """This browser session's solve worker: a process holding a what-if
+    :class:`~selector.whatif.Session` per scenario file and time limit across reruns
+    (:class:`~selector.app.solve_runner.SessionWorker`)."""
+    ss = state()
+    worker = ss.get("solve_session")
+    if not isinstance(worker, SessionWorker):
+        worker = ss["solve_session"] = SessionWorker()
+    return worker
+
+
 def solve_cached(
     s: Scenario, fp: str, time_limit: float,
     tick: Callable[[float, SolveProgress | None], object] | None = None,
 ) -> PortfolioResult:
-    """The exact solve, found once per settings and time limit, in a worker process
-    (:mod:`selector.app.solve_runner`): a solver crash is a
-    :class:`~selector.app.solve_runner.SolveWorkerDied`, not a dead server."""
+    """The exact solve, found once per settings and time limit, by this browser
+    session's worker process (:func:`session_worker`): a what-if is answered from the
+    earlier ones of the same scenario file (``result.stats["session"]["answer"]``:
+    ``kept``, ``cached`` or ``warm``) with what a cold solve would prove, and a solver
+    crash is a :class:`~selector.app.solve_runner.SolveWorkerDied`, not a dead server."""
     kept = _exact_answers(fp, time_limit)
     if "answer" not in kept:
-        kept["answer"] = solve_in_worker(s, time_limit=time_limit, tick=tick)
+        kept["answer"] = session_worker().solve(
+            s, key=state()["source"], tick=tick, time_limit=time_limit
+        )
     return kept["answer"]
 
 

@@ -6,7 +6,12 @@ The page shows one portfolio for the settings on screen, found one of four ways
 settings because :func:`selector.whatif.still_best` proved it is still the best for
 these; or the quick (greedy) answer. :func:`shown_answer` picks the answer and its
 origin from what the session remembers, and :func:`status_note` words the line above
-it. Neither touches Streamlit, so every case is a plain function call in the tests.
+it. An exact answer says the same of itself: the what-if session in the solve worker
+answers ``kept`` (a plan proved for looser rules keeps these: no solve) or ``cached``
+(these very settings, solved before), which :func:`answer_origin` reads as
+:data:`CARRIED` and :data:`EARLIER`, worded by the same :func:`status_note` (and
+:func:`solved_label`). None of these touches Streamlit, so every case is a plain
+function call in the tests.
 
 >>> from selector import load_scenario, solve
 >>> s = load_scenario("scenarios/teaching.toml")
@@ -28,6 +33,7 @@ from selector import PortfolioResult, Scenario
 from selector.whatif import still_best
 
 __all__ = [
+    "ANSWER_ORIGINS",
     "CARRIED",
     "EARLIER",
     "ORIGINS",
@@ -35,7 +41,9 @@ __all__ = [
     "SOLVED",
     "STATUS_WORDS",
     "StatusNote",
+    "answer_origin",
     "shown_answer",
+    "solved_label",
     "status_line",
     "status_note",
 ]
@@ -45,6 +53,9 @@ EARLIER = "earlier"
 CARRIED = "carried"
 QUICK = "quick"
 ORIGINS = (SOLVED, EARLIER, CARRIED, QUICK)
+#: How a what-if session answered (``result.stats["session"]["answer"]``, see
+#: :mod:`selector.whatif.session`) as the origin the page words.
+ANSWER_ORIGINS = {"kept": CARRIED, "cached": EARLIER, "warm": SOLVED}
 
 STATUS_WORDS = {
     "optimal": "Proven optimal",
@@ -54,8 +65,8 @@ STATUS_WORDS = {
 }
 
 MSG_CARRIED = (
-    "These settings only tighten the previous ones, and the portfolio proven for those "
-    "still keeps every rule: nothing better exists, so it is kept (no new solve)."
+    "These settings only tighten rules a portfolio was proven best for, and that "
+    "portfolio still keeps every rule: nothing better exists, so it is kept (no new solve)."
 )
 MSG_EARLIER = "Solved before for exactly these settings: shown again (no new solve)."
 MSG_EARLIER_NONE = (
@@ -89,6 +100,24 @@ def status_line(r: PortfolioResult) -> str:
     if r.status == "time_limit" and r.gap is not None and math.isfinite(r.gap):
         words += f", within {r.gap:.2%} of the best possible"
     return words
+
+
+def answer_origin(r: PortfolioResult) -> str:
+    """How an exact answer was found, as one of :data:`ORIGINS`: :data:`CARRIED` when
+    the what-if session kept a plan proved for looser rules, :data:`EARLIER` when it
+    had answered these very settings, else :data:`SOLVED`."""
+    how = (r.stats.get("session") or {}).get("answer")
+    return ANSWER_ORIGINS.get(str(how), SOLVED)
+
+
+def solved_label(r: PortfolioResult) -> str:
+    """The label of the exact solve's box once it has answered: its status and time,
+    and how the answer was found when no new solve was needed (the words of
+    :func:`status_note`)."""
+    label = f"Exact solve: {status_line(r)} ({r.wall_seconds:.1f} s)"
+    origin = answer_origin(r)
+    note = None if origin == SOLVED else status_note(origin, r, will_solve=False)
+    return label if note is None else f"{label}. {note.text}"
 
 
 def shown_answer(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -194,25 +194,34 @@ def find_relaxations(
     time_limit: float,
     seed: int = 0,
     threads: int | None = None,
+    elastic: ElasticModel | None = None,
+    known: Mapping[str, Answer] | None = None,
 ) -> WayOut:
     """For an infeasible ``inst`` (of ``scenario``), the least change of each movable
     limit that makes it feasible alone, within ``time_limit`` seconds (the model's
     docstring says how). Relaxations come budget first, then the limit on exits, then
-    the rest in the scenario file's order."""
+    the rest in the scenario file's order.
+
+    ``elastic``: the model, when the caller has built it for ``inst`` already;
+    ``known``: answers the caller has proved for this very scenario (by setting, e.g. a
+    what-if session's least budget, which no other budget changes), not solved again.
+    """
     t0 = time.perf_counter()
 
     def left() -> float:
         return time_limit - (time.perf_counter() - t0)
 
-    elastic = ElasticModel(scenario, inst, seed=seed, threads=threads)
+    if elastic is None:
+        elastic = ElasticModel(scenario, inst, seed=seed, threads=threads)
     limits = elastic.limits
+    answers: dict[int, Answer] = {k: known[lim.setting] for k, lim in enumerate(limits)
+                                  if known and lim.setting in known}
     held = None
     if len(limits) > FILTER_FROM:
         held = elastic.conflicting(max(0.05, FILTER_SHARE * left()))
     # the strategist's two questions first: the budget, then the exits
-    candidates = sorted(range(len(limits)) if held is None else held,
+    candidates = sorted((j for j in (range(len(limits)) if held is None else held) if j not in answers),
                         key=lambda j: (_FIRST.get(limits[j].setting, 2), j))
-    answers: dict[int, Answer] = {}
     for done, k in enumerate(candidates):
         seconds = left() / max(1, len(candidates) - done)
         answers[k] = elastic.least_change(k, seconds) if seconds > 0.05 else Answer("unknown")

@@ -12,6 +12,11 @@ How a what-if is answered (``result.stats["session"]["answer"]``):
     answer's plan keeps every changed rule (a budget cut it still fits, a partner
     excluded that it leaves out, a quota or count rule it keeps): no plan can be better
     under tighter rules, so it is still proved optimal, with the same bound. No solve.
+``floor``
+    Only the total budget differs from a what-if answered before, and it is below the
+    least budget with which the other rules can hold (:mod:`selector.whatif.budget_floor`,
+    one elastic solve per such family of budgets): no portfolio, proved without the
+    search; the relaxations reuse what the family's earlier answers proved.
 ``warm``
     Everything else is solved by :func:`selector.portfolio.solve` with the session's
     :class:`~selector.portfolio.warm.Carry`: the last plan starts the search (repaired
@@ -44,6 +49,7 @@ from selector.portfolio.options import DEFAULT_SEED, SolveOptions, resolve_optio
 from selector.portfolio.reductions import reduce
 from selector.portfolio.result import assemble_result
 from selector.portfolio.warm import Answer, Carry
+from selector.whatif.budget_floor import Floors
 
 __all__ = ["HELD_ANSWERS", "MSG_KEPT", "Session"]
 
@@ -169,6 +175,7 @@ class Session:
         self._carry = Carry()
         self._held: list[_Held] = []
         self._results: OrderedDict[str, PortfolioResult] = OrderedDict()
+        self._floors = Floors(scenario.budget.total)
 
     def solve(
         self,
@@ -193,12 +200,17 @@ class Session:
             options = resolve_options(scenario, **self._kw)
             inst = reduce(scenario, options)
             model = build_model(inst, drop=OBJECTIVE_ROWS)
+            family = self._floors.family(scenario)
             result = self._kept(scenario, inst, model, options, t0)
             how = "kept"
+            if result is None:
+                result = self._floors.answer(scenario, family, inst, options, t0)
+                how = "floor"
             if result is None:
                 how = "warm"
                 result = solve(scenario, **self._kw, progress=progress, carry=self._carry)
                 self._hold(inst, model, options)
+            self._floors.seen(family, scenario.budget.total)
             result = _told(result, how, time.perf_counter() - t0)
             self._results[key] = result
             while len(self._results) > CACHED_RESULTS:

@@ -93,7 +93,7 @@ def test_the_portfolio_page_survives_a_solver_crash(
 ) -> None:
     monkeypatch.setenv("SELECTOR_DB", str(tmp_path / "workspace.db"))
     monkeypatch.setattr(sys, "argv", ["app.py", "--scenario", str(TEACHING)])
-    monkeypatch.setattr(solve_runner, "_default_entry", segfault)
+    monkeypatch.setattr(solve_runner, "_default_session", segfault)
     st.cache_resource.clear()  # no exact answer kept from an earlier test
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.run()
