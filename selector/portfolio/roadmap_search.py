@@ -28,7 +28,7 @@ from selector.inputs.scenario import Scenario
 from selector.portfolio.clock import Deadline
 from selector.portfolio.cuts import solve_by_cuts
 from selector.portfolio.instance import PortfolioInstance
-from selector.portfolio.model import MipModel
+from selector.portfolio.model import MipModel, start_vector
 from selector.portfolio.options import SolveOptions
 from selector.portfolio.result import relative_gap
 from selector.portfolio.roadmap import RoadmapInstance, build_roadmap
@@ -39,6 +39,7 @@ from selector.portfolio.roadmap_model import (
     side_model,
     violated_groups,
 )
+from selector.portfolio.roadmap_start import plan_repeated
 from selector.portfolio.route import Route
 from selector.portfolio.solvers import Solved, adapter
 
@@ -92,16 +93,25 @@ class RoadmapFound:
     build_seconds: float
 
 
-def _solve(route: Route, road: RoadmapInstance, options: SolveOptions, seconds: float) -> tuple[Solved, MipModel]:
+def _solve(route: Route, road: RoadmapInstance, inst: PortfolioInstance, options: SolveOptions,
+           clock: Deadline) -> tuple[Solved, MipModel]:
     side = side_model(road)
+    start = None
+    if route.start == "plan_repeated":
+        start = plan_repeated(road, side, inst, seconds=route.start_seconds, seed=options.seed,
+                              moves=route.start_moves, threads=options.threads,
+                              node_limit=options.node_limit)
+    seconds = max(0.05, options.time_limit - clock.elapsed() - clock.margin)
     if route.search == "roadmap":
         discounted = road.col_cost * road.discount_factors[road.col_year]
         return solve_by_cuts(side, objective_rows(road), time_limit=seconds, gap=options.gap,
-                             seed=options.seed, start=None, threads=options.threads,
+                             seed=options.seed, start=start, threads=options.threads,
                              node_limit=options.node_limit, progress=options.progress,
-                             cost=discounted, first_lp=route.first_lp), side
-    solved = adapter(route.solver)(full_model(road), time_limit=seconds, gap=options.gap,
-                                   seed=options.seed, start=None, threads=options.threads,
+                             cost=discounted, first_lp=route.first_lp, lp_share=route.lp_share), side
+    full = full_model(road)
+    solved = adapter(route.solver)(full, time_limit=seconds, gap=options.gap, seed=options.seed,
+                                   start=None if start is None else start_vector(full, road.flat, start),
+                                   threads=options.threads,
                                    node_limit=options.node_limit, progress=options.progress,
                                    presolve=route.presolve)
     return solved, side
@@ -134,8 +144,7 @@ def search_roadmap(
     t0 = time.perf_counter()
     road = build_roadmap(scenario, inst)
     build = clock.elapsed()
-    seconds = max(0.05, options.time_limit - build - clock.margin)
-    solved, side = _solve(route, road, options, seconds)
+    solved, side = _solve(route, road, inst, options, clock)
     years = road.years
 
     def ended(status: str, notes: list[str], bound: float | None = None) -> RoadmapFound:
