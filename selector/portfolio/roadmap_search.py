@@ -20,7 +20,7 @@ one possible.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -30,6 +30,7 @@ from selector.portfolio.cuts import solve_by_cuts
 from selector.portfolio.instance import PortfolioInstance
 from selector.portfolio.model import MipModel, start_vector
 from selector.portfolio.options import SolveOptions
+from selector.portfolio.relax import Relaxation
 from selector.portfolio.result import relative_gap
 from selector.portfolio.roadmap import RoadmapInstance, build_roadmap
 from selector.portfolio.roadmap_model import (
@@ -39,8 +40,10 @@ from selector.portfolio.roadmap_model import (
     side_model,
     violated_groups,
 )
+from selector.portfolio.roadmap_relax import roadmap_relaxations, year_sentences
+from selector.portfolio.roadmap_stability import fewest_roadmap_changes
 from selector.portfolio.roadmap_start import plan_repeated
-from selector.portfolio.route import Route
+from selector.portfolio.route import STAGE_ONE_SHARE, Route
 from selector.portfolio.solvers import Solved, adapter
 
 __all__ = [
@@ -76,6 +79,8 @@ LIMIT_GROUPS = ("budget", "pools", "requirements", "caps", "conflicts", "type_mi
                 "must_include", "steps", "quotas", "exits", "recruits", "continuity", "rules")
 #: Seconds each feasibility check of the explanation may take.
 EXPLAIN_SECONDS = 5.0
+#: Seconds the per-year relaxations get at least (else what is left of the time limit).
+RELAX_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,7 @@ class RoadmapFound:
     bound: float | None
     explanation: tuple[str, ...]
     build_seconds: float
+    relaxations: tuple[Relaxation, ...] = ()
 
 
 def _solve(route: Route, road: RoadmapInstance, inst: PortfolioInstance, options: SolveOptions,
@@ -102,6 +108,8 @@ def _solve(route: Route, road: RoadmapInstance, inst: PortfolioInstance, options
                               moves=route.start_moves, threads=options.threads,
                               node_limit=options.node_limit)
     seconds = max(0.05, options.time_limit - clock.elapsed() - clock.margin)
+    if route.fewest_changes:
+        seconds *= STAGE_ONE_SHARE  # the rest is for the fewest-changes stage
     if route.search == "roadmap":
         discounted = road.col_cost * road.discount_factors[road.col_year]
         return solve_by_cuts(side, objective_rows(road), time_limit=seconds, gap=options.gap,
@@ -152,11 +160,16 @@ def search_roadmap(
 
     if solved.state == "infeasible":
         notes = [MSG_ROADMAP_INFEASIBLE]
+        ways: tuple[Relaxation, ...] = ()
         if options.explain:
             groups = _culprits(side, EXPLAIN_SECONDS)
             if groups:
                 notes.append(MSG_ROADMAP_CULPRITS.format(groups=", ".join(groups)))
-        return ended("infeasible", notes)
+            ways = roadmap_relaxations(road, side, seconds=max(clock.left(), RELAX_SECONDS),
+                                       seed=options.seed, threads=options.threads,
+                                       currency=scenario.currency)
+            notes += year_sentences(ways)
+        return replace(ended("infeasible", notes), relaxations=ways)
     if solved.state == "error":
         return ended("error", [solved.message or "The solver failed."])
     x = solved.x
@@ -166,11 +179,23 @@ def search_roadmap(
     bound = solved.bound
     rel = None if bound is None else relative_gap(obj, bound, "max" if road.maximize else "min")
     proved = solved.state == "optimal" and (rel is None or rel <= max(options.gap, 1e-9) * 1.0001)
+    stable_note = None
+    if route.fewest_changes:
+        left = max(0.0, clock.left())
+        if options.deterministic:  # the stage runs whatever the clock says: reproducible
+            left = max(left, 0.5 * options.time_limit)
+        x, obj, stable_note = fewest_roadmap_changes(
+            road, side, np.asarray(x, dtype=bool), obj, gap=options.gap, time_limit=left,
+            seed=options.seed, threads=options.threads, solver=route.solver,
+            what="the reference plan" if options.reference else "today's channel",
+            bound=bound if proved else None)
+        rel = None if bound is None else relative_gap(obj, bound, "max" if road.maximize else "min")
     if proved:
         note = MSG_ROADMAP_OPTIMAL.format(years=years, gap=options.gap)
     elif bound is None or rel is None:
         note = MSG_ROADMAP_NO_BOUND.format(years=years, limit=options.time_limit)
     else:
         note = MSG_ROADMAP_TIME_LIMIT.format(years=years, limit=options.time_limit, gap=rel, bound=bound)
+    said = (note,) if stable_note is None else (note, stable_note)
     return RoadmapFound("optimal" if proved else "time_limit", road, np.asarray(x, dtype=bool), obj,
-                        bound, (note,), build)
+                        bound, said, build)

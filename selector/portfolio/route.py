@@ -190,15 +190,16 @@ def choose_route(inst: PortfolioInstance, options: SolveOptions) -> Route:
     by_cuts = highs and inst.objective in CUT_OBJECTIVES and not any(r.kind == "coverage" for r in inst.rules)
     if inst.horizon_years is not None:
         # A roadmap: the year-one plan held across the years, repaired and improved
-        # (selector.portfolio.roadmap_start), and no second stage (its ties go to the
-        # cheapest)
+        # (selector.portfolio.roadmap_start); the fewest changes from the reference
+        # (selector.portfolio.roadmap_stability) settle its ties, else the cheapest
         warm = options.warm_start and inst.has_levels and inst.maximize
+        fewest = inst.has_levels and inst.maximize and inst.reference is not None and options.fewest_changes
         return Route(search="roadmap" if by_cuts else "roadmap_mip",
                      start="plan_repeated" if warm else "none", solver=options.solver,
                      start_seconds=min(ROADMAP_START_SECONDS, ROADMAP_START_SHARE * options.time_limit)
                      if warm else 0.0,
                      start_moves=PLAN_START_MOVES if warm else None, presolve=highs,
-                     tie_by_cost=True, first_lp="choose",
+                     fewest_changes=fewest, tie_by_cost=not fewest, first_lp="choose",
                      lp_share=ROADMAP_LP_SHARE if warm else None)
     cover = highs and pure_cover(inst)
     limit = options.time_limit
