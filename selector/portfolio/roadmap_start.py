@@ -36,7 +36,7 @@ from selector.portfolio.roadmap import ACTIVE, EXIT, TODAY, RoadmapInstance
 from selector.portfolio.starts import greedy_start
 from selector.portfolio.tier_moves import improve_tiers
 
-__all__ = ["IMPROVE_STEPS", "PLAN_SHARE", "REPAIR_CANDIDATES", "REPAIR_STEPS", "YEAR_ONE_GAP", "plan_repeated", "selection_of", "year_one_instance",
+__all__ = ["IMPROVE_STEPS", "IMPROVE_STEPS_FIXED", "PLAN_SHARE", "REPAIR_CANDIDATES", "REPAIR_STEPS", "YEAR_ONE_GAP", "plan_repeated", "selection_of", "year_one_instance",
            "year_one_start"]
 
 #: Column positions by year, partner and level (see _tables).
@@ -45,8 +45,10 @@ Tables = tuple[np.ndarray, np.ndarray, np.ndarray]
 REPAIR_STEPS = 400
 #: Columns of the broken rows whose partners' moves each repair step tries, at most.
 REPAIR_CANDIDATES = 40
-#: Most improvement steps (each scans every partner and year once).
+#: Most improvement steps (each scans every partner and year once: about a second on
+#: vendor-3y), and the steps when the start must not depend on the clock.
 IMPROVE_STEPS = 50
+IMPROVE_STEPS_FIXED = 2
 #: Share of the start's time for the year-one plan's cut loop, and the gap it aims at.
 PLAN_SHARE = 0.6
 YEAR_ONE_GAP = 1e-3
@@ -260,14 +262,14 @@ def year_one_instance(road: RoadmapInstance, inst: PortfolioInstance) -> Portfol
 
 
 def year_one_start(inst: PortfolioInstance, *, seconds: float, seed: int, moves: int | None,
-                   threads: int | None, node_limit: int | None = None) -> np.ndarray | None:
+                   threads: int | None, node_limit: int | None = None, exact: bool = True) -> np.ndarray | None:
     """The year-one plan: the quick plan, then the cut loop from it for ``seconds``
     (``node_limit`` nodes when given; its best plan, proved or not); None when no plan
     keeps every rule."""
     h = greedy_start(inst, time_budget=min(0.5, 0.2 * seconds), seed=seed, moves=moves)
     x = improve_tiers(inst, h.selected) if h.feasible and inst.has_levels else h.selected
     start = x if h.feasible and not violations(inst, x) else None
-    if inst.maximize and inst.objective in ("coverage", "weighted_coverage") and not any(
+    if exact and inst.maximize and inst.objective in ("coverage", "weighted_coverage") and not any(
             r.kind == "coverage" for r in inst.rules):
         solved = solve_by_cuts(build_model(inst, drop=("objective_link",)), row_values(inst),
                                time_limit=seconds, gap=YEAR_ONE_GAP, seed=seed, start=start,
@@ -279,16 +281,17 @@ def year_one_start(inst: PortfolioInstance, *, seconds: float, seed: int, moves:
 
 def plan_repeated(road: RoadmapInstance, side: MipModel, inst: PortfolioInstance, *, seconds: float,
                   seed: int, moves: int | None = None, threads: int | None = None,
-                  node_limit: int | None = None) -> np.ndarray | None:
+                  node_limit: int | None = None, exact_plan: bool = True) -> np.ndarray | None:
     """The roadmap start (see the module notes): a column selection keeping every row of
     ``side``, or None. ``inst`` is the year-one plan instance; ``seconds`` bounds the
     whole (the year-one plan gets PLAN_SHARE of it). With ``node_limit`` the start does
     not depend on the clock: the year-one plan's search gets that many nodes, the
-    improvement IMPROVE_STEPS steps."""
+    improvement IMPROVE_STEPS_FIXED steps. Without ``exact_plan`` the year-one plan is the
+    quick plan alone (no cut loop): the quick answer's roadmap."""
     t0 = time.perf_counter()
     until = t0 + seconds if node_limit is None else math.inf
     plan = year_one_start(year_one_instance(road, inst), seconds=PLAN_SHARE * seconds, seed=seed,
-                          moves=moves, threads=threads, node_limit=node_limit)
+                          moves=moves, threads=threads, node_limit=node_limit, exact=exact_plan)
     if plan is None:
         return None
     L = road.n_levels
@@ -301,5 +304,6 @@ def plan_repeated(road: RoadmapInstance, side: MipModel, inst: PortfolioInstance
                      min(until, time.perf_counter() + max(0.5, 0.5 * left)))
     if levels is None:
         return None
-    levels = _improve(road, side, levels, tables, until, IMPROVE_STEPS)
+    levels = _improve(road, side, levels, tables, until,
+                      IMPROVE_STEPS if node_limit is None else IMPROVE_STEPS_FIXED)
     return selection_of(road, levels, tables)

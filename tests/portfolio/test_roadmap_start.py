@@ -15,6 +15,7 @@ import pytest
 from test_roadmap import random_road
 
 from selector import load_scenario
+from selector.portfolio import heuristic_solve, solve
 from selector.portfolio.options import resolve_options
 from selector.portfolio.reductions import reduce
 from selector.portfolio.roadmap import build_roadmap
@@ -92,3 +93,16 @@ def test_route_starts_a_roadmap_from_the_plan_repeated() -> None:
     assert (route.search, route.start, route.lp_share) == ("roadmap", "plan_repeated", ROADMAP_LP_SHARE)
     cold = resolve_options(scenario, warm_start=False)
     assert choose_route(reduce(scenario, cold), cold).start == "none"
+
+
+def test_quick_answer_of_a_roadmap_scenario_is_a_roadmap() -> None:
+    scenario = load_scenario("scenarios/teaching-3y.toml")
+    quick = heuristic_solve(scenario, moves=20)
+    assert quick.roadmap is not None and quick.roadmap_summary is not None
+    assert sorted(quick.roadmap["year"].unique()) == [1, 2, 3]
+    assert quick.bound is None and quick.status == "time_limit"
+    exact = solve(scenario, gap=0.0, time_limit=20, seed=1)
+    assert quick.objective <= exact.objective + 1e-6 * abs(exact.objective)
+    again = heuristic_solve(scenario, moves=20)
+    assert again.objective == quick.objective
+    assert (again.roadmap["level"] == quick.roadmap["level"]).all()
