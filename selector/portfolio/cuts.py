@@ -125,6 +125,8 @@ class CutOptions:
         search from the best portfolio, guided by the last LP optimum.
     scaled : bool or None
         The master's theta columns scaled by their rows' weights (None: SCALED_MAIN).
+    lp_share : float or None
+        Share of the time limit the LP cut rounds may take (None: LP_SHARE).
     """
 
     time_limit: float
@@ -135,6 +137,7 @@ class CutOptions:
     first_lp: str = "ipm"
     neighbourhood: bool = False
     scaled: bool | None = None
+    lp_share: float | None = None
 
 
 class CutLoop:
@@ -272,13 +275,14 @@ class CutLoop:
 
     def lp_rounds(self) -> bool:
         """LP rounds: cuts at the master's LP optimum until none is violated, or until
-        LP_SHARE of the time limit (LP_ROUNDS at most). Sets ``bound``, ``lp_x`` and
+        LP_SHARE of the time limit (``options.lp_share`` when given; LP_ROUNDS at most). Sets ``bound``, ``lp_x`` and
         ``priced``; False when the LP is infeasible (so is the portfolio problem)."""
         opts, master = self.options, self.master
         h, hs = master.h, master.hs
         # A node limit asks for a result that does not depend on the machine's speed: the LP
         # rounds then run to the end (the time limit stays a safety net).
-        lp_end = self.t0 + (LP_SHARE * opts.time_limit if opts.node_limit is None else opts.time_limit)
+        share = LP_SHARE if opts.lp_share is None else opts.lp_share
+        lp_end = self.t0 + (share * opts.time_limit if opts.node_limit is None else opts.time_limit)
         core = None if self.best_x is None or IN_OUT >= 1.0 else self.best_x.astype(float)
         h.setOptionValue("mip_rel_gap", float(opts.gap))
         for round_ in range(LP_ROUNDS):
@@ -543,6 +547,7 @@ def solve_by_cuts(
     scaled: bool | None = None,
     tidy: Callable[[np.ndarray], np.ndarray] | None = None,
     pool: list[CutBatch] | None = None,
+    lp_share: float | None = None,
 ) -> Solved:
     """Maximize the coverage objective ``rv`` over the partner columns and rows of
     ``side`` (a model built without its objective rows) by the cut loop: one
@@ -565,9 +570,10 @@ def solve_by_cuts(
     takes out what adds nothing (the optimizer passes
     :func:`selector.portfolio.heuristics.without_idle`), and the stage starts from
     that cheaper portfolio of the same value. ``pool`` is a session's cuts for ``rv``
-    (see :class:`CutMaster`): the master starts with them and adds its own to it."""
+    (see :class:`CutMaster`): the master starts with them and adds its own to it.
+    ``lp_share`` is the LP rounds' share of the time (None: LP_SHARE)."""
     options = CutOptions(time_limit=time_limit, gap=gap, seed=seed, threads=threads, node_limit=node_limit,
-                         first_lp=first_lp, neighbourhood=neighbourhood, scaled=scaled)
+                         first_lp=first_lp, neighbourhood=neighbourhood, scaled=scaled, lp_share=lp_share)
     return CutLoop(side, rv, options, start=start, cost=cost, progress=progress, polish=polish,
                    tidy=tidy, pool=pool).run()
 

@@ -145,7 +145,7 @@ def run_route(
         found = search_roadmap(scenario, inst, route, options, clock)
         plan_x = None if found.x is None else year_one_plan(found.road, found.x)
         return Outcome(found.status, plan_x, found.objective, found.bound, found.explanation, None,
-                       found.build_seconds, route, roadmap=found)
+                       found.build_seconds, route, found.relaxations, roadmap=found)
     model = build_model(inst, drop=route.drop)
     lp = cover_lp(inst, model, options.time_limit / 4) if route.search == "cover_lp" else None
     if route.search == "cover_lp" and lp is None:

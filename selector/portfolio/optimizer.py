@@ -36,6 +36,9 @@ from selector.portfolio.options import (
 from selector.portfolio.quality import scenario_instance
 from selector.portfolio.reductions import reduce
 from selector.portfolio.result import PortfolioResult, assemble_result
+from selector.portfolio.roadmap import build_roadmap, year_one_plan
+from selector.portfolio.roadmap_model import side_model
+from selector.portfolio.roadmap_start import plan_repeated
 from selector.portfolio.route import choose_route
 from selector.portfolio.solvers import SOLVERS, SolveProgress
 from selector.portfolio.starts import greedy_start
@@ -60,6 +63,12 @@ MSG_QUICK_PLAN = (
 )
 
 
+MSG_QUICK_ROADMAP = (
+    "Quick roadmap (the quick plan held across the years, repaired to each year's limits "
+    "and improved where a later budget has room): unproven."
+)
+
+
 def heuristic_solve(
     scenario: Scenario,
     *,
@@ -74,6 +83,10 @@ def heuristic_solve(
     of drop-and-refill trials instead, so that the portfolio depends only on the input
     and ``seed`` (for reproducible Monte Carlo runs on busy machines).
 
+    A scenario with ``[horizon]`` gets a roadmap (``result.roadmap``, its first year the
+    plan; :func:`selector.portfolio.roadmap_start.plan_repeated` without the exact
+    year-one solve) when the quick plan can be held across its years.
+
     Its ``status`` is ``time_limit`` (a portfolio without an optimality proof, ``bound``
     None) or ``infeasible`` when it found no portfolio keeping every rule (which does
     not prove that none exists).
@@ -81,6 +94,18 @@ def heuristic_solve(
     t0 = time.perf_counter()
     inst = scenario_instance(scenario, scores)
     build = time.perf_counter() - t0
+    if inst.horizon_years is not None and inst.has_levels and inst.maximize:
+        # A roadmap scenario: the quick roadmap (with ``moves``, no clock: node_limit)
+        road = build_roadmap(scenario, inst)
+        x_road = plan_repeated(road, side_model(road), inst, seconds=max(time_budget, 0.5), seed=seed,
+                               moves=moves, node_limit=None if moves is None else 0, exact_plan=False)
+        if x_road is not None:
+            return assemble_result(
+                scenario, inst, status="time_limit", x=year_one_plan(road, x_road),
+                objective=road.objective(x_road), bound=None, solver="greedy",
+                wall=time.perf_counter() - t0, build=build, explanation=[MSG_QUICK_ROADMAP],
+                heuristic=None, roadmap=(road, x_road),
+            )
     h = greedy_start(inst, time_budget=time_budget, seed=seed, moves=moves)
     idle_note = None
     if h.feasible and inst.has_levels:

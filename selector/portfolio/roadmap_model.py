@@ -314,7 +314,11 @@ def full_model(road: RoadmapInstance) -> MipModel:
     """The whole roadmap MIP: :func:`side_model`'s rows, the objective's assignment rows
     and the coverage rules of each year (their rows in group ``rules``)."""
     side = side_model(road)
-    flat = replace(road.flat, rules=_coverage_rules(road))
+    # A roadmap's coverage counts a row at the share of its best partner (a recruit's
+    # ramp, an exit's transition): the assignment model of weighted_coverage, whose
+    # qualities are those shares (the plain coverage model would count them as 1).
+    objective = "weighted_coverage" if road.flat.objective == "coverage" else road.flat.objective
+    flat = replace(road.flat, rules=_coverage_rules(road), objective=objective)
     keep = ("objective_link", "rules")
     obj = build_model(flat, drop=tuple(g for g in GROUPS if g not in keep))
     n_aux = obj.n_cols - obj.n_x

@@ -20,7 +20,7 @@ one possible.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -28,8 +28,9 @@ from selector.inputs.scenario import Scenario
 from selector.portfolio.clock import Deadline
 from selector.portfolio.cuts import solve_by_cuts
 from selector.portfolio.instance import PortfolioInstance
-from selector.portfolio.model import MipModel
+from selector.portfolio.model import MipModel, start_vector
 from selector.portfolio.options import SolveOptions
+from selector.portfolio.relax import Relaxation
 from selector.portfolio.result import relative_gap
 from selector.portfolio.roadmap import RoadmapInstance, build_roadmap
 from selector.portfolio.roadmap_model import (
@@ -39,7 +40,10 @@ from selector.portfolio.roadmap_model import (
     side_model,
     violated_groups,
 )
-from selector.portfolio.route import Route
+from selector.portfolio.roadmap_relax import roadmap_relaxations, year_sentences
+from selector.portfolio.roadmap_stability import fewest_roadmap_changes
+from selector.portfolio.roadmap_start import plan_repeated
+from selector.portfolio.route import STAGE_ONE_SHARE, Route
 from selector.portfolio.solvers import Solved, adapter
 
 __all__ = [
@@ -75,6 +79,13 @@ LIMIT_GROUPS = ("budget", "pools", "requirements", "caps", "conflicts", "type_mi
                 "must_include", "steps", "quotas", "exits", "recruits", "continuity", "rules")
 #: Seconds each feasibility check of the explanation may take.
 EXPLAIN_SECONDS = 5.0
+#: The fewest-changes stage's time: this share of the time so far, at least
+#: STAGE_MIN_SECONDS, at most what is left (vendor-3y, 30 s: proved by 17 s, and the
+#: stage with all that was left ended the solve at 29.4 s).
+STAGE_SHARE = 0.25
+STAGE_MIN_SECONDS = 2.0
+#: Seconds the per-year relaxations get at least (else what is left of the time limit).
+RELAX_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -90,18 +101,30 @@ class RoadmapFound:
     bound: float | None
     explanation: tuple[str, ...]
     build_seconds: float
+    relaxations: tuple[Relaxation, ...] = ()
 
 
-def _solve(route: Route, road: RoadmapInstance, options: SolveOptions, seconds: float) -> tuple[Solved, MipModel]:
+def _solve(route: Route, road: RoadmapInstance, inst: PortfolioInstance, options: SolveOptions,
+           clock: Deadline) -> tuple[Solved, MipModel]:
     side = side_model(road)
+    start = None
+    if route.start == "plan_repeated":
+        start = plan_repeated(road, side, inst, seconds=route.start_seconds, seed=options.seed,
+                              moves=route.start_moves, threads=options.threads,
+                              node_limit=options.node_limit)
+    seconds = max(0.05, options.time_limit - clock.elapsed() - clock.margin)
+    if route.fewest_changes:
+        seconds *= STAGE_ONE_SHARE  # the rest is for the fewest-changes stage
     if route.search == "roadmap":
         discounted = road.col_cost * road.discount_factors[road.col_year]
         return solve_by_cuts(side, objective_rows(road), time_limit=seconds, gap=options.gap,
-                             seed=options.seed, start=None, threads=options.threads,
+                             seed=options.seed, start=start, threads=options.threads,
                              node_limit=options.node_limit, progress=options.progress,
-                             cost=discounted, first_lp=route.first_lp), side
-    solved = adapter(route.solver)(full_model(road), time_limit=seconds, gap=options.gap,
-                                   seed=options.seed, start=None, threads=options.threads,
+                             cost=discounted, first_lp=route.first_lp, lp_share=route.lp_share), side
+    full = full_model(road)
+    solved = adapter(route.solver)(full, time_limit=seconds, gap=options.gap, seed=options.seed,
+                                   start=None if start is None else start_vector(full, road.flat, start),
+                                   threads=options.threads,
                                    node_limit=options.node_limit, progress=options.progress,
                                    presolve=route.presolve)
     return solved, side
@@ -134,8 +157,7 @@ def search_roadmap(
     t0 = time.perf_counter()
     road = build_roadmap(scenario, inst)
     build = clock.elapsed()
-    seconds = max(0.05, options.time_limit - build - clock.margin)
-    solved, side = _solve(route, road, options, seconds)
+    solved, side = _solve(route, road, inst, options, clock)
     years = road.years
 
     def ended(status: str, notes: list[str], bound: float | None = None) -> RoadmapFound:
@@ -143,11 +165,16 @@ def search_roadmap(
 
     if solved.state == "infeasible":
         notes = [MSG_ROADMAP_INFEASIBLE]
+        ways: tuple[Relaxation, ...] = ()
         if options.explain:
             groups = _culprits(side, EXPLAIN_SECONDS)
             if groups:
                 notes.append(MSG_ROADMAP_CULPRITS.format(groups=", ".join(groups)))
-        return ended("infeasible", notes)
+            ways = roadmap_relaxations(road, side, seconds=max(clock.left(), RELAX_SECONDS),
+                                       seed=options.seed, threads=options.threads,
+                                       currency=scenario.currency)
+            notes += year_sentences(ways)
+        return replace(ended("infeasible", notes), relaxations=ways)
     if solved.state == "error":
         return ended("error", [solved.message or "The solver failed."])
     x = solved.x
@@ -157,11 +184,24 @@ def search_roadmap(
     bound = solved.bound
     rel = None if bound is None else relative_gap(obj, bound, "max" if road.maximize else "min")
     proved = solved.state == "optimal" and (rel is None or rel <= max(options.gap, 1e-9) * 1.0001)
+    stable_note = None
+    if route.fewest_changes:
+        # a share of the time so far (a tie-break, not a second solve), at most what is left
+        left = max(0.0, min(clock.left(), max(STAGE_MIN_SECONDS, STAGE_SHARE * clock.elapsed())))
+        if options.deterministic:  # the stage runs whatever the clock says: reproducible
+            left = max(left, 0.5 * options.time_limit)
+        x, obj, stable_note = fewest_roadmap_changes(
+            road, side, np.asarray(x, dtype=bool), obj, gap=options.gap, time_limit=left,
+            seed=options.seed, threads=options.threads, solver=route.solver,
+            what="the reference plan" if options.reference else "today's channel",
+            bound=bound if proved else None)
+        rel = None if bound is None else relative_gap(obj, bound, "max" if road.maximize else "min")
     if proved:
         note = MSG_ROADMAP_OPTIMAL.format(years=years, gap=options.gap)
     elif bound is None or rel is None:
         note = MSG_ROADMAP_NO_BOUND.format(years=years, limit=options.time_limit)
     else:
         note = MSG_ROADMAP_TIME_LIMIT.format(years=years, limit=options.time_limit, gap=rel, bound=bound)
+    said = (note,) if stable_note is None else (note, stable_note)
     return RoadmapFound("optimal" if proved else "time_limit", road, np.asarray(x, dtype=bool), obj,
-                        bound, (note,), build)
+                        bound, said, build)

@@ -45,6 +45,9 @@ __all__ = [
     "DETERMINISTIC_MOVES",
     "LAGRANGE_ROWS",
     "LAGRANGE_ROWS_MASTER",
+    "ROADMAP_LP_SHARE",
+    "ROADMAP_START_SECONDS",
+    "ROADMAP_START_SHARE",
     "Route",
     "Search",
     "Start",
@@ -52,7 +55,7 @@ __all__ = [
 ]
 
 Search = Literal["cover_lp", "cuts", "lagrange_only", "mip", "roadmap", "roadmap_mip"]
-Start = Literal["none", "greedy", "lp_rounding", "carried"]
+Start = Literal["none", "greedy", "lp_rounding", "carried", "plan_repeated"]
 Lagrangian = Literal["none", "share", "all"]
 
 #: Objectives solved by the Benders master of selector.portfolio.cuts (with HiGHS, no
@@ -100,6 +103,17 @@ MIN_MORE_SEARCH = 1.0
 #: them; the coverage master's search (selector.portfolio.cuts) proved less without them
 #: (M weighted_coverage, 60 s: 0.084 % against 0.058 %).
 COVER_RESTART = False
+#: A roadmap's start (``plan_repeated``): this share of the time limit, at most
+#: ROADMAP_START_SECONDS. bench/roadmap_bench.py: vendor 5 years, the start alone
+#: 2.157e9 in 8 s against 1.888e9 for the search without it after 60 s.
+ROADMAP_START_SHARE = 0.15
+ROADMAP_START_SECONDS = 10.0
+#: The cut loop's LP rounds' share of a roadmap's time once it has a start. The rounds
+#: after the first are slow on roadmaps (vendor 5 years: the second did not finish in
+#: 34 s), and the start leaves the search less to find: vendor 5 years, 60 s, 0.83 %
+#: (proved within 1 %) with 0.3, 1.31 % with 0.55, 1.76 % with cuts.LP_SHARE (0.8);
+#: vendor-3y proved within 0.5 % either way (one run each).
+ROADMAP_LP_SHARE = 0.3
 #: Share of the search's time a plan's first stage gets when the fewest-changes stage
 #: follows it.
 STAGE_ONE_SHARE = 0.85
@@ -117,7 +131,8 @@ class Route:
     HiGHS's for the ``mip`` search; ``lagrangian`` is the Lagrangian bound's share of the
     time (``share``: after the search, ``all``: instead of it); ``fewest_changes`` the plan's second stage (the search then gets
     ``STAGE_ONE_SHARE`` of the time); ``tie_by_cost``, ``polish``, ``neighbourhood``
-    and ``first_lp`` are the cut loop's.
+    ``first_lp`` and ``lp_share`` (its LP rounds' share of the time, None: its
+    default) are the cut loop's.
     """
 
     search: Search
@@ -134,6 +149,7 @@ class Route:
     polish: bool = False
     neighbourhood: bool = False
     first_lp: Literal["ipm", "choose"] = "ipm"
+    lp_share: float | None = None
     more_search_min: float = MIN_MORE_SEARCH
 
     @property
@@ -173,10 +189,18 @@ def choose_route(inst: PortfolioInstance, options: SolveOptions) -> Route:
     highs = options.solver == "highs"
     by_cuts = highs and inst.objective in CUT_OBJECTIVES and not any(r.kind == "coverage" for r in inst.rules)
     if inst.horizon_years is not None:
-        # A roadmap: no heuristic start and no second stage (its ties go to the cheapest)
-        return Route(search="roadmap" if by_cuts else "roadmap_mip", start="none",
-                     solver=options.solver, start_seconds=0.0, presolve=highs,
-                     tie_by_cost=True, first_lp="choose")
+        # A roadmap: the year-one plan held across the years, repaired and improved
+        # (selector.portfolio.roadmap_start); the fewest changes from the reference
+        # (selector.portfolio.roadmap_stability) settle its ties, else the cheapest
+        warm = options.warm_start and inst.has_levels and inst.maximize
+        fewest = inst.has_levels and inst.maximize and inst.reference is not None and options.fewest_changes
+        return Route(search="roadmap" if by_cuts else "roadmap_mip",
+                     start="plan_repeated" if warm else "none", solver=options.solver,
+                     start_seconds=min(ROADMAP_START_SECONDS, ROADMAP_START_SHARE * options.time_limit)
+                     if warm else 0.0,
+                     start_moves=PLAN_START_MOVES if warm else None, presolve=highs,
+                     fewest_changes=fewest, tie_by_cost=not fewest, first_lp="choose",
+                     lp_share=ROADMAP_LP_SHARE if warm else None)
     cover = highs and pure_cover(inst)
     limit = options.time_limit
     # The start matters most where the solver is slow: give the search a share of the time.
