@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from selector.portfolio.cut_master import CUT_TOL, CutMaster, RowValues, rebased, row_values
+from selector.portfolio.cut_tie import GUARD_SLACK, TIE, cheapest_tie, searched
 from selector.portfolio.model import MipModel
 from selector.portfolio.solvers import Solved, SolveProgress, SolverState
 from selector.portfolio.solvers.guard import run_guarded
@@ -49,19 +50,12 @@ LP_CUT_LIMIT = 2_000  # M weighted_coverage, 10 s of loop: 1.29 % (1,000: 1.33 %
 MIP_GAP_SHARE = 1.0
 #: In-out separation: the share of the LP point in the point the LP rounds separate.
 IN_OUT = 0.5
-#: Values within this share of the best count as ties for the cheaper-portfolio stage.
-TIE = 1e-9
 #: The cheaper-portfolio stage's time: this share of the solve's time before it (at least
 #: 0.5 s). Partners that add nothing are left out before it (the ``tidy`` of
 #: solve_by_cuts), the common tie; on a blank-sheet copy of the vendor scenario the stage
 #: then found nothing cheaper, its root unfinished, and its share was time lost: the
 #: proved answer came in 15.0-15.6 s with 0.25, 18.5 s with 0.5 (two runs each).
 TIE_SHARE = 0.25
-#: Rounds of the cheaper-portfolio stage (each adds the cuts its answer calls for).
-TIE_ROUNDS = 5
-#: Seconds past HiGHS's own time limit before the guard thread cancels a run: HiGHS's
-#: limit should end it first, with a status and an info that can be read.
-GUARD_SLACK = 0.25
 #: Fix partners by the reduced costs of the last LP round before the search (see
 #: CutMaster.fix_by_reduced_costs and its FIX_MARGIN).
 REDUCED_COST_FIXING = True
@@ -444,7 +438,7 @@ class CutLoop:
         info = h.getInfo()
         # A run cancelled before its search began (status kNotset) leaves an info whose
         # dual bound reads 0, as does an LP's: numbers only from a search that ran.
-        ran = bool(info.valid) and ms in _searched(hs) and int(info.mip_node_count) >= 0
+        ran = bool(info.valid) and ms in searched(hs) and int(info.mip_node_count) >= 0
         if ran and math.isfinite(info.mip_dual_bound):
             self.bound = min(self.bound, abs(float(info.mip_dual_bound)))
         if ran and int(info.primal_solution_status) == 2:
@@ -506,7 +500,7 @@ class CutLoop:
 
     def cheapest_tie(self) -> None:
         """With ``cost``, the best portfolio (proved optimal) swapped for the cheapest of
-        equal value within TIE (see :func:`_cheapest_tie`), first without what adds
+        equal value within TIE (see :func:`~selector.portfolio.cut_tie.cheapest_tie`), first without what adds
         nothing (``tidy``), in a share of the time the search took (TIE_SHARE)."""
         best_x = self.best_x
         if self.cost is None or best_x is None or self.deadline - time.perf_counter() <= 0.1:
@@ -520,7 +514,7 @@ class CutLoop:
             trimmed = np.asarray(self._tidy(best_x), dtype=bool)
             if self.rv.objective(trimmed.astype(float)) >= self.best - TIE * max(abs(self.best), 1.0):
                 best_x = trimmed
-        cheaper = _cheapest_tie(self.master, best_x, self.best, np.asarray(self.cost, dtype=float), until,
+        cheaper = cheapest_tie(self.master, best_x, self.best, np.asarray(self.cost, dtype=float), until,
                                 node_limit=self.options.node_limit)
         self.best_x = best_x if cheaper is None else cheaper
 
@@ -566,7 +560,7 @@ def solve_by_cuts(
     objective), ``bound`` the least bound proved, ``state`` ``optimal`` when the bound
     is within ``gap`` of it. With ``cost`` (per column), a portfolio proved optimal is
     then swapped for the cheapest of equal value (within ``TIE``), so that ties do not
-    depend on the start (see :func:`_cheapest_tie`); ``tidy``, when given, first
+    depend on the start (see :func:`~selector.portfolio.cut_tie.cheapest_tie`); ``tidy``, when given, first
     takes out what adds nothing (the optimizer passes
     :func:`selector.portfolio.heuristics.without_idle`), and the stage starts from
     that cheaper portfolio of the same value. ``pool`` is a session's cuts for ``rv``
@@ -628,61 +622,6 @@ def _neighbourhood(
                 if report is not None:
                     report(value)
     return cur, value
-
-
-def _cheapest_tie(
-    master: CutMaster, x: np.ndarray, value: float, cost: np.ndarray, deadline: float, *,
-    node_limit: int | None = None,
-) -> np.ndarray | None:
-    """The cheapest portfolio of the master's rules worth ``value`` (within ``TIE``), or
-    None when none cheaper than ``x`` is found in time. The master's objective becomes a
-    row (its value at least ``value``) and cost the objective; a portfolio the master
-    overvalues gets its cuts and the stage runs again."""
-    h, hs, rv, n = master.h, master.hs, master.rv, master.n
-    floor = value - TIE * max(abs(value), 1.0)
-    h.setOptionValue("mip_max_nodes", 2_147_483_647 if node_limit is None else int(node_limit))
-    h.setOptionValue("mip_rel_gap", 1e-9)
-    found: np.ndarray | None = None
-    row = -1
-    for _ in range(TIE_ROUNDS):
-        left = deadline - time.perf_counter()
-        if left <= 0.05:
-            break
-        n_cols = h.getNumCol()
-        c = master.col_cost
-        if row >= 0:
-            h.deleteRows(1, np.array([row], dtype=np.int32))
-        cols = np.flatnonzero(c != 0)
-        h.addRow(floor - master.offset, hs.kHighsInf, len(cols), cols.astype(np.int32), c[cols])
-        row = h.getNumRow() - 1
-        h.changeObjectiveSense(hs.ObjSense.kMinimize)
-        h.changeColsCost(n_cols, np.arange(n_cols, dtype=np.int32), np.r_[cost, np.zeros(n_cols - n)])
-        h.changeObjectiveOffset(0.0)
-        master.start(x)
-        h.setOptionValue("time_limit", float(left))  # the MIP times itself from its start
-        if run_guarded(h, left + GUARD_SLACK) is None:
-            break
-        info = h.getInfo()
-        if not (info.valid and h.getModelStatus() in _searched(hs) and int(info.primal_solution_status) == 2):
-            break
-        full = np.asarray(h.getSolution().col_value)
-        y = full[:n] > 0.5
-        if rv.objective(y.astype(float)) >= floor:
-            if float(cost @ y) < float(cost @ x) - 1e-9 * max(float(np.abs(cost).sum()), 1.0):
-                found = y
-            break
-        # overvalued: its cuts, the value objective back for the row, and again
-        h.changeObjectiveSense(hs.ObjSense.kMaximize)
-        h.changeColsCost(n_cols, np.arange(n_cols, dtype=np.int32), c)
-        h.changeObjectiveOffset(master.offset)
-        if master.add_cuts(y.astype(float), master.theta(full)) == 0:
-            break
-    return found
-
-
-def _searched(hs: Any) -> frozenset[Any]:
-    m = hs.HighsModelStatus
-    return frozenset({m.kOptimal, m.kTimeLimit, m.kInterrupt, m.kIterationLimit, m.kSolutionLimit})
 
 
 def _set_limit(h: Any, seconds: float) -> None:
