@@ -23,7 +23,7 @@ from selector import PortfolioResult, Scenario
 from selector.app.programme_editor import limit_rows, programme_changes, tier_rows
 from selector.app.shared import current_scenario, detail_table, merged, state
 from selector.inputs.scenario.rules import rule_rows
-from selector.portfolio.relax import Relaxation, apply_relaxation, relaxation_values
+from selector.portfolio.relax import Relaxation, apply_relaxation, horizon_with, relaxation_values
 
 __all__ = [
     "apply_way_out",
@@ -124,8 +124,11 @@ def apply_way_out(base: Scenario, s: Scenario, x: Relaxation) -> None:
         store[f"{fp}:rule_errors"] = {}
     else:
         change: Any = needed
-        for part in reversed(path):
-            change = {part: change}
+        if path[0] == "horizon":  # one year's limit: every year's value written out
+            change = {"horizon": horizon_with(s, path, needed)}
+        else:
+            for part in reversed(path):
+                change = {part: change}
         store[f"{fp}:way_out"] = merged(store.get(f"{fp}:way_out") or {}, change)
         words = dict(store.get(f"{fp}:way_out_words") or {})
         words[x.setting] = way_out_frame_value(x, s.currency)

@@ -47,6 +47,7 @@ __all__ = [
     "WayOut",
     "apply_relaxation",
     "find_relaxations",
+    "horizon_with",
     "relaxation_values",
     "rule_reach",
     "show_value",
@@ -285,6 +286,8 @@ def apply_relaxation(scenario: Scenario, relaxation: Relaxation) -> Scenario:
     path, value = relaxation.path, _plain(relaxation.needed)
     if path[0] == "rules":
         return scenario.with_changes({"rules": _rules_with(scenario, path, value)})
+    if path[0] == "horizon":
+        return scenario.with_changes({"horizon": horizon_with(scenario, path, value)})
     change: Any = value
     for key in reversed(path):
         change = {key: change}
@@ -306,3 +309,25 @@ def _rules_with(scenario: Scenario, path: tuple[str, ...], value: Any) -> list[d
         rule["min"], rule["max"] = both, both
     rule[path[2]] = value
     return rules
+
+
+def horizon_with(scenario: Scenario, path: tuple[str, ...], value: Any) -> dict[str, Any]:
+    """The scenario's ``[horizon]`` table with one year's limit (``path`` ends with the
+    year, from 1) at ``value``: every year's value written out (``budget = { by_year =
+    [...] }``, ``max_exits = [...]``), the others as the scenario resolves them."""
+    horizon = scenario.horizon
+    if horizon is None or not path[-1].isdigit():
+        raise ScenarioError(f"the scenario has no horizon setting {'.'.join(path)} to change")
+    year = int(path[-1])
+    table = {k: v for k, v in scenario.config.get("horizon", {}).items()}
+    if path[1:3] == ("budget", "by_year"):
+        values: list[Any] = list(horizon.budgets)
+        values[year - 1] = value
+        table["budget"] = {"by_year": values}
+    elif path[1] in ("max_exits", "max_recruits"):
+        values = list(getattr(horizon, path[1]))
+        values[year - 1] = value
+        table[path[1]] = values
+    else:
+        raise ScenarioError(f"the scenario has no horizon setting {'.'.join(path)} to change")
+    return table

@@ -52,3 +52,22 @@ def test_a_switch_no_control_shows_is_listed_and_undone(monkeypatch) -> None:
     assert not at.exception
     assert "Also changed by a way out" not in texts(at.caption)
     assert "No portfolio keeps every rule" in texts(at.warning)
+
+
+def test_a_roadmap_years_budget_is_raised_by_its_way_out(monkeypatch, tmp_path) -> None:
+    # teaching-3y with year 2's budget cut to 500,000: year 2 needs 121,500 more
+    scenario = tmp_path / "cut.toml"
+    root = __import__("pathlib").Path(__file__).resolve().parents[2]
+    scenario.write_text(
+        f'extends = "{root / "scenarios" / "teaching-3y.toml"}"\n'
+        "[horizon]\nbudget = { by_year = [900000, 500000, 1000000] }\n"
+    )
+    at = go(start(monkeypatch, str(scenario)), "portfolio")
+    assert not at.exception, [e.value for e in at.exception]
+    table = next(d.value for d in at.dataframe if "needed" in d.value.columns).set_index("setting")
+    assert table.loc["horizon.budget.by_year[2]", "needed"] == "621,500"
+    button = next(b for b in way_out_buttons(at) if b.label == "Year 2's budget → 621,500")
+    button.click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Also changed by a way out: horizon.budget.by_year[2] = 621,500" in texts(at.caption)
+    assert "proven optimal" in texts(at.success).lower(), texts(at.success)

@@ -197,8 +197,9 @@ class Scenario:
     def with_changes(self, changes: Mapping[str, Any]) -> Scenario:
         """A what-if variant: ``changes`` is deep-merged into this scenario's settings.
 
-        Tables are merged table by table, anything else replaced; the data tables are
-        reused, not read again, unless ``changes`` names another data file.
+        Tables are merged table by table, anything else replaced (``horizon.budget`` is
+        replaced whole: it is one of three forms); the data tables are reused, not read
+        again, unless ``changes`` names another data file.
 
         >>> s = load_scenario("scenarios/teaching.toml")
         >>> s2 = s.with_changes({"budget": {"total": 1_000_000}})
@@ -213,7 +214,14 @@ class Scenario:
                 )
         # Data paths in ``changes`` are relative to the scenario file, as in the TOML.
         base = Path(self.source).resolve().parent if self.source else Path.cwd()
-        config = deep_merge(dict(self.config), resolve_paths(dict(changes), base))
+        config = dict(self.config)
+        if isinstance((changes.get("horizon") or {}).get("budget"), Mapping) and isinstance(
+            config.get("horizon"), Mapping
+        ):
+            # horizon.budget is one of three forms (by_year; growth; total and growth):
+            # a change gives the whole of its form, so it replaces the table
+            config["horizon"] = {k: v for k, v in config["horizon"].items() if k != "budget"}
+        config = deep_merge(config, resolve_paths(dict(changes), base))
         frames = None
         if all(config.get(k) == self.config.get(k) for k in DATA_KEYS):
             frames = (self.partners, self.segments, self.coverage, self.supply, self.model)
