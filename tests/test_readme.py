@@ -181,3 +181,16 @@ def test_readme_cluster_commands_run_as_written(tmp_path: Path) -> None:
     assert "runs: 40 from the workspace, 20 run now and saved" in done[1].stderr
     assert "Most frequent portfolio" in done[1].stdout
     assert procs.log("scheduler").count("Receive client connection") >= len(commands)
+
+
+def test_readme_roadmap_settings_load_on_the_vendor_scenario(tmp_path: Path) -> None:
+    from selector import load_scenario
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"### Roadmaps over several years.*?```toml\n(.*?)```", text, re.S)
+    assert block is not None
+    path = tmp_path / "roadmap.toml"
+    path.write_text(f'extends = "{ROOT / "scenarios" / "vendor.toml"}"\n' + block.group(1))
+    horizon = load_scenario(path).horizon
+    assert horizon is not None and horizon.years == 3
+    assert horizon.budgets[0] == 44_740_000 and horizon.max_recruits == (12, 12, 8)
