@@ -41,6 +41,7 @@ from selector import (
 from selector.app.solve_runner import SessionWorker
 from selector.app.status import QUICK, SOLVED
 from selector.display import plural
+from selector.inputs.scenario.toml import deep_merge
 from selector.portfolio import SolveProgress
 from selector.report import judgment_warning
 
@@ -67,7 +68,6 @@ __all__ = [
     "judgment_store",
     "label_of",
     "load_source",
-    "merged",
     "page_style",
     "portfolio_changes",
     "progress_words",
@@ -404,16 +404,8 @@ def portfolio_changes(base: Scenario) -> dict[str, Any]:
     if programme:
         changes["programme"] = programme
     # ways out applied to settings no control edits (selector.app.way_out)
-    return merged(changes, setting(f"{fp}:way_out", None) or {})
+    return deep_merge(changes, setting(f"{fp}:way_out", None) or {})
 
-
-def merged(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
-    """``old`` with ``new`` laid over it, tables merged key by key."""
-    out = dict(old)
-    for k, v in new.items():
-        both = isinstance(v, Mapping) and isinstance(out.get(k), Mapping)
-        out[k] = merged(out[k], v) if both else v
-    return out
 
 
 def current_scenario(*, quiet: bool = False) -> Scenario | None:

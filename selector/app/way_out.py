@@ -21,8 +21,9 @@ import streamlit as st
 
 from selector import PortfolioResult, Scenario
 from selector.app.programme_editor import limit_rows, programme_changes, tier_rows
-from selector.app.shared import current_scenario, detail_table, merged, state
+from selector.app.shared import current_scenario, detail_table, state
 from selector.inputs.scenario.rules import rule_rows
+from selector.inputs.scenario.toml import deep_merge
 from selector.portfolio.relax import Relaxation, apply_relaxation, horizon_with, relaxation_values
 
 __all__ = [
@@ -129,7 +130,7 @@ def apply_way_out(base: Scenario, s: Scenario, x: Relaxation) -> None:
         else:
             for part in reversed(path):
                 change = {part: change}
-        store[f"{fp}:way_out"] = merged(store.get(f"{fp}:way_out") or {}, change)
+        store[f"{fp}:way_out"] = deep_merge(dict(store.get(f"{fp}:way_out") or {}), change)
         words = dict(store.get(f"{fp}:way_out_words") or {})
         words[x.setting] = way_out_frame_value(x, s.currency)
         store[f"{fp}:way_out_words"] = words

@@ -587,16 +587,12 @@ def repair_plan(inst: PortfolioInstance, x: np.ndarray) -> np.ndarray:
     _part_conflicts(inst, sel)
     supplies = None if inst.suppliers is None else sp.csr_matrix(inst.suppliers.T)
 
-    def orphans(o: int) -> bool:
-        """Whether taking option ``o`` out leaves a tier-2 option of the plan unsupplied."""
-        if supplies is None or inst.suppliers is None:
-            return False
+    def orphans(o: int, count: np.ndarray) -> bool:
+        """Whether taking option ``o`` out leaves a tier-2 option of the plan unsupplied
+        (``count``: each option's selected suppliers)."""
+        assert supplies is not None
         served = supplies.indices[supplies.indptr[o]:supplies.indptr[o + 1]]
-        served = served[sel[served]]
-        if not len(served):
-            return False
-        count = np.asarray(inst.suppliers[served] @ sel.astype(np.int64)).ravel()
-        return bool((count <= 1).any())
+        return bool((count[served[sel[served]]] <= 1).any())
 
     def lower(o: int) -> int:
         """The option one tier below ``o`` (-1: out)."""
@@ -627,8 +623,9 @@ def repair_plan(inst: PortfolioInstance, x: np.ndarray) -> np.ndarray:
             down = np.array([lower(int(o)) for o in cands], dtype=np.int64)
             saving = inst.cost[cands] - np.where(down >= 0, inst.cost[np.maximum(down, 0)], 0.0)
             useful = saving > 0
-            if supplies is not None:
-                useful &= ~np.array([d < 0 and orphans(int(o)) for o, d in zip(cands, down, strict=True)],
+            if supplies is not None and inst.suppliers is not None:
+                count = np.asarray(inst.suppliers @ sel.astype(np.int64)).ravel()  # once a round
+                useful &= ~np.array([d < 0 and orphans(int(o), count) for o, d in zip(cands, down, strict=True)],
                                     dtype=bool)
             if inst.max_exits is not None and inst.current is not None and (
                 inst.n_current - int((sel & inst.current).sum()) >= inst.max_exits

@@ -48,7 +48,14 @@ from selector.portfolio.instance import RuleRows
 from selector.portfolio.model import GROUPS, MipModel, build_model
 from selector.portfolio.roadmap import ACTIVE, EXIT, TODAY, RoadmapInstance
 
-__all__ = ["ROADMAP_GROUPS", "full_model", "objective_rows", "side_model", "violated_groups"]
+__all__ = [
+    "ROADMAP_GROUPS",
+    "col_tables",
+    "full_model",
+    "objective_rows",
+    "side_model",
+    "violated_groups",
+]
 
 ROADMAP_GROUPS = (
     "objective_link", "budget", "pools", "requirements", "caps", "conflicts", "type_mix",
@@ -114,7 +121,7 @@ class _Rows:
                         row_key=key[keep], row_sub=np.zeros(int(keep.sum()), dtype=np.int64))
 
 
-def _col_tables(road: RoadmapInstance) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def col_tables(road: RoadmapInstance) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Column positions by (year, partner, level): current partners' active and exit
     columns, and prospects' active columns by (year, cohort, partner, level); -1 none."""
     T, n, L = road.years, road.n_partners, road.n_levels
@@ -139,7 +146,7 @@ def _sum_rows(table: np.ndarray, sign: float = 1.0) -> tuple[np.ndarray, np.ndar
 
 
 def _link_rows(road: RoadmapInstance, rows: _Rows) -> None:
-    cur, ext, pro = _col_tables(road)
+    cur, ext, pro = col_tables(road)
     T, L = road.years, road.n_levels
     current = np.flatnonzero(road.current)
     prospects = np.flatnonzero(~road.current)

@@ -32,7 +32,8 @@ from selector.portfolio.cut_master import row_values
 from selector.portfolio.cuts import solve_by_cuts
 from selector.portfolio.instance import PortfolioInstance, violations
 from selector.portfolio.model import MipModel, build_model
-from selector.portfolio.roadmap import ACTIVE, EXIT, TODAY, RoadmapInstance
+from selector.portfolio.roadmap import RoadmapInstance
+from selector.portfolio.roadmap_model import col_tables
 from selector.portfolio.starts import greedy_start
 from selector.portfolio.tier_moves import improve_tiers
 
@@ -54,30 +55,12 @@ PLAN_SHARE = 0.6
 YEAR_ONE_GAP = 1e-3
 
 
-def _tables(road: RoadmapInstance) -> Tables:
-    """Column positions: current partners' active ``cur[t, p, l]`` and exit ``ext[t, p, l]``,
-    prospects' ``pro[t, s, p, l]`` (cohort ``s``); -1 none."""
-    T, n, L = road.years, road.n_partners, road.n_levels
-    cur = np.full((T, n, L), -1, dtype=np.int64)
-    ext = np.full((T, n, L), -1, dtype=np.int64)
-    pro = np.full((T, T, n, L), -1, dtype=np.int64)
-    j = np.arange(road.n_cols)
-    p, t, lv, k, c = road.col_partner, road.col_year, road.col_level, road.col_kind, road.col_cohort
-    a = (k == ACTIVE) & (c == TODAY)
-    cur[t[a], p[a], lv[a]] = j[a]
-    e = k == EXIT
-    ext[t[e], p[e], lv[e]] = j[e]
-    q = (k == ACTIVE) & (c >= 0)
-    pro[t[q], c[q], p[q], lv[q]] = j[q]
-    return cur, ext, pro
-
-
 def selection_of(road: RoadmapInstance, levels: np.ndarray,
                  tables: Tables | None = None) -> np.ndarray | None:
     """The column selection of ``levels`` (partners x years, -1 out), vectorised;
     None when no selection says it (a current partner back after its exit, a recruit
     leaving)."""
-    cur, ext, pro = tables if tables is not None else _tables(road)
+    cur, ext, pro = tables if tables is not None else col_tables(road)
     levels = np.asarray(levels, dtype=np.int64)
     x = np.zeros(road.n_cols, dtype=bool)
     c = np.flatnonzero(road.current)
@@ -298,7 +281,7 @@ def plan_repeated(road: RoadmapInstance, side: MipModel, inst: PortfolioInstance
     level = np.full(road.n_partners, -1, dtype=np.int64)
     on = np.flatnonzero(plan)
     level[on // L] = on % L
-    tables = _tables(road)
+    tables = col_tables(road)
     left = until - time.perf_counter()
     levels = _repair(road, side, np.repeat(level[:, None], road.years, axis=1), tables,
                      min(until, time.perf_counter() + max(0.5, 0.5 * left)))

@@ -18,21 +18,7 @@ from streamlit.testing.v1 import AppTest
 from selector import load_scenario, solve
 from selector.app.solve_runner import SessionWorker
 from selector.app.status import CARRIED, SOLVED, answer_origin, solved_label
-
-ROOT = Path(__file__).resolve().parents[2]
-TEACHING = ROOT / "scenarios" / "teaching.toml"
-
-
-class Stop(Exception):
-    """What Streamlit's Stop raises in the script thread, as far as the runner knows."""
-
-
-def gone(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    return False
+from tests.app.test_solve_runner import ROOT, TEACHING, Stop
 
 
 @pytest.fixture()
