@@ -547,45 +547,55 @@ def test_portfolio_shows_the_roadmap_year_by_year(monkeypatch) -> None:
 
     at = go(start(monkeypatch, ROADMAP_SCENARIO), "portfolio")
     assert "Proven optimal" in texts(at.success)  # 12 partners: solved exactly by itself
+    # A cold solve of the same scenario proves the same best value (within the gap); its
+    # roadmap may be another of equal worth (its start is found against the clock), so
+    # what the page shows is checked against itself: every table and chart says one roadmap.
     expected = solve(load_scenario(ROOT / ROADMAP_SCENARIO), time_limit=20)
     summary = expected.roadmap_summary
     assert summary is not None and expected.roadmap is not None
     assert "Roadmap over 3 years" in texts(at.subheader)
     shown = next(d.value for d in at.dataframe if "use" in d.value.columns)
     assert list(shown.index) == ["Year 1", "Year 2", "Year 3"]
-    for column in ("recruit", "promote", "demote", "exit", "keep", "active_partners"):
-        assert list(shown[column]) == list(summary[column]), column
-    for column in ("spend", "budget", "value"):
-        assert list(shown[column]) == pytest.approx(list(summary[column])), column
-    # budget use per year and partners per tier: the charts' data are the summary's
+    assert list(shown["budget"]) == pytest.approx(list(summary["budget"]))
+    assert (shown["spend"] <= shown["budget"]).all()
+    tol = 1e-4 * float(summary["value"].sum())
+    assert abs(float(shown["value"].sum()) - float(summary["value"].sum())) <= tol
+    # budget use per year and partners per tier: the charts' data are the table's
     frames = chart_frames(at)
     spend = next(f for f in frames if "part" in f.columns)
     by_year = spend.groupby("year")["amount"].sum()
-    assert list(by_year) == pytest.approx(list(summary["spend"]))
+    assert list(by_year) == pytest.approx(list(shown["spend"]))
     tiers = next(f for f in frames if "stage" in f.columns)
     assert list(dict.fromkeys(tiers["stage"])) == ["Today", "Year 1", "Year 2", "Year 3"]
     active = tiers[tiers["stage"] != "Today"].groupby("order")["partners"].sum()
-    assert list(active) == list(summary["active_partners"])
+    assert list(active) == list(shown["active_partners"])
     flows = [f.proto.spec for f in at.get("graphviz_chart")]
     assert any(spec.startswith("digraph roadmap") and "Year 3" in spec for spec in flows)
-    # the partners year by year: changes by default, every partner once the filter is cleared
-    road = expected.roadmap
-    partners = next(d for d in at.dataframe if "roadmap_partners" in str(d.key)).value
-    assert [c for c in partners.columns if c.startswith("year ")] == ["year 1", "year 2", "year 3"]
-    changed = set(road.loc[road["action"].isin(["recruit", "promote", "demote", "exit"]), "partner_id"])
-    assert set(partners.index) == changed
+    # the partners year by year: every partner once the filter is cleared, and their
+    # cells count what the year table says
     pick = next(w for w in at.multiselect if w.label.startswith("Partners who"))
+    pick.set_value([]).run()
+    assert not at.exception
+    every = next(d for d in at.dataframe if "roadmap_partners" in str(d.key)).value
+    years = [c for c in every.columns if c.startswith("year ")]
+    assert years == ["year 1", "year 2", "year 3"]
+    assert len(every) == expected.roadmap["partner_id"].nunique()
+    for year, column in zip(shown.index, years, strict=True):
+        cells = every[column].astype(str)
+        for action in ("recruit", "promote", "demote", "exit"):
+            assert int(cells.str.endswith(f"· {action}").sum()) == shown.at[year, action], (year, action)
+        assert int((cells != "out").sum() - cells.str.endswith("· exit").sum()) == shown.at[
+            year, "active_partners"], year
+    changed = {pid for pid in every.index if any("·" in str(every.at[pid, c]) for c in years)}
+    # by default the table lists the partners who change in some year, each with its change
+    pick.set_value(["recruit", "promote", "demote", "exit"]).run()
+    partners = next(d for d in at.dataframe if "roadmap_partners" in str(d.key)).value
+    assert set(partners.index) == changed and changed
     pick.set_value(["exit"]).run()
     assert not at.exception
     partners = next(d for d in at.dataframe if "roadmap_partners" in str(d.key)).value
-    exited = set(road.loc[road["action"] == "exit", "partner_id"])
+    exited = {pid for pid in every.index if any(str(every.at[pid, c]) == "out · exit" for c in years)}
     assert set(partners.index) == exited and exited
-    for pid in exited:
-        year = int(road.loc[(road["partner_id"] == pid) & (road["action"] == "exit"), "year"].iloc[0])
-        assert partners.at[pid, f"year {year}"] == "out · exit"
-    pick.set_value([]).run()
-    partners = next(d for d in at.dataframe if "roadmap_partners" in str(d.key)).value
-    assert len(partners) == road["partner_id"].nunique()
 
 
 def test_compare_shows_two_roadmaps_year_by_year(monkeypatch) -> None:
