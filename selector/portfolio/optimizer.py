@@ -26,11 +26,12 @@ from selector.portfolio.bounds import submodular_bound
 from selector.portfolio.clock import Deadline
 from selector.portfolio.execute import run_route
 from selector.portfolio.finishing import without_idle_note
-from selector.portfolio.instance import evaluate
+from selector.portfolio.instance import PortfolioInstance, evaluate
 from selector.portfolio.options import (
     DEFAULT_GAP,
     DEFAULT_SEED,
     DEFAULT_TIME_LIMIT,
+    SolveOptions,
     resolve_options,
 )
 from selector.portfolio.quality import scenario_instance
@@ -53,6 +54,7 @@ __all__ = [
     "STATUSES",
     "heuristic_solve",
     "solve",
+    "solve_resolved",
 ]
 
 STATUSES = ("optimal", "time_limit", "infeasible", "error")
@@ -189,8 +191,23 @@ def solve(
 
         return solve_pulp(scenario, options.customize, solver=options.solver, time_limit=options.time_limit,
                           gap=options.gap, threads=threads, scores=scores, reference=reference)
-    clock = Deadline(options.time_limit)
-    inst = reduce(scenario, options)
+    return solve_resolved(scenario, options)
+
+
+def solve_resolved(
+    scenario: Scenario, options: SolveOptions, inst: PortfolioInstance | None = None,
+    *, started: float | None = None,
+) -> PortfolioResult:
+    """:func:`solve` with its options resolved (:func:`resolve_options`, no
+    ``customize``) and, when the caller has it, the scenario's reduced instance
+    (:func:`~selector.portfolio.reductions.reduce` of ``scenario`` with ``options``):
+    a session (:class:`selector.whatif.session.Session`) reduces each what-if once.
+    ``started`` (a ``time.perf_counter()`` reading) is when the time limit began, when
+    before this call (the reduction's time counts)."""
+    clock = Deadline(options.time_limit) if started is None else Deadline(options.time_limit, started)
+    if inst is None:
+        inst = reduce(scenario, options)
+    carry = options.carry
     route = choose_route(inst, options)
     found = run_route(scenario, inst, route, options, clock)
     road = found.roadmap

@@ -13,10 +13,12 @@ their budget share it) as a :class:`Floor`:
   stays so at every lower budget (a tighter scenario), so it is not solved again below;
 - a budget at or above the floor goes to the ordinary solve.
 
-A first budget cut in a family pays the floor's one elastic solve (a fraction of the
-search's proof of infeasibility) when it cuts below a budget answered before; a
-feasible one then goes on to the ordinary solve. The answer is the one a cold
-:func:`selector.portfolio.solve` gives: status ``infeasible``, the explanation of
+A budget cut below every budget answered before in its family pays one elastic solve
+(a fraction of the search's proof of infeasibility) until the floor is known. When the
+elastic model finds the cut budget enough (no change needed), the floor is only known
+to be at or below it: no floor is kept, the ordinary solve answers, and only a deeper
+cut asks again. The answer is the one a cold :func:`selector.portfolio.solve` gives:
+status ``infeasible``, the explanation of
 :func:`~selector.portfolio.explain.explain_infeasible` and each limit's relaxation.
 """
 
@@ -26,6 +28,7 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from selector.errors import SelectorError
 from selector.inputs.scenario import Scenario
@@ -78,6 +81,9 @@ class Floors:
     reference: float | None
     floors: dict[str, Floor] = field(default_factory=dict)
     answered: dict[str, float] = field(default_factory=dict)
+    #: per family, the least budget the elastic model found enough for every other rule
+    #: (no floor is known then, only that it is at or below this budget)
+    enough: dict[str, float] = field(default_factory=dict)
 
     def family(self, scenario: Scenario) -> str | None:
         """The scenario's budget family (None: it has no total budget)."""
@@ -95,8 +101,7 @@ class Floors:
         if family is None or total is None:
             return
         self.answered[family] = max(float(total), self.answered.get(family, -math.inf))
-        while len(self.answered) > FAMILIES:
-            self.answered.pop(next(iter(self.answered)))
+        _trim(self.answered)
 
     def answer(
         self, scenario: Scenario, family: str | None, inst: PortfolioInstance,
@@ -115,8 +120,8 @@ class Floors:
         floor = self.floors.get(family)
         elastic: ElasticModel | None = None
         if floor is None:
-            if total >= self.answered.get(family, -math.inf):
-                return None  # not a cut below an answer: the ordinary solve
+            if total >= min(self.answered.get(family, -math.inf), self.enough.get(family, math.inf)):
+                return None  # not a cut below an answer, or enough: the ordinary solve
             elastic = ElasticModel(scenario, inst, seed=options.seed, threads=options.threads)
             k = next((j for j, lim in enumerate(elastic.limits) if lim.setting == BUDGET), None)
             if k is None:
@@ -124,10 +129,16 @@ class Floors:
             found = elastic.least_change(k, RELAX_MIN_SHARE * options.time_limit)
             if found.status not in ("least", "none"):
                 return None
-            floor = Floor(None if found.status == "none" else float(found.needed or 0.0))
+            needed = float(found.needed or 0.0)
+            if found.status == "least" and needed <= total:
+                # This budget is enough: the least change is none, and the least budget
+                # (the floor) is only known to be at or below it. A deeper cut asks again.
+                self.enough[family] = min(total, self.enough.get(family, math.inf))
+                _trim(self.enough)
+                return None
+            floor = Floor(None if found.status == "none" else needed)
             self.floors[family] = floor
-            while len(self.floors) > FAMILIES:
-                self.floors.pop(next(iter(self.floors)))
+            _trim(self.floors)
         if not floor.below(total):
             return None
         relaxations: Sequence[Relaxation] = ()
@@ -150,3 +161,9 @@ class Floors:
             solver=options.solver, wall=wall, build=wall, explanation=explanation,
             heuristic=None, route=route.describe(), relaxations=relaxations,
         )
+
+
+def _trim(by_family: dict[str, Any]) -> None:
+    """Keep the FAMILIES newest families of ``by_family``."""
+    while len(by_family) > FAMILIES:
+        by_family.pop(next(iter(by_family)))

@@ -42,9 +42,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from selector.inputs.scenario import Scenario
-from selector.portfolio import PortfolioResult, SolveProgress, solve
+from selector.portfolio import PortfolioResult, SolveProgress
 from selector.portfolio.instance import PortfolioInstance, evaluate, violations
 from selector.portfolio.model import MipModel, build_model
+from selector.portfolio.optimizer import solve_resolved
 from selector.portfolio.options import DEFAULT_SEED, SolveOptions, resolve_options
 from selector.portfolio.reductions import reduce
 from selector.portfolio.result import assemble_result
@@ -208,7 +209,8 @@ class Session:
                 how = "floor"
             if result is None:
                 how = "warm"
-                result = solve(scenario, **self._kw, progress=progress, carry=self._carry)
+                run = resolve_options(scenario, **self._kw, progress=progress, carry=self._carry)
+                result = solve_resolved(scenario, run, inst, started=t0)
                 self._hold(inst, model, options)
             self._floors.seen(family, scenario.budget.total)
             result = _told(result, how, time.perf_counter() - t0)

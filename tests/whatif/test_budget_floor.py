@@ -78,3 +78,27 @@ def test_a_floor_says_which_budgets_it_proves_infeasible() -> None:
     assert set(floor.known(700_000.0)) == {BUDGET, "programme.max_exits"}
     assert set(floor.known(850_000.0)) == {BUDGET}
     assert Floor(None).below(1e12)
+
+
+@pytest.mark.parametrize("name", ["teaching", "teaching-plan"])
+def test_a_cut_found_enough_is_no_floor_for_a_deeper_cut(name: str) -> None:
+    # A first cut the elastic model finds enough says only that the least budget is at
+    # or below it: a deeper cut that still leaves room for a portfolio is solved, not
+    # answered "no portfolio" (as happened when the enough budget was kept as the floor).
+    s = load_scenario(f"scenarios/{name}.toml")
+    total = float(s.budget.total)
+    floor = next(r.needed for r in solve(s.with_changes({"budget": {"total": total * 0.1}}),
+                                         time_limit=20).relaxations if r.setting == BUDGET)
+    assert floor is not None and 0 < floor < total
+    session = Session(s, time_limit=20)
+    assert session.solve().status == "optimal"
+    for share in (0.6, 0.3, 0.05):
+        budget = float(floor) + share * (total - float(floor))
+        variant = s.with_changes({"budget": {"total": budget}})
+        answer, cold = session.solve_scenario(variant), solve(variant, time_limit=20)
+        assert answer.status == cold.status == "optimal", share
+        assert answer.objective == pytest.approx(cold.objective, rel=1e-4)
+    below = s.with_changes({"budget": {"total": float(floor) * 0.9}})
+    answer = session.solve_scenario(below)
+    assert answer.stats["session"]["answer"] == "floor"
+    _same_way_out(answer, solve(below, time_limit=20))
