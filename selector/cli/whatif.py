@@ -139,7 +139,7 @@ def _cmd_frontier(args: argparse.Namespace) -> int:
         result = frontier(
             scenario, points=args.points, low=args.low, high=args.high,
             time_limit=args.time_limit, engine=_engine_from(args), progress=_printer("frontier"),
-            log=log,
+            log=log, session=args.session,
         )
     frame = result.to_frame()
     table = frame[["status", "objective", "gap", "cost", "covered_share", "n_selected", "marginal"]]
@@ -186,7 +186,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     with _kept(args, "combinations") as log:
         result = sweep(
             scenario, grid, time_limit=args.time_limit, engine=_engine_from(args),
-            progress=_printer("sweep"), log=log,
+            progress=_printer("sweep"), log=log, session=args.session,
         )
     frame = result.to_frame()
     shown = frame.drop(columns=["selected", "seconds"])
@@ -208,6 +208,13 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="take the results this same command saved in --db; run only the rest")
 
 
+def _session_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--session", action="store_true",
+                   help="solve through one solve session per worker (each solve starts from "
+                        "the ones before it: faster; ties between plans of equal value may "
+                        "be settled otherwise than by independent solves)")
+
+
 def add_robustness_parsers(subparsers: Any) -> None:
     """Register ``frontier``, ``robust`` and ``sweep`` on the ``selector`` command."""
     p = subparsers.add_parser("frontier", help="coverage against budget over a range")
@@ -216,6 +223,7 @@ def add_robustness_parsers(subparsers: Any) -> None:
     p.add_argument("--low", type=float, default=0.5, metavar="X", help="lowest budget multiple")
     p.add_argument("--high", type=float, default=1.5, metavar="X", help="highest budget multiple")
     _common(p)
+    _session_flag(p)
     p.set_defaults(func=_cmd_frontier)
 
     p = subparsers.add_parser("robust", help="Monte Carlo robustness of the portfolio")
@@ -233,4 +241,5 @@ def add_robustness_parsers(subparsers: Any) -> None:
     p = subparsers.add_parser("sweep", help="solve a grid of scenario settings")
     p.add_argument("spec", help="sweep spec TOML (scenario = ..., [grid])")
     _common(p)
+    _session_flag(p)
     p.set_defaults(func=_cmd_sweep)

@@ -177,6 +177,7 @@ class ElasticModel:
         self.model = build_model(inst, drop=drop)
         self.limits: list[Limit] = []
         self._budget_column: int | None = None
+        self._down: int | None = None  # the elastic that may also move down (see _set)
         model = self.model
         self._rows = _Rows(model.n_cols)
         groups = np.asarray([GROUPS.index(g) for g in LIMIT_GROUPS])
@@ -518,14 +519,20 @@ class ElasticModel:
         self._inf = highspy.kHighsInf
         return h
 
-    def _set(self, free: Mapping[int, float], x_cost: np.ndarray | None = None) -> None:
+    def _set(self, free: Mapping[int, float], x_cost: np.ndarray | None = None,
+             down: int | None = None) -> None:
         """Elastic ``k`` of ``free`` may move (costed by the value given), every other is
-        held at 0; ``x_cost`` the partner columns' costs (0 when None)."""
+        held at 0; ``x_cost`` the partner columns' costs (0 when None). Elastic ``down``
+        (an upper limit of money) may also move below 0, down to a limit of 0."""
         n_x_cols = self.model.n_cols
         n_e = len(self.limits)
         idx = np.arange(n_x_cols, n_x_cols + n_e, dtype=np.int32)
         hi = np.array([min(lim.upper, self._inf) if k in free else 0.0 for k, lim in enumerate(self.limits)])
-        self._h.changeColsBounds(n_e, idx, np.zeros(n_e), hi)
+        lo = np.zeros(n_e)
+        self._down = down
+        if down is not None:
+            lo[down] = -float(self.limits[down].today)
+        self._h.changeColsBounds(n_e, idx, lo, hi)
         cost = np.array([free.get(k, 0.0) for k in range(n_e)])
         self._h.changeColsCost(n_e, idx, cost)
         n_x = self.model.n_x
@@ -557,7 +564,8 @@ class ElasticModel:
 
     def _elastic(self, values: np.ndarray, k: int) -> float:
         s = float(values[self.model.n_cols + k])
-        return 0.0 if s < 1e-9 * max(1.0, self.limits[k].upper if math.isfinite(self.limits[k].upper) else 1.0) else s
+        tol = 1e-9 * max(1.0, self.limits[k].upper if math.isfinite(self.limits[k].upper) else 1.0)
+        return 0.0 if abs(s) < tol or (s < 0 and self._down != k) else s
 
     # --- the answers ---------------------------------------------------------------------
 
@@ -585,18 +593,26 @@ class ElasticModel:
             held |= moved
             soft -= moved
 
-    def least_change(self, k: int, seconds: float) -> Answer:
-        """The least change of limit ``k`` alone."""
+    def least_change(self, k: int, seconds: float, *, lower: bool = False) -> Answer:
+        """The least change of limit ``k`` alone. With ``lower`` (an upper limit of money,
+        such as the total budget) the least value the limit needs even when it is below
+        today's (today's is then more than enough): the least total budget with which
+        every other rule holds, whatever the budget asked."""
         limit = self.limits[k]
         if limit.unit == "ratio":
             return self._least_ratio(k, seconds)
-        self._set({k: 1.0})
-        run = self._solve(seconds)
-        if run.state == "infeasible":
-            return Answer("none")
-        if run.values is None:
-            return Answer("unknown")
-        needed = limit.needed(self._elastic(run.values, k))
+        down = k if lower and limit.unit == "money" and limit.side == "max" else None
+        self._set({k: 1.0}, down=down)
+        try:
+            run = self._solve(seconds)
+            if run.state == "infeasible":
+                return Answer("none")
+            if run.values is None:
+                return Answer("unknown")
+            needed = limit.needed(self._elastic(run.values, k))
+        finally:
+            if down is not None:
+                self._set({})  # later solves hold it at today's again
         if run.state == "optimal":
             return Answer("least", needed)
         reach = None

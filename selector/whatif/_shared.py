@@ -1,12 +1,16 @@
 """Helpers shared by the what-if studies (internal to :mod:`selector.whatif`).
 
-Option checks that name the option and what is accepted, and :class:`Outcome`, the
-picklable summary of one solve that every study's task returns.
+Option checks that name the option and what is accepted, :class:`Outcome`, the
+picklable summary of one solve that every study's task returns, and the solve a task
+calls (:func:`solve_variant`): independent of every other task, or through the
+worker's solve session of the study's scenario.
 """
 
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,8 +25,15 @@ __all__ = [
     "finite_or_none",
     "outcome_of",
     "solve_exact",
+    "solve_variant",
     "total_segment_value",
 ]
+
+#: Solve sessions a worker process keeps (one per study scenario and options; the
+#: least recently used goes first).
+WORKER_SESSIONS = 4
+_sessions: OrderedDict[tuple[str, float, float], Any] = OrderedDict()
+_sessions_lock = threading.Lock()
 
 
 def check_number(value: Any, name: str, *, minimum: float = 0.0, above: bool = False) -> float:
@@ -84,3 +95,30 @@ def solve_exact(scenario: Scenario, time_limit: float, gap: float) -> PortfolioR
         scenario, time_limit=time_limit, gap=gap, seed=DEFAULT_SEED, threads=1,
         explain=False, warm_start=False,
     )
+
+
+def solve_variant(
+    base: Scenario, variant: Scenario, time_limit: float, gap: float, session: bool
+) -> PortfolioResult:
+    """A study task's solve of ``variant`` (a variant of the study's scenario ``base``):
+    :func:`solve_exact` when ``session`` is False, else through this worker process's
+    :class:`~selector.whatif.session.Session` of ``base`` (one thread, no explanations):
+    the same proof, from what the worker's earlier variants left (their plans, cuts,
+    budget floor and proved answers). Ties between plans of equal value may then be
+    settled otherwise than by an independent solve, as the order of the tasks decides."""
+    if not session:
+        return solve_exact(variant, time_limit, gap)
+    from selector.whatif.session import Session
+
+    key = (base.fingerprint, float(time_limit), float(gap))
+    with _sessions_lock:
+        held = _sessions.get(key)
+        if held is None:
+            held = Session(base, time_limit=time_limit, gap=gap, seed=DEFAULT_SEED, threads=1,
+                           explain=False)
+            _sessions[key] = held
+        _sessions.move_to_end(key)
+        while len(_sessions) > WORKER_SESSIONS:
+            _sessions.popitem(last=False)
+    result: PortfolioResult = held.solve_scenario(variant)
+    return result

@@ -13,11 +13,11 @@ their budget share it) as a :class:`Floor`:
   stays so at every lower budget (a tighter scenario), so it is not solved again below;
 - a budget at or above the floor goes to the ordinary solve.
 
-A budget cut below every budget answered before in its family pays one elastic solve
-(a fraction of the search's proof of infeasibility) until the floor is known. When the
-elastic model finds the cut budget enough (no change needed), the floor is only known
-to be at or below it: no floor is kept, the ordinary solve answers, and only a deeper
-cut asks again. The answer is the one a cold :func:`selector.portfolio.solve` gives:
+The first budget cut in a family below a budget answered before pays the floor's one
+elastic solve (a fraction of the search's proof of infeasibility): the budget's
+elastic column may move down as well as up, so the solve finds the least budget itself
+whether the cut is below it or not; a cut at or above it goes on to the ordinary solve.
+The answer is the one a cold :func:`selector.portfolio.solve` gives:
 status ``infeasible``, the explanation of
 :func:`~selector.portfolio.explain.explain_infeasible` and each limit's relaxation.
 """
@@ -81,9 +81,6 @@ class Floors:
     reference: float | None
     floors: dict[str, Floor] = field(default_factory=dict)
     answered: dict[str, float] = field(default_factory=dict)
-    #: per family, the least budget the elastic model found enough for every other rule
-    #: (no floor is known then, only that it is at or below this budget)
-    enough: dict[str, float] = field(default_factory=dict)
 
     def family(self, scenario: Scenario) -> str | None:
         """The scenario's budget family (None: it has no total budget)."""
@@ -120,23 +117,17 @@ class Floors:
         floor = self.floors.get(family)
         elastic: ElasticModel | None = None
         if floor is None:
-            if total >= min(self.answered.get(family, -math.inf), self.enough.get(family, math.inf)):
-                return None  # not a cut below an answer, or enough: the ordinary solve
+            if total >= self.answered.get(family, -math.inf):
+                return None  # not a cut below an answer: the ordinary solve
             elastic = ElasticModel(scenario, inst, seed=options.seed, threads=options.threads)
             k = next((j for j, lim in enumerate(elastic.limits) if lim.setting == BUDGET), None)
             if k is None:
                 return None
-            found = elastic.least_change(k, RELAX_MIN_SHARE * options.time_limit)
+            # the least budget itself, below this one when this one is enough
+            found = elastic.least_change(k, RELAX_MIN_SHARE * options.time_limit, lower=True)
             if found.status not in ("least", "none"):
                 return None
-            needed = float(found.needed or 0.0)
-            if found.status == "least" and needed <= total:
-                # This budget is enough: the least change is none, and the least budget
-                # (the floor) is only known to be at or below it. A deeper cut asks again.
-                self.enough[family] = min(total, self.enough.get(family, math.inf))
-                _trim(self.enough)
-                return None
-            floor = Floor(None if found.status == "none" else needed)
+            floor = Floor(None if found.status == "none" else float(found.needed or 0.0))
             self.floors[family] = floor
             _trim(self.floors)
         if not floor.below(total):

@@ -25,7 +25,7 @@ from selector.whatif._shared import (
     check_number,
     finite_or_none,
     outcome_of,
-    solve_exact,
+    solve_variant,
     total_segment_value,
 )
 from selector.whatif.engines import Progress, Study, TaskLog, run_tasks
@@ -102,10 +102,11 @@ class FrontierResult:
         }
 
 
-def _frontier_task(scenario: Scenario, payload: tuple[float, float, float]) -> Outcome:
-    budget, time_limit, gap = payload
+def _frontier_task(scenario: Scenario, payload: tuple[float, float, float, bool]) -> Outcome:
+    budget, time_limit, gap, session = payload
     variant = scenario.with_changes({"budget": {"total": budget}})
-    return outcome_of(solve_exact(variant, time_limit, gap), total_segment_value(scenario))
+    return outcome_of(solve_variant(scenario, variant, time_limit, gap, session),
+                      total_segment_value(scenario))
 
 
 def frontier(
@@ -121,6 +122,7 @@ def frontier(
     engine: Any = None,
     progress: Progress | None = None,
     log: TaskLog | None = None,
+    session: bool = False,
 ) -> FrontierResult:
     """Solve the portfolio over a range of budgets: where does money stop buying coverage?
 
@@ -143,6 +145,12 @@ def frontier(
         See :func:`run_tasks`: each budget is solved independently, the same way on
         every engine; ``log`` keeps each point as it arrives and gives back those kept
         before for the same scenario, budgets and options.
+    session
+        Solve the budgets through one solve session per worker process
+        (:class:`~selector.whatif.session.Session`), in ascending order on each: a budget
+        starts from the plan and cuts of the one below. Each point is proved as an
+        independent solve proves it; a tie between plans of equal value may be settled
+        otherwise, as the order of the tasks on the workers decides.
 
     Returns
     -------
@@ -190,11 +198,14 @@ def frontier(
     values = sorted(set(values))
     study = None
     if log is not None:
-        study = Study("frontier", {
+        spec: dict[str, Any] = {
             "scenario": scenario.fingerprint, "budgets": values, "time_limit": t, "gap": g,
-        }, Outcome)
+        }
+        if session:
+            spec["session"] = True
+        study = Study("frontier", spec, Outcome)
     outcomes = run_tasks(
-        _frontier_task, scenario, [(b, t, g) for b in values],
+        _frontier_task, scenario, [(b, t, g, bool(session)) for b in values],
         engine=engine, progress=progress, log=log, study=study,
     )
     pts: list[FrontierPoint] = []

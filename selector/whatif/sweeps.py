@@ -34,7 +34,7 @@ from selector.whatif._shared import (
     Outcome,
     check_number,
     outcome_of,
-    solve_exact,
+    solve_variant,
     total_segment_value,
 )
 from selector.whatif.engines import Progress, Study, TaskLog, run_tasks
@@ -164,10 +164,11 @@ class SweepResult:
         }
 
 
-def _sweep_task(scenario: Scenario, payload: tuple[dict[str, Any], float, float]) -> Outcome:
-    overrides, time_limit, gap = payload
+def _sweep_task(scenario: Scenario, payload: tuple[dict[str, Any], float, float, bool]) -> Outcome:
+    overrides, time_limit, gap, session = payload
     variant = scenario.with_changes(_nest(overrides))
-    return outcome_of(solve_exact(variant, time_limit, gap), total_segment_value(variant))
+    return outcome_of(solve_variant(scenario, variant, time_limit, gap, session),
+                      total_segment_value(variant))
 
 
 def _check_grid(
@@ -215,6 +216,7 @@ def sweep(
     engine: Any = None,
     progress: Progress | None = None,
     log: TaskLog | None = None,
+    session: bool = False,
 ) -> SweepResult:
     """Solve every combination of ``grid`` (the cartesian product) and tabulate them.
 
@@ -231,6 +233,12 @@ def sweep(
     engine, progress, log
         See :func:`run_tasks`; ``log`` keeps each combination's portfolio as it
         arrives and gives back those kept before for the same scenario, grid and options.
+    session
+        Solve the combinations through one solve session per worker process
+        (:class:`~selector.whatif.session.Session`), in the grid's order on each: a
+        combination starts from what the ones before it left (their plans, cuts, budget
+        floors and proved answers). Each is proved as an independent solve proves it; a
+        tie between plans of equal value may be settled otherwise.
 
     Returns
     -------
@@ -248,12 +256,15 @@ def sweep(
     study = None
     if log is not None:
         combos_json = json.loads(json.dumps(combos, default=str))
-        study = Study("sweep", {
+        spec: dict[str, Any] = {
             "scenario": scenario.fingerprint, "combinations": combos_json, "time_limit": t,
             "gap": g,
-        }, Outcome)
+        }
+        if session:
+            spec["session"] = True
+        study = Study("sweep", spec, Outcome)
     outcomes = run_tasks(
-        _sweep_task, scenario, [(c, t, g) for c in combos], engine=engine, progress=progress,
+        _sweep_task, scenario, [(c, t, g, bool(session)) for c in combos], engine=engine, progress=progress,
         log=log, study=study,
     )
     rows = tuple(

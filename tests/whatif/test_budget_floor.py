@@ -32,9 +32,9 @@ def test_budget_cuts_below_the_floor_answer_as_a_cold_solve(
     solved: list[str] = []
     least_change = ElasticModel.least_change
 
-    def counted(self: ElasticModel, k: int, seconds: float) -> Any:
+    def counted(self: ElasticModel, k: int, seconds: float, **kw: Any) -> Any:
         solved.append(self.limits[k].setting)
-        return least_change(self, k, seconds)
+        return least_change(self, k, seconds, **kw)
 
     monkeypatch.setattr(ElasticModel, "least_change", counted)
     cut = s.with_changes({"budget": {"total": total * 0.1}})
@@ -81,10 +81,10 @@ def test_a_floor_says_which_budgets_it_proves_infeasible() -> None:
 
 
 @pytest.mark.parametrize("name", ["teaching", "teaching-plan"])
-def test_a_cut_found_enough_is_no_floor_for_a_deeper_cut(name: str) -> None:
-    # A first cut the elastic model finds enough says only that the least budget is at
-    # or below it: a deeper cut that still leaves room for a portfolio is solved, not
-    # answered "no portfolio" (as happened when the enough budget was kept as the floor).
+def test_a_first_cut_that_leaves_room_finds_the_floor_below_it(name: str) -> None:
+    # A first cut that still leaves room for a portfolio finds the least budget below
+    # it (not the cut itself, which once answered a deeper feasible cut "no
+    # portfolio"): deeper cuts above the least budget are solved, one below is not.
     s = load_scenario(f"scenarios/{name}.toml")
     total = float(s.budget.total)
     floor = next(r.needed for r in solve(s.with_changes({"budget": {"total": total * 0.1}}),
@@ -98,7 +98,27 @@ def test_a_cut_found_enough_is_no_floor_for_a_deeper_cut(name: str) -> None:
         answer, cold = session.solve_scenario(variant), solve(variant, time_limit=20)
         assert answer.status == cold.status == "optimal", share
         assert answer.objective == pytest.approx(cold.objective, rel=1e-4)
+    assert [f.least for f in session._floors.floors.values()] == [pytest.approx(floor)]
     below = s.with_changes({"budget": {"total": float(floor) * 0.9}})
     answer = session.solve_scenario(below)
     assert answer.stats["session"]["answer"] == "floor"
     _same_way_out(answer, solve(below, time_limit=20))
+
+
+@pytest.mark.parametrize("name", ["teaching", "teaching-plan"])
+def test_the_least_budget_moving_down_is_the_relaxation_of_a_cut(name: str) -> None:
+    # At the scenario's own budget (enough), the budget's least change allowed to move
+    # down is the least budget a cut's relaxation names; held up, it is the budget
+    # itself; and the model is as it was for the next solve.
+    from selector.portfolio.options import resolve_options
+    from selector.portfolio.reductions import reduce
+
+    s = load_scenario(f"scenarios/{name}.toml")
+    total = float(s.budget.total)
+    cold = solve(s.with_changes({"budget": {"total": total * 0.1}}), time_limit=20)
+    least = next(r.needed for r in cold.relaxations if r.setting == BUDGET)
+    elastic = ElasticModel(s, reduce(s, resolve_options(s)), seed=0, threads=None)
+    k = next(j for j, lim in enumerate(elastic.limits) if lim.setting == BUDGET)
+    assert elastic.least_change(k, 20, lower=True).needed == pytest.approx(least)
+    assert elastic.least_change(k, 20).needed == pytest.approx(total)
+    assert elastic.least_change(k, 20, lower=True).needed == pytest.approx(least)

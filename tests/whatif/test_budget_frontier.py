@@ -86,3 +86,31 @@ def test_frontier_explicit_budgets_and_bad_options(teaching: Scenario) -> None:
         frontier(teaching, [600_000], engine=0)
     with pytest.raises(ScenarioError, match=r"engine is 2\.5"):
         frontier(teaching, [600_000], engine=2.5)
+
+
+def test_a_frontier_through_a_session_proves_each_budget_as_alone(teaching: Scenario) -> None:
+    # Budgets from below the least the rules allow to above the plan's: each point
+    # through one session (serial, ascending: each starts from the plan below it), with
+    # the statuses and values of independent solves.
+    from selector.whatif import _shared
+
+    total = float(teaching.budget.total or 0)
+    budgets = [total * k for k in (0.05, 0.1, 0.6, 0.8, 1.0, 1.2)]
+    _shared._sessions.clear()
+    alone = frontier(teaching, budgets, engine="serial", gap=1e-4)
+    through = frontier(teaching, budgets, engine="serial", gap=1e-4, session=True)
+    for a, b in zip(alone.points, through.points, strict=True):
+        assert (b.budget, b.status) == (a.budget, a.status)
+        assert b.objective == (None if a.objective is None else pytest.approx(a.objective, rel=2e-4))
+        assert b.cost <= b.budget * (1 + 1e-9)
+    assert alone.saturation_budget == through.saturation_budget
+    _shared._sessions.clear()
+
+
+def test_the_cli_frontier_and_sweep_take_session(capsys: pytest.CaptureFixture[str]) -> None:
+    from selector.cli.main import main
+
+    assert main(["frontier", str(TEACHING), "--points", "3", "--low", "0.9", "--high", "1.1",
+                 "--workers", "0", "--session", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [p["status"] for p in data["points"]] == ["optimal"] * 3

@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from selector import load_scenario, solve
@@ -141,3 +142,42 @@ def test_a_grid_with_too_many_combinations_is_refused_before_anything_is_built(
     assert "1,000 x 1,000 x 1,000 = 1,000,000,000 combinations; accepted: at most 1,000" in str(
         info.value
     )
+
+
+@pytest.mark.parametrize("name", ["teaching", "teaching-plan"])
+def test_a_sweep_through_a_session_proves_what_independent_solves_prove(name: str) -> None:
+    # The same grid, each combination proved through one solve session (serial: one
+    # session for all): the statuses and values of independent solves, and every row's
+    # portfolio keeps its combination's rules (its cost within its budget, D01 out when
+    # excluded).
+    from selector.portfolio.instance import violations
+    from selector.portfolio.options import resolve_options
+    from selector.portfolio.reductions import reduce
+    from selector.whatif import _shared
+    from selector.whatif.sweeps import _nest
+
+    scenario = load_scenario(REPO / "scenarios" / f"{name}.toml")
+    total = float(scenario.budget.total or 0)
+    grid: dict[str, list[Any]] = {
+        "budget.total": [total * 1.1, total, total * 0.9, total * 0.3, total * 0.1],
+        "constraints.must_exclude": [[], ["D01"]],
+    }
+    _shared._sessions.clear()
+    independent = sweep(scenario, grid, engine="serial", gap=1e-4)
+    through = sweep(scenario, grid, engine="serial", gap=1e-4, session=True)
+    assert len(_shared._sessions) == 1
+    held = next(iter(_shared._sessions.values()))
+    assert held.scenario.fingerprint == scenario.fingerprint
+    for a, b in zip(independent.rows, through.rows, strict=True):
+        assert a.overrides == b.overrides
+        assert b.status == a.status, b.overrides
+        if a.objective is not None:
+            assert b.objective == pytest.approx(a.objective, rel=2e-4)
+            variant = scenario.with_changes(_nest(b.overrides))
+            inst = reduce(variant, resolve_options(variant))
+            x = np.isin(inst.partner_ids, list(b.selected))
+            if not inst.has_levels:
+                assert not violations(inst, x), b.overrides
+            assert b.cost <= float(b.overrides["budget.total"]) * (1 + 1e-9)
+            assert "D01" not in b.selected or not b.overrides["constraints.must_exclude"]
+    _shared._sessions.clear()
