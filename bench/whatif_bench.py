@@ -15,7 +15,13 @@ and cuts), the session's value against the cold one, how many partners' proposed
 levels differ and, for an infeasible what-if, how many limits' relaxations (value and
 status) differ.
 
+Then a budget frontier (``selector frontier``: ``--frontier-points`` budgets from
+``--frontier-low`` to ``--frontier-high`` times the scenario's), solved in this process
+by independent solves and through a session (``session=True``, the CLI's
+``--session``): the time of each and whether their statuses and values agree.
+
     python bench/whatif_bench.py [--scenario scenarios/vendor.toml] [--time-limit 20] [--gap 1e-4]
+        [--frontier-points 8 --frontier-low 0.8 --frontier-high 1.1]
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ import time
 from collections.abc import Callable
 
 from selector import PortfolioResult, Scenario, Session, load_scenario, solve
+from selector.whatif import frontier
 
 WhatIf = tuple[str, Callable[[Scenario], Scenario]]
 
@@ -88,6 +95,9 @@ def main() -> None:
     ap.add_argument("--scenario", default="scenarios/vendor.toml")
     ap.add_argument("--time-limit", type=float, default=20.0)
     ap.add_argument("--gap", type=float, default=1e-4)
+    ap.add_argument("--frontier-points", type=int, default=8, help="0: no frontier")
+    ap.add_argument("--frontier-low", type=float, default=0.8)
+    ap.add_argument("--frontier-high", type=float, default=1.1)
     args = ap.parse_args()
     scenario = load_scenario(args.scenario)
     session = Session(scenario, time_limit=args.time_limit, gap=args.gap)
@@ -127,6 +137,32 @@ def main() -> None:
         finite = [t for t in times if t != float("inf")]
         print(f"{label}: median {statistics.median(times):.1f} s, max "
               f"{max(times):.1f} s, {len(finite)} of {len(times)} proven")
+    if args.frontier_points >= 2:
+        _frontier(scenario, args)
+
+
+def _frontier(scenario: Scenario, args: argparse.Namespace) -> None:
+    """The budget frontier by independent solves and through a session, one after the other."""
+    runs = {}
+    for label, through in (("independent", False), ("session", True)):
+        t = time.perf_counter()
+        runs[label] = frontier(scenario, points=args.frontier_points, low=args.frontier_low,
+                               high=args.frontier_high, time_limit=args.time_limit, gap=args.gap,
+                               engine="serial", session=through)
+        runs[label + " s"] = time.perf_counter() - t
+    a, b = runs["independent"], runs["session"]
+    print(f"\nbudget frontier, {args.frontier_points} budgets from {args.frontier_low:g} to "
+          f"{args.frontier_high:g} times the scenario's, serial:\n")
+    print(f"| {'budget':>12} | {'independent':>18} | {'session':>18} | {'value vs independent':>20} |")
+    print(f"|{'-' * 14}|{'-' * 20}|{'-' * 20}|{'-' * 22}|")
+    for p, q in zip(a.points, b.points, strict=True):
+        vs = ("-" if p.objective is None and q.objective is None else "differs"
+              if p.objective is None or q.objective is None
+              else f"{(q.objective - p.objective) / max(abs(p.objective), 1e-9):+.4%}")
+        print(f"| {p.budget:>12,.0f} | {p.status:>11} {p.seconds:5.1f} s | {q.status:>11} "
+              f"{q.seconds:5.1f} s | {vs:>20} |")
+    print(f"\nindependent: {runs['independent s']:.1f} s in all; session: {runs['session s']:.1f} s "
+          f"({runs['independent s'] / max(runs['session s'], 1e-9):.2f}x)")
 
 
 if __name__ == "__main__":

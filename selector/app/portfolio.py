@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections.abc import Mapping
 
 import pandas as pd
 import streamlit as st
@@ -255,6 +256,25 @@ def workbook_sheets(
 # --- budget and rules ----------------------------------------------------------------------
 
 
+def roadmap_budget_note(base: Scenario) -> tuple[bool, str]:
+    """For a roadmap: whether its years' budgets are its own (``horizon.budget`` by year
+    or as a total over the horizon, so the total budget box does not set them), and a
+    note of each year's budget; ``(False, "")`` for a one-year plan."""
+    hz = base.horizon
+    if hz is None:
+        return False, ""
+    raw = (base.config.get("horizon") or {}).get("budget")
+    own = isinstance(raw, Mapping) and ("by_year" in raw or "total" in raw)
+    years = ", ".join("no limit" if b is None else money_compact(b) for b in hz.budgets)
+    if own and isinstance(raw, Mapping):
+        how = "year by year" if "by_year" in raw else "as a total over the horizon"
+        return True, (f"the roadmap's budgets are set {how} in the file's [horizon] budget "
+                      f"({years}): change them there")
+    growth = raw.get("growth", 0.0) if isinstance(raw, Mapping) else 0.0
+    grows = f", then {growth:+.0%} a year" if growth else ", the same each year"
+    return False, f"the roadmap's budget is this in year 1{grows} ({years})"
+
+
 def portfolio_controls(base: Scenario) -> None:
     fp = base.fingerprint
     cur = base.currency
@@ -264,19 +284,21 @@ def portfolio_controls(base: Scenario) -> None:
     top = max(total_cost, budget0)
     step = 10 ** max(0, int(math.log10(max(top, 1))) - 2)
     exact0: int | float = int(budget0) if float(budget0).is_integer() else float(budget0)
+    own, years_note = roadmap_budget_note(base)
     with st.container(border=True):
         c1, c2 = st.columns([3, 1])
         # A typed or loaded budget stays exact; the +/- buttons move by ``step``.
         typed = bound(
             c1.number_input,
-            money_header("Total budget", cur),
+            money_header("Year-1 budget" if base.horizon is not None and not own else "Total budget", cur),
             f"{fp}:budget",
             exact0,
             min_value=0,
             max_value=int(math.ceil(top * 2)),
             step=int(step),
             format="%d",
-            help=f"Exact as typed or loaded; the buttons move it by {money(step, cur)}.",
+            disabled=own,
+            help=years_note if own else f"Exact as typed or loaded; the buttons move it by {money(step, cur)}.",
         )
         c1.caption(
             f"{money(float(typed), cur)} ({money_compact(float(typed))}) · all partners "
@@ -286,6 +308,7 @@ def portfolio_controls(base: Scenario) -> None:
                 if base.budget.total is None
                 else f" · the file says {money(base.budget.total, cur)}"
             )
+            + (f" · {years_note}" if years_note else "")
         )
         bound(
             c2.number_input,

@@ -557,6 +557,10 @@ def test_portfolio_shows_the_roadmap_year_by_year(monkeypatch) -> None:
     shown = next(d.value for d in at.dataframe if "use" in d.value.columns)
     assert list(shown.index) == ["Year 1", "Year 2", "Year 3"]
     assert list(shown["budget"]) == pytest.approx(list(summary["budget"]))
+    # its budgets are the file's, year by year: the total budget box does not set them
+    box = budget_input(at)
+    assert box.disabled and "year by year" in box.help
+    assert "(900 k, 950 k, 1 M)" in texts(at.caption)
     assert (shown["spend"] <= shown["budget"]).all()
     tol = 1e-4 * float(summary["value"].sum())
     assert abs(float(shown["value"].sum()) - float(summary["value"].sum())) <= tol
