@@ -121,6 +121,10 @@ class CutOptions:
         The master's theta columns scaled by their rows' weights (None: SCALED_MAIN).
     lp_share : float or None
         Share of the time limit the LP cut rounds may take (None: LP_SHARE).
+    restart : bool
+        HiGHS's ``mip_allow_restart`` in the search: whether it may presolve and solve
+        its root again after the root fixed many columns (the route decides; see
+        :data:`selector.portfolio.route.PLAN_RESTART`).
     """
 
     time_limit: float
@@ -132,6 +136,7 @@ class CutOptions:
     neighbourhood: bool = False
     scaled: bool | None = None
     lp_share: float | None = None
+    restart: bool = True
 
 
 class CutLoop:
@@ -378,6 +383,7 @@ class CutLoop:
         # Presolve off keeps the LP rounds warm; the search gains from it (the vendor plan
         # proved optimal in 3.6 s of search with it, 0.018 % short in 5.6 s without).
         h.setOptionValue("presolve", "on")
+        h.setOptionValue("mip_allow_restart", bool(opts.restart))
         # HiGHS measures its gap from its own incumbent (see MIP_GAP_SHARE).
         h.setOptionValue("mip_rel_gap", float(opts.gap) * MIP_GAP_SHARE)
         h.cbMipImprovingSolution.subscribe(self._improving)
@@ -542,6 +548,7 @@ def solve_by_cuts(
     tidy: Callable[[np.ndarray], np.ndarray] | None = None,
     pool: list[CutBatch] | None = None,
     lp_share: float | None = None,
+    restart: bool = True,
 ) -> Solved:
     """Maximize the coverage objective ``rv`` over the partner columns and rows of
     ``side`` (a model built without its objective rows) by the cut loop: one
@@ -565,9 +572,11 @@ def solve_by_cuts(
     :func:`selector.portfolio.heuristics.without_idle`), and the stage starts from
     that cheaper portfolio of the same value. ``pool`` is a session's cuts for ``rv``
     (see :class:`CutMaster`): the master starts with them and adds its own to it.
-    ``lp_share`` is the LP rounds' share of the time (None: LP_SHARE)."""
+    ``lp_share`` is the LP rounds' share of the time (None: LP_SHARE); ``restart``
+    HiGHS's root restarts in the search (see :class:`CutOptions`)."""
     options = CutOptions(time_limit=time_limit, gap=gap, seed=seed, threads=threads, node_limit=node_limit,
-                         first_lp=first_lp, neighbourhood=neighbourhood, scaled=scaled, lp_share=lp_share)
+                         first_lp=first_lp, neighbourhood=neighbourhood, scaled=scaled, lp_share=lp_share,
+                         restart=restart)
     return CutLoop(side, rv, options, start=start, cost=cost, progress=progress, polish=polish,
                    tidy=tidy, pool=pool).run()
 

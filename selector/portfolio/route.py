@@ -45,6 +45,7 @@ __all__ = [
     "DETERMINISTIC_MOVES",
     "LAGRANGE_ROWS",
     "LAGRANGE_ROWS_MASTER",
+    "PLAN_RESTART",
     "ROADMAP_LP_SHARE",
     "ROADMAP_START_SECONDS",
     "ROADMAP_START_SHARE",
@@ -103,6 +104,14 @@ MIN_MORE_SEARCH = 1.0
 #: them; the coverage master's search (selector.portfolio.cuts) proved less without them
 #: (M weighted_coverage, 60 s: 0.084 % against 0.058 %).
 COVER_RESTART = False
+#: The same for a plan's coverage master (a column per partner and tier, searched by
+#: selector.portfolio.cuts): the cut loop restarts the search itself when it adds cuts,
+#: and HiGHS's own restart then solves the root a second time. Cold solves of the
+#: vendor plan, 16 what-ifs in one process (each with and without, in turn): 45.7 s in
+#: all without against 54.8 s with, from budget cuts (x0.90: 5.3 s against 9.4 s, x0.93:
+#: 4.9 s against 8.6 s, -5 %: 7.2 s against 8.6 s; x0.88 7.0 s against 6.4 s); the other
+#: what-ifs within 0.1 s.
+PLAN_RESTART = False
 #: A roadmap's start (``plan_repeated``): this share of the time limit, at most
 #: ROADMAP_START_SECONDS. bench/roadmap_bench.py: vendor 5 years, the start alone
 #: 2.157e9 in 8 s against 1.888e9 for the search without it after 60 s.
@@ -237,7 +246,8 @@ def choose_route(inst: PortfolioInstance, options: SolveOptions) -> Route:
         start_moves=moves,
         cover_seconds=cover_seconds,
         presolve=presolve,
-        restart=COVER_RESTART if presolve and pure_cover(inst, multicover=True) else True,
+        restart=COVER_RESTART if presolve and pure_cover(inst, multicover=True)
+        else PLAN_RESTART if by_cuts and inst.has_levels else True,
         lagrangian=lagrangian,
         fewest_changes=fewest,
         # ties: the fewest-changes stage settles them for plans; the cheapest otherwise

@@ -114,6 +114,7 @@ def run_search(
             neighbourhood=route.neighbourhood,
             tidy=tidy,
             pool=pool,
+            restart=route.restart,
         )
     if model.A.shape[0] == 0:
         return solve_without_rows(model)

@@ -324,3 +324,29 @@ def test_a_set_cover_with_an_integral_lp_is_answered_by_it(monkeypatch: pytest.M
     assert r.status == "optimal" and r.selected == ("P0", "P1")
     assert r.objective == pytest.approx(5.0) and r.bound == pytest.approx(5.0)
     assert r.heuristic_objective is None
+
+
+@pytest.mark.parametrize(("name", "restart"), [("teaching-plan", False), ("teaching", True)])
+def test_a_plans_coverage_master_is_searched_without_root_restarts(
+    monkeypatch: pytest.MonkeyPatch, name: str, restart: bool
+) -> None:
+    # The cut loop restarts its search when it adds cuts; on a plan HiGHS's own root
+    # restart would solve the root once more (see PLAN_RESTART). Blank sheets keep it.
+    from pathlib import Path
+
+    from selector import load_scenario
+    from selector.portfolio import cut_master
+
+    made: list[Any] = []
+    real = cut_master.quiet_highs
+
+    def kept(module: Any) -> Any:
+        made.append(real(module))
+        return made[-1]
+
+    monkeypatch.setattr(cut_master, "quiet_highs", kept)
+    r = solve(load_scenario(Path(__file__).resolve().parents[2] / "scenarios" / f"{name}.toml"),
+              time_limit=20)
+    assert r.status == "optimal" and r.stats["route"]["search"] == "cuts"
+    assert r.stats["route"]["restart"] is restart
+    assert made and [h.getOptionValue("mip_allow_restart")[1] for h in made[:1]] == [restart]
