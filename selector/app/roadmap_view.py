@@ -27,9 +27,11 @@ from selector.report import (
 )
 
 __all__ = [
+    "PARTNER_TABLE_WIDTH",
     "ROADMAP_FILTERS",
     "budget_chart",
     "budget_words",
+    "partner_year_config",
     "render_roadmap",
     "roadmap_summary_frame",
     "roadmap_waiting",
@@ -40,6 +42,9 @@ __all__ = [
 ROADMAP_FILTERS = (*ROADMAP_CHANGES, "keep", "stay out")
 #: Year columns wide enough for "registered · demote".
 YEAR_WIDTH = 140
+#: The widest the partners-by-year table may be: the page's main column at a 1,400 px
+#: window with the sidebar open.
+PARTNER_TABLE_WIDTH = 1_000
 SPEND_PARTS = {"one_off_cost": "One-off (recruits and exits)", "annual_cost": "Annual (tiers)"}
 
 
@@ -149,6 +154,30 @@ def render_roadmap(s: Scenario, r: PortfolioResult, *, key: str) -> None:
     render_partner_years(r, roadmap, key=key)
 
 
+def partner_year_config(year_columns: list[str]) -> dict[str, Any]:
+    """The partners-by-year table's columns: with four or five years the reason column
+    is left to the row's click (it is read in full below the table) and the name is
+    narrower, so that every year fits the page at 1,400 px (PARTNER_TABLE_WIDTH)."""
+    many = len(year_columns) > 3
+    return {
+        "_index": st.column_config.TextColumn("ID", width=70),
+        "name": st.column_config.TextColumn("Partner", width=160 if many else 190),
+        "type": None,
+        "changes": None,
+        "today": st.column_config.TextColumn(
+            "Today", width=90, help="Programme tier today (out: not a partner)."
+        ),
+        **{
+            c: st.column_config.TextColumn(
+                c.capitalize(), width=125 if many else YEAR_WIDTH,
+                help=f"Programme tier in {c}, with the change made that year.",
+            )
+            for c in year_columns
+        },
+        "reason": None if many else st.column_config.TextColumn("Reason", width=140),
+    }
+
+
 def render_partner_years(r: PortfolioResult, roadmap: pd.DataFrame, *, key: str) -> None:
     """Every partner's programme tier each year, filtered by what happens to it."""
     st.markdown("**Partners year by year** (click a row to read each year's reason)")
@@ -167,24 +196,7 @@ def render_partner_years(r: PortfolioResult, roadmap: pd.DataFrame, *, key: str)
     if chosen:
         ids = roadmap.loc[roadmap["action"].isin(chosen), "partner_id"].unique()
         table = table[table.index.isin(ids)]
-    year_columns = [c for c in table.columns if c.startswith("year ")]
-    config: dict[str, Any] = {
-        "_index": st.column_config.TextColumn("ID", width=70),
-        "name": st.column_config.TextColumn("Partner", width=190),
-        "type": None,
-        "changes": None,
-        "today": st.column_config.TextColumn(
-            "Today", width=90, help="Programme tier today (out: not a partner)."
-        ),
-        **{
-            c: st.column_config.TextColumn(
-                c.capitalize(), width=YEAR_WIDTH if len(year_columns) <= 3 else 125,
-                help=f"Programme tier in {c}, with the change made that year.",
-            )
-            for c in year_columns
-        },
-        "reason": st.column_config.TextColumn("Reason", width=140),
-    }
+    config = partner_year_config([c for c in table.columns if c.startswith("year ")])
     st.caption(
         f"{plural(len(table), 'partner')} of {len(roadmap['partner_id'].unique()):,}."
     )
