@@ -54,6 +54,7 @@ from selector.errors import ScenarioError
 from selector.inputs.scenario import Scenario
 from selector.portfolio.instance import PortfolioInstance
 from selector.portfolio.model import GROUPS, MipModel, build_model
+from selector.portfolio.rule_reach import never_holds
 from selector.portfolio.solvers.guard import check_not_exiting, quiet_highs, run_guarded
 from selector.portfolio.solvers.highs import STATUS, highs_lp
 
@@ -65,7 +66,6 @@ __all__ = [
     "ElasticModel",
     "Limit",
     "Status",
-    "rule_reach",
 ]
 
 #: What a relaxation says of its value: ``least`` (proved the least change), ``works``
@@ -177,7 +177,6 @@ class ElasticModel:
         self.model = build_model(inst, drop=drop)
         self.limits: list[Limit] = []
         self._budget_column: int | None = None
-        self._down: int | None = None  # the elastic that may also move down (see _set)
         model = self.model
         self._rows = _Rows(model.n_cols)
         groups = np.asarray([GROUPS.index(g) for g in LIMIT_GROUPS])
@@ -469,7 +468,7 @@ class ElasticModel:
                             unit=unit if not by_share else "share", side=side,
                             weight=1.0 / _one_percent(bound) if money else 1.0,
                             needed=_rule_needed(float(bound), sign, scale, money),
-                            cause=_never(self.inst, k, side, float(bound), rule.title, rule.what, money))
+                            cause=never_holds(self.inst, k, side, float(bound), rule.title, rule.what, money))
                 if by_share and self._budget_column is not None:
                     # share x (budget + s_budget): the bound moves with the budget
                     share = float(item[key])
@@ -529,7 +528,6 @@ class ElasticModel:
         idx = np.arange(n_x_cols, n_x_cols + n_e, dtype=np.int32)
         hi = np.array([min(lim.upper, self._inf) if k in free else 0.0 for k, lim in enumerate(self.limits)])
         lo = np.zeros(n_e)
-        self._down = down
         if down is not None:
             lo[down] = -float(self.limits[down].today)
         self._h.changeColsBounds(n_e, idx, lo, hi)
@@ -562,10 +560,12 @@ class ElasticModel:
         bound = float(info.mip_dual_bound) if math.isfinite(info.mip_dual_bound) else None
         return _Run("optimal" if state == "optimal" else "time_limit", values, objective, bound)
 
-    def _elastic(self, values: np.ndarray, k: int) -> float:
+    def _elastic(self, values: np.ndarray, k: int, *, signed: bool = False) -> float:
+        """Elastic ``k``'s value in ``values`` (0 within rounding; a value below 0 only
+        when ``signed``: the limit was let move down, see :meth:`least_change`)."""
         s = float(values[self.model.n_cols + k])
         tol = 1e-9 * max(1.0, self.limits[k].upper if math.isfinite(self.limits[k].upper) else 1.0)
-        return 0.0 if abs(s) < tol or (s < 0 and self._down != k) else s
+        return 0.0 if abs(s) < tol or (s < 0 and not signed) else s
 
     # --- the answers ---------------------------------------------------------------------
 
@@ -609,7 +609,7 @@ class ElasticModel:
                 return Answer("none")
             if run.values is None:
                 return Answer("unknown")
-            needed = limit.needed(self._elastic(run.values, k))
+            needed = limit.needed(self._elastic(run.values, k, signed=down is not None))
         finally:
             if down is not None:
                 self._set({})  # later solves hold it at today's again
@@ -678,36 +678,6 @@ def _rule_needed(bound: float, sign: float, scale: float, money: bool) -> Callab
     if money:
         return lambda s: max(0.0, (bound + sign * s) / scale)
     return lambda s: max(0, int(round(bound + sign * s)))
-
-
-def rule_reach(inst: PortfolioInstance, k: int) -> float:
-    """The most rule ``k`` of ``inst`` (a ``count``, ``group`` or ``cost`` rule) can
-    reach, whatever else is chosen: every selectable partner at its best level (at most
-    one level counts per partner), as the scenario reads it (a cost rule with the exit
-    costs its rows leave out added back)."""
-    rule = inst.rules[k]
-    coef = np.asarray(rule.matrix(inst.cost).sum(axis=0)).ravel()
-    coef = np.where(~inst.fixed_out, np.maximum(coef, 0.0), 0.0)
-    shift = dict(inst.rule_offsets).get(rule.id, 0.0) if rule.by_cost else 0.0
-    if inst.option_partner is None:
-        return float(coef.sum()) + shift
-    best = np.zeros(int(inst.option_partner.max()) + 1 if len(coef) else 0)
-    np.maximum.at(best, inst.option_partner, coef)
-    return float(best.sum()) + shift
-
-
-def _never(inst: PortfolioInstance, k: int, side: str, bound: float, title: str, what: str,
-           money: bool) -> str:
-    """Why a rule's minimum can never hold, when its partners alone show it."""
-    if side != "min":
-        return ""
-    most = rule_reach(inst, k)
-    if most >= bound - 1e-9 * max(1.0, abs(bound)):
-        return ""
-    if money:
-        return (f"rule {title} asks for at least {bound:,.0f} spent on partners with {what}, "
-                f"who can cost at most {most:,.0f} in all")
-    return f"rule {title} asks for at least {bound:g} partners with {what}; only {most:g} can be selected"
 
 
 # --- sentences -----------------------------------------------------------------------

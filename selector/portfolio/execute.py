@@ -23,12 +23,12 @@ from selector.portfolio.heuristics import (
     HeuristicResult,
     greedy_portfolio,
     lp_rounded_cover,
-    repair_plan,
 )
 from selector.portfolio.instance import PortfolioInstance, evaluate, violations
 from selector.portfolio.model import build_model
 from selector.portfolio.options import SolveOptions
 from selector.portfolio.relax import Relaxation, find_relaxations
+from selector.portfolio.repair import repair_plan
 from selector.portfolio.result import relative_gap
 from selector.portfolio.roadmap import year_one_plan
 from selector.portfolio.roadmap_search import RoadmapFound, search_roadmap

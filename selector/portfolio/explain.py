@@ -19,7 +19,6 @@ import numpy as np
 import pandas as pd
 
 from selector.inputs.scenario import Scenario
-from selector.portfolio.elastic import rule_reach
 from selector.portfolio.heuristics import entry_costs
 from selector.portfolio.instance import (
     PortfolioInstance,
@@ -32,6 +31,7 @@ from selector.portfolio.model import build_model
 from selector.portfolio.quality import scenario_instance
 from selector.portfolio.relax import Relaxation, WayOut, relaxation_values
 from selector.portfolio.result import PortfolioResult
+from selector.portfolio.rule_reach import rule_reach
 from selector.portfolio.solvers.highs import solve_highs
 
 __all__ = [

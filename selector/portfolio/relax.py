@@ -31,7 +31,6 @@ from selector.portfolio.elastic import (
     ElasticModel,
     Limit,
     Status,
-    rule_reach,
 )
 from selector.portfolio.instance import PortfolioInstance
 
@@ -49,7 +48,6 @@ __all__ = [
     "find_relaxations",
     "horizon_with",
     "relaxation_values",
-    "rule_reach",
     "show_value",
 ]
 

@@ -13,9 +13,10 @@ from dataclasses import replace
 import numpy as np
 
 from selector.errors import ScenarioError
-from selector.portfolio.heuristics import HeuristicResult, greedy_portfolio, repair_plan
+from selector.portfolio.heuristics import HeuristicResult, greedy_portfolio
 from selector.portfolio.instance import PortfolioInstance, evaluate, violations
 from selector.portfolio.model import build_model
+from selector.portfolio.repair import repair_plan
 from selector.portfolio.solvers.highs import solve_highs
 
 __all__ = ["POLISH_FROM", "POLISH_SECONDS", "given_start", "greedy_start", "lp_greedy", "requirement_cover"]

@@ -209,7 +209,7 @@ class Session:
                 how = "floor"
             if result is None:
                 how = "warm"
-                run = resolve_options(scenario, **self._kw, progress=progress, carry=self._carry)
+                run = replace(options, progress=progress, carry=self._carry)
                 result = solve_resolved(scenario, run, inst, started=t0)
                 self._hold(inst, model, options)
             self._floors.seen(family, scenario.budget.total)

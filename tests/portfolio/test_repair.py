@@ -1,4 +1,4 @@
-"""A plan brought within a what-if's rules (selector.portfolio.heuristics.repair_plan):
+"""A plan brought within a what-if's rules (selector.portfolio.repair.repair_plan):
 a session's last plan is the next what-if's start only when its repair keeps every rule;
 otherwise the search starts from a portfolio built from nothing."""
 
@@ -12,10 +12,10 @@ import pytest
 
 from selector import load_scenario, solve
 from selector.inputs.scenario import Scenario
-from selector.portfolio.heuristics import repair_plan
 from selector.portfolio.instance import PortfolioInstance, violations
 from selector.portfolio.options import resolve_options
 from selector.portfolio.reductions import reduce
+from selector.portfolio.repair import repair_plan
 from selector.portfolio.warm import Carry
 
 VENDOR = Path(__file__).resolve().parents[2] / "scenarios" / "vendor.toml"
