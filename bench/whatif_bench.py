@@ -95,6 +95,9 @@ def main() -> None:
     ap.add_argument("--scenario", default="scenarios/vendor.toml")
     ap.add_argument("--time-limit", type=float, default=20.0)
     ap.add_argument("--gap", type=float, default=1e-4)
+    ap.add_argument("--prepare", type=float, default=0.0,
+                    help="seconds the session may prepare before each what-if (Session.prepare, as the "
+                         "app does while the strategist reads an answer); 0: none")
     ap.add_argument("--frontier-points", type=int, default=8, help="0: no frontier")
     ap.add_argument("--frontier-low", type=float, default=0.8)
     ap.add_argument("--frontier-high", type=float, default=1.1)
@@ -111,8 +114,13 @@ def main() -> None:
     print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
     cold_times: list[float] = []
     warm_times: list[float] = []
+    prepared = 0.0
     for name, change in what_ifs(scenario, base):
         variant = change(scenario)
+        if args.prepare > 0:
+            t = time.perf_counter()
+            session.prepare(args.prepare)
+            prepared += time.perf_counter() - t
         t = time.perf_counter()
         cold = solve(variant, time_limit=args.time_limit, gap=args.gap)
         t_cold = time.perf_counter() - t
@@ -137,6 +145,9 @@ def main() -> None:
         finite = [t for t in times if t != float("inf")]
         print(f"{label}: median {statistics.median(times):.1f} s, max "
               f"{max(times):.1f} s, {len(finite)} of {len(times)} proven")
+    if args.prepare > 0:
+        print(f"session: {prepared:.1f} s of preparing in all, at most {args.prepare:g} s (plus one priced "
+              "solve) before each what-if")
     if args.frontier_points >= 2:
         _frontier(scenario, args)
 

@@ -48,6 +48,9 @@ POLL = 0.25
 GRACE = 1.0
 #: Modules the worker server imports once, so each worker starts at once.
 PRELOAD = ["selector.portfolio", "selector.whatif.session"]
+#: Seconds of one step of a session worker's preparing while idle (a priced solve may run
+#: over, and any step ends when a what-if arrives).
+PREPARE_STEP = 1.0
 #: Sessions a :class:`SessionWorker` holds (one per scenario key and options; the least
 #: recently asked goes).
 SESSIONS_HELD = 2
@@ -111,10 +114,20 @@ def _answer(conn: Connection, run: Callable[[], PortfolioResult]) -> None:
 
 
 def _serve(conn: Connection, make: MakeSession) -> None:
-    """The session worker: one what-if after another until the pipe closes."""
+    """The session worker: one what-if after another until the pipe closes. While no
+    what-if waits, the session last asked prepares its budget frontier (see
+    :meth:`selector.whatif.Session.prepare`), a step at a time, stopping as soon as one
+    arrives."""
     sessions: OrderedDict[Hashable, Any] = OrderedDict()
+    idle = False  # the last session asked has preparing left to do
     while True:
         try:
+            while idle and not conn.poll(0):
+                last = sessions[next(reversed(sessions))]
+                try:
+                    idle = bool(last.prepare(PREPARE_STEP, stop=lambda: conn.poll(0)))
+                except Exception:  # preparing is a bonus: the what-ifs go on without it
+                    idle = False
             key, scenario, options = conn.recv()
         except (EOFError, OSError):
             return
@@ -132,6 +145,7 @@ def _serve(conn: Connection, make: MakeSession) -> None:
                         sessions[held].solve_scenario(scenario, progress=_sender(conn)))
 
         _answer(conn, run)
+        idle = bool(sessions) and hasattr(sessions[next(reversed(sessions))], "prepare")
 
 
 def _work(conn: Connection, entry: Entry, scenario: Scenario, options: dict[str, Any]) -> None:

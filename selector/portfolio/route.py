@@ -43,6 +43,7 @@ __all__ = [
     "COVER_RESTART",
     "CUT_OBJECTIVES",
     "DETERMINISTIC_MOVES",
+    "FILL_IN",
     "LAGRANGE_ROWS",
     "LAGRANGE_ROWS_MASTER",
     "PLAN_RESTART",
@@ -112,6 +113,9 @@ COVER_RESTART = False
 #: 4.9 s against 8.6 s, -5 %: 7.2 s against 8.6 s; x0.88 7.0 s against 6.4 s); the other
 #: what-ifs within 0.1 s.
 PLAN_RESTART = False
+#: Plans on the coverage master solve the small problem on their last LP optimum's
+#: fractional columns before the search (selector.portfolio.cuts.CutLoop.fill_in).
+FILL_IN = True
 #: A roadmap's start (``plan_repeated``): this share of the time limit, at most
 #: ROADMAP_START_SECONDS. bench/roadmap_bench.py: vendor 5 years, the start alone
 #: 2.157e9 in 8 s against 1.888e9 for the search without it after 60 s.
@@ -160,6 +164,7 @@ class Route:
     first_lp: Literal["ipm", "choose"] = "ipm"
     lp_share: float | None = None
     more_search_min: float = MIN_MORE_SEARCH
+    fill_in: bool = False
 
     @property
     def drop(self) -> tuple[str, ...]:
@@ -256,4 +261,5 @@ def choose_route(inst: PortfolioInstance, options: SolveOptions) -> Route:
         polish=options.warm_start and not inst.has_levels,
         neighbourhood=options.warm_start and not inst.has_levels,
         first_lp="choose" if inst.has_levels else "ipm",
+        fill_in=FILL_IN and by_cuts and inst.has_levels,
     )

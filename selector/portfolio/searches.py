@@ -115,6 +115,8 @@ def run_search(
             tidy=tidy,
             pool=pool,
             restart=route.restart,
+            fill_in=route.fill_in,
+            bound=None if options.carry is None else options.carry.bound,
         )
     if model.A.shape[0] == 0:
         return solve_without_rows(model)

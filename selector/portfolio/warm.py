@@ -72,13 +72,17 @@ class Carry:
 
     ``columns`` keys the instance's column layout (partners and levels): a start is
     offered only to an instance with the same columns. ``cuts`` holds the cut batches
-    per objective key (:func:`array_key` of the row value functions).
+    per objective key (:func:`array_key` of the row value functions). ``bound``, set by
+    the session for one solve, is a bound on that solve's objective proved elsewhere
+    (its budget frontier, :mod:`selector.whatif.budget_hull`): the search stops once it
+    is within the gap of it.
     """
 
     columns: str | None = None
     x: np.ndarray | None = None
     cuts: dict[str, list[CutBatch]] = field(default_factory=dict)
     last: Answer | None = None
+    bound: float | None = None
 
     def start_for(self, columns: str) -> np.ndarray | None:
         """The last plan's columns when the instance keyed ``columns`` has the same ones."""

@@ -43,14 +43,16 @@ import scipy.sparse as sp
 
 from selector.inputs.scenario import Scenario
 from selector.portfolio import PortfolioResult, SolveProgress
+from selector.portfolio.cuts import row_values
 from selector.portfolio.instance import PortfolioInstance, evaluate, violations
 from selector.portfolio.model import MipModel, build_model
 from selector.portfolio.optimizer import solve_resolved
 from selector.portfolio.options import DEFAULT_SEED, SolveOptions, resolve_options
 from selector.portfolio.reductions import reduce
 from selector.portfolio.result import assemble_result
-from selector.portfolio.warm import Answer, Carry
-from selector.whatif.budget_floor import Floors
+from selector.portfolio.warm import Answer, Carry, array_key, layout_key
+from selector.whatif.budget_floor import FAMILIES, Floors
+from selector.whatif.budget_hull import BudgetHull, side_key
 
 __all__ = ["HELD_ANSWERS", "MSG_KEPT", "Session"]
 
@@ -62,6 +64,15 @@ OBJECTIVE_ROWS = ("objective_link",)
 #: solve, and changed scenarios whose results it keeps (the least recently asked go).
 HELD_ANSWERS = 8
 CACHED_RESULTS = 32
+#: The budget ranges :meth:`Session.prepare` settles the frontier over, one after the
+#: other: total budgets from this share below the last what-if's up to
+#: PREPARE_ABOVE above it.
+PREPARE_RINGS = (0.05, 0.1, 0.2)
+PREPARE_ABOVE = 0.05
+#: Most seconds one priced solve of the frontier may take, and the mixed plan of the
+#: two frontier plans around a budget what-if (BudgetHull.mixed_plan).
+PRICED_SECONDS = 10.0
+MIX_SECONDS = 1.0
 
 MSG_KEPT = (
     "The changed rules only tighten the scenario of an answer proved before, and its plan "
@@ -119,21 +130,50 @@ def _tighter(held: _Held, inst: PortfolioInstance, model: MipModel) -> bool:
     # can leave a quota row's coefficients as they were, or not); a held row the column
     # bounds alone keep (a tier-2 partner's supply row once it is out) is implied too.
     live = model.col_hi > 0
-    new_rows = _row_keys(model, live)
     a = sp.csr_matrix(old.A @ sp.diags(live.astype(float)))
     low = a.maximum(0) @ model.col_lo + a.minimum(0) @ model.col_hi
     high = a.maximum(0) @ model.col_hi + a.minimum(0) @ model.col_lo
+    finite_lo, finite_hi = np.isfinite(old.row_lo), np.isfinite(old.row_hi)
+    margin = tol * np.maximum.reduce([np.ones(len(old.row_lo)), np.where(finite_lo, np.abs(old.row_lo), 1.0),
+                                      np.where(finite_hi, np.abs(old.row_hi), 1.0)])
+    implied = (low >= old.row_lo - margin) & (high <= old.row_hi + margin)
+    implied |= _by_name(old, model, a, live, margin)
+    if implied.all():
+        return True
+    new_rows = _row_keys(model, live)
     for key, rows in _row_keys(old, live).items():
         mine = new_rows.get(key, [])
         lo, hi = model.row_lo[mine], model.row_hi[mine]
         for r in rows:
-            margin = tol * max(1.0, abs(old.row_lo[r]) if np.isfinite(old.row_lo[r]) else 1.0,
-                               abs(old.row_hi[r]) if np.isfinite(old.row_hi[r]) else 1.0)
-            if low[r] >= old.row_lo[r] - margin and high[r] <= old.row_hi[r] + margin:
+            if implied[r]:
                 continue
-            if not np.any((lo >= old.row_lo[r] - margin) & (hi <= old.row_hi[r] + margin)):
+            if not np.any((lo >= old.row_lo[r] - margin[r]) & (hi <= old.row_hi[r] + margin[r])):
                 return False
     return True
+
+
+def _by_name(old: MipModel, model: MipModel, a: sp.csr_matrix, live: np.ndarray,
+             margin: np.ndarray) -> np.ndarray:
+    """Per row of ``old`` (``a``: its matrix on the ``live`` columns): whether the row of
+    ``model`` with the same name (group, key and sub-row) has the same coefficients on
+    those columns and bounds at least as tight, so implies it. Rows without such a row
+    are left to the comparison by coefficients."""
+    out = np.zeros(a.shape[0], dtype=bool)
+    if old.row_key is None or old.row_sub is None or model.row_key is None or model.row_sub is None:
+        return out
+    names = {k: i for i, k in enumerate(zip(model.row_group.tolist(), model.row_key.tolist(),
+                                            model.row_sub.tolist(), strict=True))}
+    mine = np.array([names.get(k, -1) for k in zip(old.row_group.tolist(), old.row_key.tolist(),
+                                                   old.row_sub.tolist(), strict=True)], dtype=np.int64)
+    rows = np.flatnonzero(mine >= 0)
+    if len(rows) == 0:
+        return out
+    b = sp.csr_matrix(model.A @ sp.diags(live.astype(float)))[mine[rows]]
+    same = np.asarray((a[rows] != b).getnnz(axis=1)).ravel() == 0
+    m = mine[rows]
+    tight = (model.row_lo[m] >= old.row_lo[rows] - margin[rows]) & (model.row_hi[m] <= old.row_hi[rows] + margin[rows])
+    out[rows] = same & tight
+    return out
 
 
 class Session:
@@ -177,6 +217,9 @@ class Session:
         self._held: list[_Held] = []
         self._results: OrderedDict[str, PortfolioResult] = OrderedDict()
         self._floors = Floors(scenario.budget.total)
+        self._hulls: OrderedDict[str, BudgetHull] = OrderedDict()
+        # the last plan what-if with a budget family: (family, instance, total budget, options)
+        self._last: tuple[str, PortfolioInstance, float, SolveOptions] | None = None
 
     def solve(
         self,
@@ -209,15 +252,83 @@ class Session:
                 how = "floor"
             if result is None:
                 how = "warm"
+                hull = self._hull_for(family, inst)
+                if hull is not None:
+                    self._carry.bound = hull.bound(inst.budget)
+                    self._start_from(hull, inst)
                 run = replace(options, progress=progress, carry=self._carry)
-                result = solve_resolved(scenario, run, inst, started=t0)
+                try:
+                    result = solve_resolved(scenario, run, inst, started=t0)
+                finally:
+                    self._carry.bound = None
                 self._hold(inst, model, options)
             self._floors.seen(family, scenario.budget.total)
+            if (family is not None and scenario.budget.total is not None and inst.has_levels
+                    and inst.maximize and result.plan is not None):
+                self._last = (family, inst, float(scenario.budget.total), options)
             result = _told(result, how, time.perf_counter() - t0)
             self._results[key] = result
             while len(self._results) > CACHED_RESULTS:
                 self._results.popitem(last=False)
             return result
+
+    def prepare(self, seconds: float, *, stop: Callable[[], bool] | None = None) -> bool:
+        """Spend about ``seconds`` (one priced solve may run over, at most
+        PRICED_SECONDS) on the budget frontier of the last what-if's budget family
+        (:mod:`selector.whatif.budget_hull`), for a caller that is idle: the app between
+        a strategist's what-ifs, a script between its own. A later budget what-if of
+        the family starts with the frontier's bound and its best plan within the
+        budget, and is answered with what a cold solve proves, sooner. The budgets
+        refined first are the nearest below the last what-if's (PREPARE_RINGS).
+        ``stop``, asked while a priced solve runs, ends it (and the preparing) as soon
+        as it answers True: the app's worker asks whether a what-if is waiting. False
+        when nothing is left to do (no plan what-if yet, or the frontier settled)."""
+        with self._lock:
+            if self._last is None:
+                return False
+            family, inst, total, options = self._last
+            hull = self._hulls.get(family)
+            if hull is None:
+                rv_key = _objective_key(inst)
+                hull = BudgetHull(inst, gap=options.gap, seed=options.seed, threads=options.threads,
+                                  pool=list(self._carry.cuts_for(rv_key)))
+                self._hulls[family] = hull
+                while len(self._hulls) > FAMILIES:
+                    self._hulls.popitem(last=False)
+            self._hulls.move_to_end(family)
+            end = time.perf_counter() + seconds
+            high = total * (1.0 + PREPARE_ABOVE) - inst.fixed_cost
+            for ring in PREPARE_RINGS:
+                low = total * (1.0 - ring) - inst.fixed_cost
+                while time.perf_counter() < end and not (stop is not None and stop()):
+                    if not hull.step(low, high, PRICED_SECONDS, stop):
+                        break
+                if time.perf_counter() >= end or (stop is not None and stop()):
+                    return True
+            return False
+
+    def _hull_for(self, family: str | None, inst: PortfolioInstance) -> BudgetHull | None:
+        """The prepared frontier of ``inst``'s budget family, when it holds for it."""
+        hull = None if family is None else self._hulls.get(family)
+        if hull is None or not hull.points or side_key(inst) != hull.key:
+            return None
+        return hull
+
+    def _start_from(self, hull: BudgetHull, inst: PortfolioInstance) -> None:
+        """The frontier's best plan within ``inst``'s budget becomes the carried start
+        when it is worth more than the last plan (or the last plan breaks a rule)."""
+        columns = layout_key(inst.partner_ids, inst.option_level)
+        point = hull.best_plan(inst.budget)
+        found = [] if point is None else [point.x]
+        mixed = hull.mixed_plan(inst, MIX_SECONDS)
+        if mixed is not None:
+            found.append(mixed)
+        last = self._carry.start_for(columns)
+        if last is not None:
+            found.append(last)
+        kept = [(evaluate(inst, x), k, x) for k, x in enumerate(found) if not violations(inst, x)]
+        if kept:
+            self._carry.columns, self._carry.x = columns, max(kept, key=lambda t: (t[0], -t[1]))[2].copy()
 
     def _kept(
         self, scenario: Scenario, inst: PortfolioInstance, model: MipModel, options: SolveOptions, t0: float
@@ -246,6 +357,12 @@ class Session:
             return
         self._held.append(_Held(inst, model, answer, options.solver))
         del self._held[:-HELD_ANSWERS]
+
+
+def _objective_key(inst: PortfolioInstance) -> str:
+    """The key of ``inst``'s row value functions (its cut pool in the carry)."""
+    rv = row_values(inst)
+    return array_key(rv.row, rv.ptr, rv.member, rv.q, rv.d, inst.n_partners)
 
 
 def _told(result: PortfolioResult, how: str, seconds: float) -> PortfolioResult:

@@ -22,7 +22,7 @@ from portfolio_cases import PHASES, Spec, spec_of, specs
 from test_levels import random_channel
 
 from selector.portfolio import partner_quality, solve
-from selector.portfolio.cuts import RowValues, row_values, solve_by_cuts
+from selector.portfolio.cuts import CutLoop, RowValues, row_values, solve_by_cuts
 from selector.portfolio.instance import build_instance, evaluate, violations
 from selector.portfolio.model import GROUPS, build_model
 from selector.portfolio.quality import scenario_instance as _instance
@@ -272,9 +272,10 @@ def test_the_lp_guided_start_is_taken_when_better_and_only_then(
 ) -> None:
     """The polish hook gets the LP optimum (fractions within 0..1) and its portfolio
     becomes the incumbent when it is worth more; a worse one or None changes nothing.
-    The search itself is switched off, so that only the start and the hook can bring a
-    portfolio."""
+    The search and the LP rounds' own portfolios are switched off, so that only the
+    start and the hook can bring a portfolio."""
     _cancel_searches(monkeypatch)
+    monkeypatch.setattr(CutLoop, "_take_lp_point", lambda self, x: None)
     checked = 0
     for seed in range(10):
         _, inst = _random_instance(400 + seed, objective, n=9, rows=25)
@@ -300,6 +301,38 @@ def test_the_lp_guided_start_is_taken_when_better_and_only_then(
             assert kept.x is not None and np.array_equal(kept.x, x_best)
         checked += 1
     assert checked >= 3
+
+
+@pytest.mark.parametrize("objective", OBJECTIVES)
+def test_the_lp_rounds_and_the_fill_in_bring_only_portfolios_keeping_every_rule(
+    objective: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the search switched off, the portfolios the LP rounds' optima (rounded) and
+    the fill-in on their fractional columns bring keep every rule, are valued at their
+    true worth and are never worth more than the optimum by enumeration; with the
+    search on, the fill-in changes no optimum."""
+    checked = improved = 0
+    for seed in range(12):
+        _, inst = _random_instance(500 + seed, objective, n=9, rows=25)
+        known = _best_portfolio(inst)
+        empty = np.zeros(inst.n_partners, bool)
+        if known is None or violations(inst, empty):
+            continue
+        best = known[0]
+        rv = row_values(inst)
+        with monkeypatch.context() as m:
+            _cancel_searches(m)
+            off = solve_by_cuts(_side(inst), rv, time_limit=20, gap=0.0, seed=0, start=empty, threads=1,
+                                fill_in=True)
+        assert off.x is not None and not violations(inst, off.x)
+        assert off.objective == pytest.approx(_objective(rv, off.x.astype(float)), rel=1e-9, abs=1e-9)
+        assert off.objective <= best + 1e-9 * max(abs(best), 1.0)
+        improved += off.objective > _objective(rv, empty.astype(float)) + 1e-9
+        on = solve_by_cuts(_side(inst), rv, time_limit=20, gap=0.0, seed=0, start=empty, threads=1,
+                           fill_in=True)
+        assert on.state == "optimal" and on.objective == pytest.approx(best, rel=1e-9, abs=1e-9)
+        checked += 1
+    assert checked >= 3 and improved >= 1
 
 
 @pytest.mark.parametrize("objective", OBJECTIVES)
@@ -486,8 +519,9 @@ def test_cut_options_are_frozen_and_keyword_only() -> None:
 
 @pytest.mark.parametrize("objective", OBJECTIVES)
 def test_the_lp_rounds_alone_bound_the_optimum(objective: str) -> None:
-    """After the LP rounds (no search) the bound is at or above the optimum, and the LP
-    optimum they leave is a fraction per column."""
+    """After the LP rounds (no search) the bound is at or above the optimum, the LP
+    optimum they leave is a fraction per column, and a portfolio they leave (an LP
+    optimum rounded) keeps every rule."""
     checked = 0
     for seed in range(6):
         spec, inst = _random_instance(1000 + seed, objective, n=10, rows=30)
@@ -500,7 +534,11 @@ def test_the_lp_rounds_alone_bound_the_optimum(objective: str) -> None:
         assert loop.bound >= best * (1 - TOL) - TOL, (seed, loop.bound, best)
         assert loop.lp_x is not None and ((loop.lp_x >= -1e-9) & (loop.lp_x <= 1 + 1e-9)).all()
         assert loop.priced is not None and loop.priced[0] == pytest.approx(loop.bound)
-        assert loop.best_x is None  # no start, no search: no portfolio yet
+        # no start, no search: a portfolio only from an LP optimum rounded, keeping every rule
+        if loop.best_x is not None:
+            assert not violations(inst, loop.best_x)
+            assert loop.best == pytest.approx(evaluate(inst, loop.best_x), rel=1e-9, abs=1e-9)
+            assert loop.best <= best * (1 + TOL) + TOL
         checked += 1
     assert checked >= 3
 
