@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -121,3 +122,27 @@ def test_the_portfolio_page_answers_what_ifs_through_one_worker(
     assert [s.state for s in at.status] == ["complete"]
     at.session_state["solve_session"].stop()
     st.cache_resource.clear()
+
+
+def test_an_idle_worker_prepares_and_stops_as_soon_as_a_what_if_arrives(tmp_path, monkeypatch) -> None:
+    """Between what-ifs the worker's session prepares (its budget frontier); a what-if
+    that arrives meanwhile stops the step at once and is answered."""
+    from solve_entries import preparing
+
+    log = tmp_path / "prepare.log"
+    monkeypatch.setenv("SELECTOR_TEST_PREPARE_LOG", str(log))
+    w = SessionWorker(make=preparing)
+    try:
+        base = load_scenario(TEACHING)
+        w.solve(base, key="teaching", time_limit=30)
+        cut = base.with_changes({"budget": {"total": 520_000}})
+        for _ in range(200):  # the worker prepares once the answer is sent
+            if log.exists():
+                break
+            time.sleep(0.05)
+        second = w.solve(cut, key="teaching", time_limit=30)
+        assert second.status == solve(cut, time_limit=30).status == "optimal"
+    finally:
+        w.stop()
+    lines = log.read_text(encoding="utf-8").splitlines()
+    assert lines and "prepare stopped=True" in lines
