@@ -52,9 +52,12 @@ HULL_SHARE = 0.5
 #: The first price tried above zero, as a share of the value per unit of spend of the
 #: plan at price zero; each further one below the range doubles it.
 FIRST_PRICE = 0.02
-#: The envelope points on each side of a budget whose plans' differences the mixed
-#: plan searches (BudgetHull.mixed_plan).
-MIX_POINTS = 3
+#: The columns the mixed plan frees (BudgetHull.mixed_plan): it takes envelope points
+#: on each side of the budget, nearest first, until their plans differ on at least this
+#: many. Vendor at 5 % less budget, 15 points: one point each side freed 28 columns and
+#: found a plan 0.064 % below the optimum, three 73 (0.012 %), eight 211 and the
+#: optimum itself, in 0.18 s, 0.50 s and 0.57 s.
+MIX_COLUMNS = 200
 #: Most priced solves one hull keeps.
 MAX_POINTS = 64
 #: The highest price tried, as a share of the value per unit of spend of the plan at
@@ -127,10 +130,10 @@ class BudgetHull:
         return max(within, key=lambda p: p.value) if within else None
 
     def mixed_plan(self, inst: PortfolioInstance, seconds: float) -> np.ndarray | None:
-        """A plan within ``inst``'s budget from the envelope points around it (MIX_POINTS
-        on each side): the columns on which their plans agree kept as they are, the
-        small problem on the others (with the budget) solved exactly by the cut loop in
-        at most ``seconds``.
+        """A plan within ``inst``'s budget from the envelope points around it (nearest
+        first, until their plans differ on MIX_COLUMNS columns): the columns on which
+        their plans agree kept as they are, the small problem on the others (with the
+        budget) solved exactly by the cut loop in at most ``seconds``.
         None when the budget is outside the envelope's points or nothing was found."""
         budget = float(inst.budget)
         env = self._envelope()
@@ -138,12 +141,15 @@ class BudgetHull:
         above = [p for p in env if p.spend > budget]
         if not below or not above:
             return None
-        near = [*below[-MIX_POINTS:], *above[:MIX_POINTS]]
         a = below[-1]
         side = build_model(inst, drop=("objective_link",))
         movable = side.col_lo < side.col_hi
-        ones = movable & np.logical_and.reduce([p.x for p in near])
-        zeros = movable & ~np.logical_or.reduce([p.x for p in near])
+        for k in range(1, max(len(below), len(above)) + 1):
+            near = [*below[-k:], *above[:k]]
+            ones = movable & np.logical_and.reduce([p.x for p in near])
+            zeros = movable & ~np.logical_or.reduce([p.x for p in near])
+            if int((movable & ~ones & ~zeros).sum()) >= MIX_COLUMNS:
+                break
         sub = replace(side, col_lo=np.where(ones, 1.0, side.col_lo), col_hi=np.where(zeros, 0.0, side.col_hi))
         at_one = sub.col_lo >= 1.0
         solved = CutLoop(sub, rebased(self.rv, at_one, (sub.col_hi > 0) & ~at_one),
