@@ -20,8 +20,12 @@ Then a budget frontier (``selector frontier``: ``--frontier-points`` budgets fro
 by independent solves and through a session (``session=True``, the CLI's
 ``--session``): the time of each and whether their statuses and values agree.
 
+With ``--prepare S`` the session may prepare for up to S seconds before each what-if
+(:meth:`selector.Session.prepare`: the budget frontier, as the app's session worker does
+while the strategist reads an answer); the time it took is printed, not counted.
+
     python bench/whatif_bench.py [--scenario scenarios/vendor.toml] [--time-limit 20] [--gap 1e-4]
-        [--frontier-points 8 --frontier-low 0.8 --frontier-high 1.1]
+        [--prepare 0] [--frontier-points 8 --frontier-low 0.8 --frontier-high 1.1]
 """
 
 from __future__ import annotations

@@ -39,7 +39,7 @@ import numpy as np
 from selector.portfolio.cuts import CutLoop, CutOptions, rebased, row_values
 from selector.portfolio.instance import PortfolioInstance
 from selector.portfolio.model import build_model
-from selector.portfolio.warm import CutBatch, array_key
+from selector.portfolio.warm import MAX_CUT_ROWS, CutBatch, array_key
 
 __all__ = ["HULL_GAP", "BudgetHull", "HullPoint"]
 
@@ -213,6 +213,9 @@ class BudgetHull:
         """One priced solve (proved to HULL_GAP, at most ``seconds``, ended early when
         ``stop()`` answers True), kept as a point when it proved a bound."""
         t0 = time.perf_counter()
+        if self.pool is not None:  # the oldest cuts go first, as in a session's carry
+            while sum(len(b.rows) for b in self.pool) > MAX_CUT_ROWS and len(self.pool) > 1:
+                self.pool.pop(0)
         rv = replace(self.rv, c_x=self.rv.c_x - price * self.cost)
         near = min(self.points, key=lambda p: abs(p.price - price), default=None)
         loop = CutLoop(self.side, rv, CutOptions(time_limit=seconds, gap=HULL_GAP, seed=self.seed,

@@ -23,7 +23,11 @@ How a what-if is answered (``result.stats["session"]["answer"]``):
     when it breaks a changed rule), the cut loop starts with every cut the session's
     solves added for the same objective (a cut of the coverage objective holds whatever
     the budget and the partner-side rules), and the answer's status, bound and
-    fewest-changes stage are the cold solve's.
+    fewest-changes stage are the cold solve's. When the session prepared the budget
+    frontier of the what-if's budget family (:meth:`Session.prepare`, while its caller
+    was idle; :mod:`selector.whatif.budget_hull`), the solve also starts with the
+    frontier's bound (its search stops once a plan is within the gap of it) and from a
+    plan mixed from the frontier's plans around the budget when that is worth more.
 
 The session is safe to share between threads (one what-if at a time, behind a lock),
 e.g. held in Streamlit's ``st.session_state`` across reruns.
