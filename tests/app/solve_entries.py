@@ -25,12 +25,12 @@ def fails(scenario: Any, **options: Any) -> Any:
 
 
 class PreparingSession:
-    """A session whose ``prepare`` writes a line to a file per call, and whether the
-    ``stop`` it was given answered True (a what-if waiting), then takes a while unless
-    stopped; its what-ifs are solved cold. The file is named by the environment
-    variable SELECTOR_TEST_PREPARE_LOG."""
+    """A session whose ``prepare`` takes a while unless stopped, then writes a line to
+    a file per call, with whether the ``stop`` it was given answered True (a what-if
+    waiting); its what-ifs are solved cold. The file is the option ``prepare_log``."""
 
-    def __init__(self, scenario: Any, **options: Any) -> None:
+    def __init__(self, scenario: Any, *, prepare_log: str, **options: Any) -> None:
+        self.log = prepare_log
         self.options = options
 
     def solve_scenario(self, scenario: Any, progress: Any = None) -> Any:
@@ -46,7 +46,7 @@ class PreparingSession:
                 stopped = True
                 break
             time.sleep(0.02)
-        with open(os.environ["SELECTOR_TEST_PREPARE_LOG"], "a", encoding="utf-8") as f:
+        with open(self.log, "a", encoding="utf-8") as f:
             f.write(f"prepare stopped={stopped}\n")
         return True
 

@@ -124,23 +124,22 @@ def test_the_portfolio_page_answers_what_ifs_through_one_worker(
     st.cache_resource.clear()
 
 
-def test_an_idle_worker_prepares_and_stops_as_soon_as_a_what_if_arrives(tmp_path, monkeypatch) -> None:
+def test_an_idle_worker_prepares_and_stops_as_soon_as_a_what_if_arrives(tmp_path) -> None:
     """Between what-ifs the worker's session prepares (its budget frontier); a what-if
     that arrives meanwhile stops the step at once and is answered."""
     from solve_entries import preparing
 
     log = tmp_path / "prepare.log"
-    monkeypatch.setenv("SELECTOR_TEST_PREPARE_LOG", str(log))
     w = SessionWorker(make=preparing)
     try:
         base = load_scenario(TEACHING)
-        w.solve(base, key="teaching", time_limit=30)
+        w.solve(base, key="teaching", time_limit=30, prepare_log=str(log))
         cut = base.with_changes({"budget": {"total": 520_000}})
-        for _ in range(200):  # the worker prepares once the answer is sent
+        for _ in range(400):  # the worker prepares once the answer is sent
             if log.exists():
                 break
             time.sleep(0.05)
-        second = w.solve(cut, key="teaching", time_limit=30)
+        second = w.solve(cut, key="teaching", time_limit=30, prepare_log=str(log))
         assert second.status == solve(cut, time_limit=30).status == "optimal"
     finally:
         w.stop()
