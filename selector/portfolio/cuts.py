@@ -30,7 +30,7 @@ from selector.portfolio.solvers import Solved, SolveProgress, SolverState
 from selector.portfolio.solvers.guard import run_guarded
 from selector.portfolio.warm import CutBatch
 
-__all__ = ["CutLoop", "CutOptions", "RowValues", "rebased", "row_values", "solve_by_cuts"]
+__all__ = ["CutLoop", "CutOptions", "RowValues", "rebased", "row_values", "solve_by_cuts", "solve_fixed"]
 
 #: Share of the time limit the LP cut rounds may take before branching starts. The
 #: rounds end sooner when the LP is settled (M coverage: about 1 s); when they do not,
@@ -386,11 +386,9 @@ class CutLoop:
         free = movable & ~ones & ~zeros
         if not free.any() or int(free.sum()) > FILL_IN_COLUMNS:
             return
-        sub = replace(side, col_lo=np.where(ones, 1.0, side.col_lo), col_hi=np.where(zeros, 0.0, side.col_hi))
-        at_one = sub.col_lo >= 1.0
-        solved = CutLoop(sub, rebased(self.rv, at_one, (sub.col_hi > 0) & ~at_one),
-                         CutOptions(time_limit=left, gap=CUT_TOL, seed=opts.seed, threads=opts.threads,
-                                    scaled=True), start=best_x).run()
+        solved = solve_fixed(side, self.rv, ones, zeros,
+                             CutOptions(time_limit=left, gap=CUT_TOL, seed=opts.seed, threads=opts.threads,
+                                        scaled=True), start=best_x)
         if solved.x is None or len(solved.x) != len(x):
             return
         found = np.asarray(solved.x, dtype=bool)
@@ -682,6 +680,18 @@ def solve_by_cuts(
                    tidy=tidy, pool=pool).run()
 
 
+def solve_fixed(
+    side: MipModel, rv: RowValues, ones: np.ndarray, zeros: np.ndarray, options: CutOptions,
+    *, start: np.ndarray | None = None,
+) -> Solved:
+    """The small problem of ``side`` with the columns ``ones`` fixed at 1 and ``zeros``
+    at 0, solved by the cut loop with ``options``, each row valued above what the fixed
+    columns give it (:func:`rebased`); its ``x`` is on all of ``side``'s columns."""
+    sub = replace(side, col_lo=np.where(ones, 1.0, side.col_lo), col_hi=np.where(zeros, 0.0, side.col_hi))
+    at_one = sub.col_lo >= 1.0
+    return CutLoop(sub, rebased(rv, at_one, (sub.col_hi > 0) & ~at_one), options, start=start).run()
+
+
 def _neighbourhood(
     side: MipModel, rv: RowValues, x_lp: np.ndarray, best_x: np.ndarray, best: float, *, until: float,
     seed: int, threads: int | None, report: Callable[[float], object] | None = None,
@@ -716,13 +726,9 @@ def _neighbourhood(
         w_out = np.maximum(lp[outside], 0.05)
         free[rng.choice(outside, size=min(NEIGHBOURHOOD_ADD, len(outside)), replace=False,
                         p=w_out / w_out.sum())] = True
-        keep_in = cur & movable & ~free
-        keep_out = ~cur & movable & ~free
-        sub = replace(side, col_lo=np.where(keep_in, 1.0, side.col_lo), col_hi=np.where(keep_out, 0.0, side.col_hi))
-        at_one = sub.col_lo >= 1.0
-        solved = CutLoop(sub, rebased(rv, at_one, (sub.col_hi > 0) & ~at_one),
-                         CutOptions(time_limit=min(NEIGHBOURHOOD_SECONDS, left), gap=CUT_TOL, seed=seed,
-                                    threads=threads, scaled=True), start=cur).run()
+        solved = solve_fixed(side, rv, cur & movable & ~free, ~cur & movable & ~free,
+                             CutOptions(time_limit=min(NEIGHBOURHOOD_SECONDS, left), gap=CUT_TOL, seed=seed,
+                                        threads=threads, scaled=True), start=cur)
         stall += 1
         if solved.x is not None and len(solved.x) == len(cur):
             x = np.asarray(solved.x, dtype=bool)

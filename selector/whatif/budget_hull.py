@@ -36,7 +36,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from selector.portfolio.cuts import CutLoop, CutOptions, rebased, row_values
+from selector.portfolio.cuts import CutLoop, CutOptions, row_values, solve_fixed
 from selector.portfolio.instance import PortfolioInstance
 from selector.portfolio.model import build_model
 from selector.portfolio.warm import MAX_CUT_ROWS, CutBatch, array_key
@@ -150,11 +150,9 @@ class BudgetHull:
             zeros = movable & ~np.logical_or.reduce([p.x for p in near])
             if int((movable & ~ones & ~zeros).sum()) >= MIX_COLUMNS:
                 break
-        sub = replace(side, col_lo=np.where(ones, 1.0, side.col_lo), col_hi=np.where(zeros, 0.0, side.col_hi))
-        at_one = sub.col_lo >= 1.0
-        solved = CutLoop(sub, rebased(self.rv, at_one, (sub.col_hi > 0) & ~at_one),
-                         CutOptions(time_limit=seconds, gap=HULL_GAP, seed=self.seed, threads=self.threads,
-                                    scaled=True, restart=False), start=a.x).run()
+        solved = solve_fixed(side, self.rv, ones, zeros,
+                             CutOptions(time_limit=seconds, gap=HULL_GAP, seed=self.seed, threads=self.threads,
+                                        scaled=True, restart=False), start=a.x)
         return None if solved.x is None else np.asarray(solved.x, dtype=bool)
 
     def _envelope(self) -> list[HullPoint]:

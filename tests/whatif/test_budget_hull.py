@@ -10,9 +10,6 @@ prepared it answers each budget what-if with the status and optimum of a cold so
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,14 +19,7 @@ from selector.portfolio.instance import evaluate, violations
 from selector.portfolio.options import resolve_options
 from selector.portfolio.reductions import reduce
 from selector.whatif.budget_hull import BudgetHull
-
-_spec = importlib.util.spec_from_file_location(
-    "levels_cases_hull", Path(__file__).resolve().parents[1] / "portfolio" / "test_levels.py"
-)
-assert _spec is not None and _spec.loader is not None
-levels_cases: Any = importlib.util.module_from_spec(_spec)
-sys.modules["levels_cases_hull"] = levels_cases  # its dataclasses look their module up
-_spec.loader.exec_module(levels_cases)
+from tests.whatif.test_session import levels_cases
 
 TOL = 1e-6
 SHARES = (0.3, 0.5, 0.7, 0.85, 1.0, 1.3)
