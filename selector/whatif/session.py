@@ -268,7 +268,7 @@ class Session:
                 self._hold(inst, model, options)
             self._floors.seen(family, scenario.budget.total)
             if (family is not None and scenario.budget.total is not None and inst.has_levels
-                    and inst.maximize and result.plan is not None):
+                    and inst.maximize and inst.horizon_years is None and result.plan is not None):
                 self._last = (family, inst, float(scenario.budget.total), options)
             result = _told(result, how, time.perf_counter() - t0)
             self._results[key] = result
@@ -286,7 +286,8 @@ class Session:
         refined first are the nearest below the last what-if's (PREPARE_RINGS).
         ``stop``, asked while a priced solve runs, ends it (and the preparing) as soon
         as it answers True: the app's worker asks whether a what-if is waiting. False
-        when nothing is left to do (no plan what-if yet, or the frontier settled)."""
+        when nothing is left to do (no one-year plan what-if yet, or the frontier
+        settled); a roadmap's years are not prepared."""
         with self._lock:
             if self._last is None:
                 return False
@@ -313,7 +314,7 @@ class Session:
 
     def _hull_for(self, family: str | None, inst: PortfolioInstance) -> BudgetHull | None:
         """The prepared frontier of ``inst``'s budget family, when it holds for it."""
-        hull = None if family is None else self._hulls.get(family)
+        hull = None if family is None or inst.horizon_years is not None else self._hulls.get(family)
         if hull is None or not hull.points or side_key(inst) != hull.key:
             return None
         return hull

@@ -116,3 +116,11 @@ def test_preparing_the_vendor_frontier_proves_budget_cuts_with_its_bound() -> No
         assert frontier is not None and result.bound <= frontier + 1e-6 * frontier
         assert result.bound - result.objective <= 1e-4 * result.objective * 1.0001
         assert result.stats["session"]["answer"] == "warm"
+
+
+def test_a_roadmap_is_not_prepared() -> None:
+    """The frontier is of one year's plans: a roadmap session has none to prepare."""
+    s = load_scenario("scenarios/teaching-3y.toml")
+    session = Session(s, time_limit=20)
+    assert session.solve().roadmap is not None
+    assert session.prepare(1.0) is False and not session._hulls
