@@ -47,7 +47,7 @@ from typing import Any, Protocol, TypeVar
 from selector.errors import ScenarioError, SelectorError
 from selector.inputs.scenario import Scenario
 
-__all__ = ["EngineError", "Progress", "Study", "TaskLog", "run_tasks"]
+__all__ = ["EngineError", "Progress", "Study", "TaskLog", "run_tasks", "scheduler_gone"]
 
 #: The environment variable that allows more workers than this process's CPUs.
 WORKERS_ENV = "SELECTOR_MAX_WORKERS"
@@ -401,6 +401,17 @@ def _check_versions(client: Any, address: str) -> None:
         )
 
 
+def scheduler_gone(distributed: Any, client: Any, exc: BaseException) -> bool:
+    """Whether ``exc``, raised while a study waited on ``client``, means the Dask
+    scheduler is gone: the client says it is no longer running, or the error is a
+    connection closed under it (Dask's CommClosedError, an OSError), which can arrive
+    before the client marks itself closed (seen from a gather while its status still
+    said running)."""
+    closed = getattr(getattr(distributed, "comm", None), "CommClosedError", None)
+    kinds = (OSError, closed) if isinstance(closed, type) and issubclass(closed, BaseException) else (OSError,)
+    return client.status != "running" or isinstance(exc, kinds)
+
+
 def _lost(address: str, cause: BaseException | str) -> EngineError:
     why = cause if isinstance(cause, str) else f"{type(cause).__name__}: {cause}"
     return EngineError(f"lost the Dask scheduler at {address} ({why})")
@@ -461,7 +472,7 @@ def _dask_results(
     except SelectorError:  # EngineError included: already says what happened
         raise
     except (Exception, asyncio.CancelledError) as exc:
-        if client.status != "running":
+        if scheduler_gone(distributed, client, exc):
             raise _lost(address, exc) from exc
         raise
     finally:

@@ -208,3 +208,18 @@ def test_a_wrong_address_fails_within_the_connect_timeout(tmp_path: Path) -> Non
     assert out.returncode == 2
     assert f"selector: error: cannot reach a Dask scheduler at {address} within 2s" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_a_connection_closed_under_a_running_client_is_the_scheduler_gone() -> None:
+    distributed = pytest.importorskip("distributed")
+    from distributed.comm import CommClosedError
+
+    from selector.whatif.engines import scheduler_gone
+
+    class Client:
+        status = "running"
+
+    assert scheduler_gone(distributed, Client(), CommClosedError("in <TCP (closed)>"))
+    assert not scheduler_gone(distributed, Client(), ValueError("a task's own error"))
+    Client.status = "closed"
+    assert scheduler_gone(distributed, Client(), ValueError("anything"))
