@@ -32,7 +32,7 @@ from selector.portfolio.instance import PortfolioInstance
 from selector.portfolio.model import MipModel
 from selector.portfolio.solvers.guard import quiet_highs
 from selector.portfolio.solvers.highs import highs_lp
-from selector.portfolio.warm import CutBatch
+from selector.portfolio.warm import CutBatch, array_key
 
 __all__ = ["CUT_TOL", "FIX_MARGIN", "CutMaster", "RowValues", "rebased", "row_values"]
 
@@ -65,6 +65,13 @@ class RowValues:
     @property
     def n_rows(self) -> int:
         return len(self.d)
+
+    @property
+    def pool_key(self) -> str:
+        """The key of these row value functions (their cuts' pool in a session's carry,
+        :meth:`selector.portfolio.warm.Carry.cuts_for`): a cut is carried only between
+        equal keys."""
+        return array_key(self.row, self.ptr, self.member, self.q, self.d, len(self.c_x))
 
     @property
     def top(self) -> np.ndarray:

@@ -17,13 +17,14 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
 import numpy as np
 
 from selector.portfolio.cut_master import CUT_TOL, CutMaster, RowValues, rebased, row_values
+from selector.portfolio.cut_options import CutOptions
 from selector.portfolio.cut_tie import GUARD_SLACK, TIE, cheapest_tie, searched
 from selector.portfolio.model import MipModel
 from selector.portfolio.solvers import Solved, SolveProgress, SolverState
@@ -99,62 +100,6 @@ AFTER_NEIGHBOURHOOD = {"mip_heuristic_effort": 0.0}
 BOUNDED_SEARCH: dict[str, float] = {"mip_heuristic_effort": 0.3}
 #: LP values within this of 0 or 1 count as taken or left by the LP.
 LP_INTEGRAL = 1e-6
-
-
-@dataclass(frozen=True, kw_only=True)
-class CutOptions:
-    """What the caller asks of a :class:`CutLoop`, resolved and checked by the caller (the
-    optimizer, from its arguments and the scenario's ``[solve]``).
-
-    Attributes
-    ----------
-    time_limit : float
-        Seconds for the whole loop, the master's construction included.
-    gap : float
-        Relative gap at which the best portfolio counts as optimal.
-    seed : int
-        HiGHS's ``random_seed``, and the neighbourhood search's.
-    threads : int or None
-        HiGHS's ``threads`` (None: its default).
-    node_limit : int or None
-        The branch-and-bound's nodes. With a limit the loop asks for an answer that does
-        not depend on the machine's speed: the LP rounds run to the end, the search runs
-        once, and neither the neighbourhood search nor the reduced-cost fixing runs.
-    first_lp : str
-        HiGHS's ``solver`` for the first, cold LP round ("ipm" or "choose"; later rounds
-        use "choose", warm from its basis).
-    neighbourhood : bool
-        Spend a share of the time left after the LP rounds on a large-neighbourhood
-        search from the best portfolio, guided by the last LP optimum.
-    scaled : bool or None
-        The master's theta columns scaled by their rows' weights (None: SCALED_MAIN).
-    lp_share : float or None
-        Share of the time limit the LP cut rounds may take (None: LP_SHARE).
-    restart : bool
-        HiGHS's ``mip_allow_restart`` in the search: whether it may presolve and solve
-        its root again after the root fixed many columns (the route decides; see
-        :data:`selector.portfolio.route.PLAN_RESTART`).
-    fill_in : bool
-        After the LP rounds, solve the small problem on the columns their last optimum
-        leaves fractional (see :meth:`CutLoop.fill_in`).
-    bound : float or None
-        A bound on the objective proved elsewhere (a session's budget frontier,
-        :mod:`selector.whatif.budget_hull`): the loop's bound starts there, and the
-        search stops as soon as its best portfolio is within the gap of it.
-    """
-
-    time_limit: float
-    gap: float
-    seed: int
-    threads: int | None = None
-    node_limit: int | None = None
-    first_lp: str = "ipm"
-    neighbourhood: bool = False
-    scaled: bool | None = None
-    lp_share: float | None = None
-    restart: bool = True
-    fill_in: bool = False
-    bound: float | None = None
 
 
 class CutLoop:
@@ -361,19 +306,24 @@ class CutLoop:
         tol = 1e-6 * np.maximum(1.0, np.abs(row))
         if np.any(row < side.row_lo - tol) or np.any(row > side.row_hi + tol):
             return
-        value = self.rv.objective(v)
+        self._offer(v > 0.5)
+
+    def _offer(self, found: np.ndarray) -> None:
+        """``found`` (a portfolio keeping every rule) becomes the best known when it is
+        worth more, with its cuts so that the master values it exactly."""
+        found = np.asarray(found, dtype=bool)
+        value = self.rv.objective(found.astype(float))
         if value > self.best:
-            self.best, self.best_x = value, v > 0.5
-            self.master.add_cuts(v)
+            self.best, self.best_x = value, found
+            self.master.add_cuts(found.astype(float))
             self._report()
 
     def fill_in(self) -> None:
         """With ``options.fill_in`` and the gap still open after the LP rounds: the
-        columns the last LP optimum takes whole (at 0 or 1) are kept so, and the small
-        problem on the fractional ones (at most FILL_IN_COLUMNS) is solved exactly by
-        this same loop in at most FILL_IN_SECONDS (rows valued above what the kept
-        columns give them, :func:`rebased`); its portfolio becomes the best known when
-        it is worth more. After a what-if the LP optimum is mostly whole, and the
+        columns the last LP optimum takes whole (at 0 or 1) as the best portfolio does
+        are kept so, and the small problem on the others (at most FILL_IN_COLUMNS) is
+        solved exactly by this same loop in at most FILL_IN_SECONDS (:func:`solve_fixed`);
+        its portfolio becomes the best known when it is worth more. After a what-if the LP optimum is mostly whole, and the
         portfolio it leaves to find is often one the LP's bound proves."""
         opts, side, x, best_x = self.options, self.side, self.lp_x, self.best_x
         left = min(FILL_IN_SECONDS, self.deadline - time.perf_counter())
@@ -389,14 +339,8 @@ class CutLoop:
         solved = solve_fixed(side, self.rv, ones, zeros,
                              CutOptions(time_limit=left, gap=CUT_TOL, seed=opts.seed, threads=opts.threads,
                                         scaled=True), start=best_x)
-        if solved.x is None or len(solved.x) != len(x):
-            return
-        found = np.asarray(solved.x, dtype=bool)
-        value = self.rv.objective(found.astype(float))
-        if value > self.best:
-            self.best, self.best_x = value, found
-            self.master.add_cuts(found.astype(float))
-            self._report()
+        if solved.x is not None and len(solved.x) == len(x):
+            self._offer(solved.x)
 
     def _stopped(self) -> bool:
         """Whether the caller's ``stop`` asks the loop to end now."""
@@ -417,12 +361,7 @@ class CutLoop:
             return
         found = self._polish(np.clip(self.lp_x, 0.0, 1.0))
         if found is not None:
-            found = np.asarray(found, dtype=bool)
-            value = self.rv.objective(found.astype(float))
-            if value > self.best:
-                self.best, self.best_x = value, found
-                self.master.add_cuts(found.astype(float))
-                self._report()
+            self._offer(found)
 
     def neighbourhood(self) -> None:
         """With ``options.neighbourhood``, no node limit and the gap still open: a
@@ -520,7 +459,7 @@ class CutLoop:
                 continue
             if not self.pending or self._stopped():
                 break
-            if math.isfinite(self.bound) and self.bound - self.best <= max(opts.gap, 1e-9) * max(abs(self.best), 1e-9):
+            if self.proved():
                 break  # proved within the gap, overvalued portfolios or not
             added = sum(master.add_cuts(x, theta) for x, theta in self.pending)
             self.pending.clear()

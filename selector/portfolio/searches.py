@@ -24,7 +24,6 @@ from selector.portfolio.route import Route
 from selector.portfolio.solvers import Solved, adapter, solve_without_rows
 from selector.portfolio.solvers.highs import lp_relaxation
 from selector.portfolio.starts import POLISH_SECONDS, lp_greedy
-from selector.portfolio.warm import array_key
 
 __all__ = ["LP_TOL", "CoverLp", "cover_lp", "run_search", "stage_solver"]
 
@@ -101,8 +100,7 @@ def run_search(
     if route.search == "cuts":
         moves = route.start_moves if options.deterministic else None
         rv = row_values(inst)
-        pool = None if options.carry is None else options.carry.cuts_for(
-            array_key(rv.row, rv.ptr, rv.member, rv.q, rv.d, inst.n_partners))
+        pool = None if options.carry is None else options.carry.cuts_for(rv.pool_key)
         return solve_by_cuts(
             model, rv, time_limit=remaining, gap=options.gap, seed=options.seed,
             start=start_x, threads=options.threads, node_limit=options.node_limit,

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -38,7 +37,7 @@ import numpy as np
 
 from selector.portfolio.cuts import CutLoop, CutOptions, row_values, solve_fixed
 from selector.portfolio.instance import PortfolioInstance
-from selector.portfolio.model import build_model
+from selector.portfolio.model import MipModel, build_model
 from selector.portfolio.warm import MAX_CUT_ROWS, CutBatch, array_key
 
 __all__ = ["HULL_GAP", "BudgetHull", "HullPoint"]
@@ -99,19 +98,18 @@ class BudgetHull:
     refines the envelope most between net budgets ``low`` and ``high``.
     """
 
-    def __init__(self, inst: PortfolioInstance, *, gap: float, seed: int, threads: int | None,
-                 pool: list[CutBatch] | None = None) -> None:
+    def __init__(self, inst: PortfolioInstance, *, gap: float, seed: int, threads: int | None) -> None:
         self.key = side_key(inst)
         self.side = build_model(inst, drop=("objective_link", "budget"))
         self.rv = row_values(inst)
         self.cost = np.asarray(inst.cost, dtype=float)
         self.tol = HULL_SHARE * max(gap, 1e-9)
         self.seed, self.threads = seed, threads
-        self.pool = pool
+        # cuts of ``rv`` the priced solves start with and add to (a session's copy)
+        self.pool: list[CutBatch] | None = None
         self.points: list[HullPoint] = []
         self.done = False  # every chord over the range asked last is settled
         self.least_spend = -math.inf  # no plan spends less than this (found by pricing higher)
-        self.seconds = 0.0  # spent on priced solves
 
     def matches(self, inst: PortfolioInstance) -> bool:
         """Whether ``inst`` is of this family (its bound and plans hold for it)."""
@@ -129,11 +127,12 @@ class BudgetHull:
         within = [p for p in self.points if p.spend <= budget + 1e-9 * max(1.0, abs(budget))]
         return max(within, key=lambda p: p.value) if within else None
 
-    def mixed_plan(self, inst: PortfolioInstance, seconds: float) -> np.ndarray | None:
+    def mixed_plan(self, inst: PortfolioInstance, side: MipModel, seconds: float) -> np.ndarray | None:
         """A plan within ``inst``'s budget from the envelope points around it (nearest
         first, until their plans differ on MIX_COLUMNS columns): the columns on which
-        their plans agree kept as they are, the small problem on the others (with the
-        budget) solved exactly by the cut loop in at most ``seconds``.
+        their plans agree kept as they are, the small problem on the others solved
+        exactly by the cut loop in at most ``seconds`` on ``side`` (``inst``'s rows
+        without the objective's, its budget with them).
         None when the budget is outside the envelope's points or nothing was found."""
         budget = float(inst.budget)
         env = self._envelope()
@@ -142,7 +141,6 @@ class BudgetHull:
         if not below or not above:
             return None
         a = below[-1]
-        side = build_model(inst, drop=("objective_link",))
         movable = side.col_lo < side.col_hi
         for k in range(1, max(len(below), len(above)) + 1):
             near = [*below[-k:], *above[:k]]
@@ -210,7 +208,6 @@ class BudgetHull:
                     stop: Callable[[], bool] | None = None) -> HullPoint | None:
         """One priced solve (proved to HULL_GAP, at most ``seconds``, ended early when
         ``stop()`` answers True), kept as a point when it proved a bound."""
-        t0 = time.perf_counter()
         if self.pool is not None:  # the oldest cuts go first, as in a session's carry
             while sum(len(b.rows) for b in self.pool) > MAX_CUT_ROWS and len(self.pool) > 1:
                 self.pool.pop(0)
@@ -221,7 +218,6 @@ class BudgetHull:
                                                  fill_in=True),
                        start=None if near is None else near.x, pool=self.pool, stop=stop)
         solved = loop.run()
-        self.seconds += time.perf_counter() - t0
         if solved.x is None or solved.bound is None or not math.isfinite(solved.bound):
             return None
         x = np.asarray(solved.x, dtype=bool)

@@ -47,14 +47,13 @@ import scipy.sparse as sp
 
 from selector.inputs.scenario import Scenario
 from selector.portfolio import PortfolioResult, SolveProgress
-from selector.portfolio.cuts import row_values
 from selector.portfolio.instance import PortfolioInstance, evaluate, violations
 from selector.portfolio.model import MipModel, build_model
 from selector.portfolio.optimizer import solve_resolved
 from selector.portfolio.options import DEFAULT_SEED, SolveOptions, resolve_options
 from selector.portfolio.reductions import reduce
 from selector.portfolio.result import assemble_result
-from selector.portfolio.warm import Answer, Carry, array_key, layout_key
+from selector.portfolio.warm import Answer, Carry, layout_key
 from selector.whatif.budget_floor import FAMILIES, Floors
 from selector.whatif.budget_hull import BudgetHull, side_key
 
@@ -259,7 +258,7 @@ class Session:
                 hull = self._hull_for(family, inst)
                 if hull is not None:
                     self._carry.bound = hull.bound(inst.budget)
-                    self._start_from(hull, inst)
+                    self._start_from(hull, inst, model)
                 run = replace(options, progress=progress, carry=self._carry)
                 try:
                     result = solve_resolved(scenario, run, inst, started=t0)
@@ -294,9 +293,9 @@ class Session:
             family, inst, total, options = self._last
             hull = self._hulls.get(family)
             if hull is None:
-                rv_key = _objective_key(inst)
-                hull = BudgetHull(inst, gap=options.gap, seed=options.seed, threads=options.threads,
-                                  pool=list(self._carry.cuts_for(rv_key)))
+                hull = BudgetHull(inst, gap=options.gap, seed=options.seed, threads=options.threads)
+                # the session's cuts to start with; the frontier's own go to its copy
+                hull.pool = list(self._carry.cuts_for(hull.rv.pool_key))
                 self._hulls[family] = hull
                 while len(self._hulls) > FAMILIES:
                     self._hulls.popitem(last=False)
@@ -319,13 +318,14 @@ class Session:
             return None
         return hull
 
-    def _start_from(self, hull: BudgetHull, inst: PortfolioInstance) -> None:
-        """The frontier's best plan within ``inst``'s budget becomes the carried start
-        when it is worth more than the last plan (or the last plan breaks a rule)."""
+    def _start_from(self, hull: BudgetHull, inst: PortfolioInstance, model: MipModel) -> None:
+        """The best of the last plan, the frontier's best plan within ``inst``'s budget
+        and its mixed plan (on ``model``, ``inst``'s rows without the objective's)
+        becomes the carried start."""
         columns = layout_key(inst.partner_ids, inst.option_level)
         point = hull.best_plan(inst.budget)
         found = [] if point is None else [point.x]
-        mixed = hull.mixed_plan(inst, MIX_SECONDS)
+        mixed = hull.mixed_plan(inst, model, MIX_SECONDS)
         if mixed is not None:
             found.append(mixed)
         last = self._carry.start_for(columns)
@@ -362,12 +362,6 @@ class Session:
             return
         self._held.append(_Held(inst, model, answer, options.solver))
         del self._held[:-HELD_ANSWERS]
-
-
-def _objective_key(inst: PortfolioInstance) -> str:
-    """The key of ``inst``'s row value functions (its cut pool in the carry)."""
-    rv = row_values(inst)
-    return array_key(rv.row, rv.ptr, rv.member, rv.q, rv.d, inst.n_partners)
 
 
 def _told(result: PortfolioResult, how: str, seconds: float) -> PortfolioResult:
