@@ -40,7 +40,7 @@ from selector.portfolio.instance import PortfolioInstance
 from selector.portfolio.model import MipModel, build_model
 from selector.portfolio.warm import MAX_CUT_ROWS, CutBatch, array_key
 
-__all__ = ["HULL_GAP", "BudgetHull", "HullPoint"]
+__all__ = ["HULL_GAP", "BudgetHull", "HullPoint", "side_key"]
 
 #: Relative gap each priced solve is proved to: its bound's slack counts against the
 #: what-if's gap (1e-4 by default), so it is kept well inside it.
